@@ -1,0 +1,131 @@
+"""The domain's shared vocabulary: plain, immutable values passed between the pure modules.
+
+Everything here is standard library only. Instants are timezone-aware ``datetime`` values;
+calendar days are ``date`` values; durations are ``timedelta``. Nothing here reads a clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+
+class Occasion(StrEnum):
+    RAMADAN = "ramadan"
+    EID_AL_FITR = "eid_al_fitr"
+    ARAFAH = "arafah"
+    EID_AL_ADHA = "eid_al_adha"
+    ISLAMIC_NEW_YEAR = "islamic_new_year"
+    ASHURA = "ashura"
+    MAWLID = "mawlid"
+    NATIONAL = "national"
+    CUSTOM = "custom"
+
+
+class WindowKind(StrEnum):
+    OFF = "off"
+    REDUCED = "reduced"
+
+
+class Status(StrEnum):
+    AVAILABLE = "available"
+    OUTSIDE_HOURS = "outside_hours"
+    REDUCED = "reduced"
+    OFF = "off"
+
+
+class DateSource(StrEnum):
+    """Where a calendar date came from, strongest first."""
+
+    CONFIRMED = "confirmed"  # an operator recorded the announcement
+    OBSERVED = "observed"  # the date as it actually happened in that country
+    PREDICTED = "predicted"  # Umm al-Qura plus the country's usual offset
+
+
+class WindowSource(StrEnum):
+    MANUAL = "manual"
+    RULE = "rule"
+    COUNTRY = "country"
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # index == date.weekday()
+
+
+@dataclass(frozen=True, slots=True)
+class DailyInterval:
+    """A span of the day in local time. ``end <= start`` means it runs past midnight."""
+
+    start: time
+    end: time
+
+    @property
+    def crosses_midnight(self) -> bool:
+        return self.end <= self.start
+
+
+@dataclass(frozen=True, slots=True)
+class WorkingHours:
+    """The weekly schedule: weekday index (0 = Monday) -> intervals starting that day."""
+
+    days: tuple[tuple[DailyInterval, ...], ...]  # exactly 7 entries
+
+    def on(self, weekday: int) -> tuple[DailyInterval, ...]:
+        return self.days[weekday]
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A concrete period ``[starts_at, ends_at)`` when the owner is off or on reduced hours.
+
+    ``reply_slots`` are times of day (owner's timezone) when the owner answers during a
+    ``reduced`` window; empty means "the usual working hours". ``response_time`` overrides
+    the owner's usual response time inside this window. ``earliest_*``/``latest_*`` bound
+    where a tentative window's edges can still move.
+    """
+
+    id: str
+    kind: WindowKind
+    starts_at: datetime
+    ends_at: datetime
+    source: WindowSource = WindowSource.MANUAL
+    occasion: str | None = None
+    title: dict[str, str] = field(default_factory=dict)
+    tentative: bool = False
+    earliest_start: datetime | None = None
+    latest_start: datetime | None = None
+    earliest_end: datetime | None = None
+    latest_end: datetime | None = None
+    reply_slots: tuple[DailyInterval, ...] = ()
+    response_time: timedelta | None = None
+    notice_days: int = 7
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Everything that decides when an owner works."""
+
+    timezone: ZoneInfo
+    working_hours: WorkingHours
+    response_time: timedelta
+    windows: tuple[Window, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OccasionDate:
+    """One occurrence of an occasion in one country, with its uncertainty."""
+
+    occasion: str
+    hijri_year: int | None
+    date: date
+    hijri_date: str | None  # "YYYY-MM-DD" in the Hijri calendar
+    name: dict[str, str]
+    tentative: bool
+    earliest: date
+    latest: date
+    source: DateSource
+    confirmed_by: str | None = None
+    holiday_first_day: date | None = None
+    holiday_last_day: date | None = None
+    end_date: date | None = None  # last day, for multi-day occasions such as Ramadan
