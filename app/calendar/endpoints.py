@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from app import clock
+from app.calendar import repository, service
+from app.calendar.schemas import (
+    ConfirmationCreate,
+    ConfirmationRead,
+    ConfirmationResult,
+    CountryYearRead,
+    HolidaySpan,
+    LocalizedName,
+    NationalHolidayRead,
+    OccasionRead,
+)
+from app.deps import AdminDep, SessionDep
+from app.domain import countries
+from app.domain.model import OccasionDate
+from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+
+router = APIRouter(prefix="/v1/calendar", tags=["calendar"])
+
+
+def occasion_read(o: OccasionDate) -> OccasionRead:
+    holiday = (HolidaySpan(first_day=o.holiday_first_day, last_day=o.holiday_last_day)
+               if o.holiday_first_day and o.holiday_last_day else None)
+    return OccasionRead(
+        occasion=o.occasion, hijri_year=o.hijri_year, date=o.date, end_date=o.end_date,
+        hijri_date=o.hijri_date, name=LocalizedName(**o.name), tentative=o.tentative,
+        earliest=o.earliest, latest=o.latest, source=str(o.source),
+        confirmed_by=o.confirmed_by, holiday=holiday)
+
+
+@router.get("", summary="Supported countries")
+def list_countries() -> dict[str, list[str]]:
+    return {"countries": countries.supported_countries()}
+
+
+@router.get("/{country}", response_model=CountryYearRead,
+            summary="A country's occasions and public holidays for a Gregorian year",
+            responses={304: {"description": "Not modified (ETag)"}})
+def country_year(
+    country: str, request: Request, session: SessionDep,
+    year: Annotated[int | None, Query(ge=1, le=9999, description="Gregorian year; default: this year")] = None,
+) -> Response:
+    today = clock.now().date()
+    data = service.country_year(session, country, year or today.year, today=today)
+    body = CountryYearRead(
+        country=data.country, year=data.year, weekend=list(data.weekend),
+        occasions=[occasion_read(o) for o in data.occasions],
+        holidays=[NationalHolidayRead(date=h.date, name=LocalizedName(**h.name),
+                                      tentative=h.tentative) for h in data.holidays],
+    ).model_dump_json().encode()
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=3600"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
+
+
+@router.get("/{country}/confirmations", response_model=Page[ConfirmationRead])
+def list_confirmations(country: str, session: SessionDep, limit: LimitQuery = 50,
+                       cursor: CursorQuery = None,
+                       include_withdrawn: bool = False) -> Page[ConfirmationRead]:
+    code = service.country_code(country)
+    after = decode_cursor(cursor)
+    rows = repository.page(session, code, limit=limit,
+                           after=int(after) if isinstance(after, int) else None,
+                           include_withdrawn=include_withdrawn)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(items=[ConfirmationRead.model_validate(r) for r in rows],
+                next_cursor=encode_cursor(rows[-1].id) if more else None)
+
+
+@router.post("/{country}/confirmations", response_model=ConfirmationResult, status_code=201,
+             summary="Record an announced date (admin key); every owner's windows move at once")
+def confirm(country: str, body: ConfirmationCreate, session: SessionDep,
+            principal: AdminDep) -> ConfirmationResult:
+    done = service.confirm(session, country, body.occasion, body.date,
+                           hijri_year=body.hijri_year, force=body.force, note=body.note,
+                           by=f"key:{principal.key_id}")
+    return ConfirmationResult(**ConfirmationRead.model_validate(done.confirmation).model_dump(),
+                              occurrence=occasion_read(done.occurrence),
+                              owners_updated=done.owners_updated,
+                              windows_moved=done.windows_moved)
+
+
+@router.delete("/{country}/confirmations/{confirmation_id}", status_code=204,
+               response_class=Response, summary="Withdraw a confirmation (admin key)")
+def withdraw(country: str, confirmation_id: int, session: SessionDep,
+             _admin: AdminDep) -> Response:
+    service.withdraw(session, country, confirmation_id)
+    return Response(status_code=204)

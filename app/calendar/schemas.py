@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class LocalizedName(BaseModel):
+    ar: str
+    en: str
+
+
+class HolidaySpan(BaseModel):
+    first_day: date
+    last_day: date
+
+
+class OccasionRead(BaseModel):
+    occasion: str
+    hijri_year: int | None
+    date: date
+    end_date: date | None = Field(None, description="Last day, for Ramadan.")
+    hijri_date: str | None
+    name: LocalizedName
+    tentative: bool
+    earliest: date
+    latest: date
+    source: Literal["confirmed", "observed", "predicted"]
+    confirmed_by: str | None
+    holiday: HolidaySpan | None
+
+
+class NationalHolidayRead(BaseModel):
+    date: date
+    name: LocalizedName
+    tentative: bool
+
+
+class CountryYearRead(BaseModel):
+    country: str
+    year: int
+    weekend: list[str]
+    occasions: list[OccasionRead]
+    holidays: list[NationalHolidayRead]
+
+
+class ConfirmationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    occasion: Literal["ramadan", "eid_al_fitr", "arafah", "eid_al_adha", "islamic_new_year",
+                      "ashura", "mawlid"]
+    date: date = Field(description="The announced first day (Gregorian).")
+    hijri_year: int | None = Field(None, ge=1343, le=1500,
+                                   description="Default: the occurrence nearest the date.")
+    force: bool = Field(False, description="Accept a date more than two days from the expected one.")
+    note: str | None = Field(None, max_length=500)
+
+
+class ConfirmationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    country: str
+    occasion: str
+    hijri_year: int
+    date: date
+    predicted_date: date
+    forced: bool
+    note: str | None
+    confirmed_by: str
+    created_at: datetime
+    withdrawn_at: datetime | None
+
+
+class ConfirmationResult(ConfirmationRead):
+    occurrence: OccasionRead
+    owners_updated: int
+    windows_moved: int

@@ -1,0 +1,203 @@
+"""The calendar as the API sees it: a country's year, confirmations, and an owner's rule
+windows. The dates themselves come from the pure ``app.domain`` calendar."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy.orm import Session
+
+from app import clock, validation
+from app.calendar import repository
+from app.calendar.models import Confirmation
+from app.domain import countries, hijri, occasions, rules
+from app.domain.model import OccasionDate, WindowSource
+from app.errors import Invalid, NotFound
+from app.owners.models import Owner
+from app.windows.models import WindowRow
+
+CONFIRMABLE = ("ramadan", "eid_al_fitr", "arafah", "eid_al_adha", "islamic_new_year",
+               "ashura", "mawlid")
+TYPO_GUARD_DAYS = 2
+
+
+def country_code(code: str) -> str:
+    try:
+        return countries.country(code).code
+    except countries.UnknownCountry as exc:
+        raise NotFound(f"No country '{code}'. Supported: {', '.join(countries.supported_countries())}.",
+                       supported=countries.supported_countries()) from exc
+
+
+def check_year(year: int) -> None:
+    try:
+        hijri.check_gregorian_year(year)
+    except hijri.OutOfRange as exc:
+        raise Invalid(str(exc), field="year") from exc
+
+
+def _confirmation_key(confirmations: dict[tuple[str, int], date]) -> tuple:
+    return tuple(sorted(confirmations.items()))
+
+
+@dataclass(frozen=True, slots=True)
+class CountryYear:
+    country: str
+    year: int
+    weekend: tuple[str, ...]
+    occasions: list[OccasionDate]
+    holidays: list[occasions.NationalHoliday]
+    confirmed_by: dict[tuple[str, int], str]
+
+
+def country_year(session: Session, code: str, year: int, *, today: date) -> CountryYear:
+    code = country_code(code)
+    check_year(year)
+    confirmations = repository.active_confirmations(session, code)
+    try:
+        found = occasions.occasions_for_year(code, year, today=today,
+                                             confirmations=confirmations)
+        national = occasions.national_holidays(code, year, today=today)
+    except hijri.OutOfRange as exc:
+        raise Invalid(str(exc), field="year") from exc
+    return CountryYear(country=code, year=year, weekend=tuple(countries.country(code).weekend),
+                       occasions=found, holidays=national, confirmed_by={})
+
+
+def _nearest_occurrence(code: str, occasion: str, day: date, *, today: date) -> OccasionDate:
+    try:
+        hy = hijri.to_hijri(day)[0]
+    except hijri.OutOfRange as exc:
+        raise Invalid(str(exc), field="date") from exc
+    best: OccasionDate | None = None
+    for year in (hy - 1, hy, hy + 1):
+        try:
+            found = occasions.occurrence(code, occasion, year, today=today)
+        except hijri.OutOfRange:
+            continue
+        if best is None or abs((found.date - day).days) < abs((best.date - day).days):
+            best = found
+    if best is None:
+        raise Invalid(f"No {occasion} near {day.isoformat()}.", field="date")
+    return best
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmed:
+    confirmation: Confirmation
+    occurrence: OccasionDate
+    owners_updated: int
+    windows_moved: int
+
+
+def confirm(session: Session, code: str, occasion: str, day: date, *, hijri_year: int | None,
+            force: bool, note: str | None, by: str, today: date | None = None) -> Confirmed:
+    """Record an announced date; move every affected owner's windows in this transaction."""
+    code = country_code(code)
+    if occasion not in CONFIRMABLE:
+        raise Invalid(f"'{occasion}' cannot be confirmed; one of: {', '.join(CONFIRMABLE)}.",
+                      field="occasion")
+    today = today or clock.now().date()
+    if hijri_year is None:
+        predicted = _nearest_occurrence(code, occasion, day, today=today)
+        hijri_year = predicted.hijri_year
+    else:
+        try:
+            predicted = occasions.occurrence(code, occasion, hijri_year, today=today)
+        except hijri.OutOfRange as exc:
+            raise Invalid(str(exc), field="hijri_year") from exc
+    assert hijri_year is not None
+    distance = abs((day - predicted.date).days)
+    if distance > TYPO_GUARD_DAYS and not force:
+        raise Invalid(
+            f"{day.isoformat()} is {distance} days from the expected {occasion} "
+            f"{hijri_year} ({predicted.date.isoformat()}); send \"force\": true if the "
+            "announcement really says so.", field="date")
+    previous = repository.active_confirmation(session, code, occasion, hijri_year)
+    now = clock.now()
+    if previous is not None:
+        previous.withdrawn_at = now
+    row = Confirmation(country=code, occasion=occasion, hijri_year=hijri_year, date=day,
+                       predicted_date=predicted.date, forced=force, note=note,
+                       confirmed_by=by, created_at=now)
+    session.add(row)
+    session.flush()
+    owners, moved = _move_windows(session, code, day, today=today)
+    occurrence = occasions.occurrence(code, occasion, hijri_year, today=today,
+                                      confirmations=repository.active_confirmations(session, code))
+    return Confirmed(confirmation=row, occurrence=occurrence, owners_updated=owners,
+                     windows_moved=moved)
+
+
+def withdraw(session: Session, code: str, confirmation_id: int, *,
+             today: date | None = None) -> Confirmation:
+    code = country_code(code)
+    row = session.get(Confirmation, confirmation_id)
+    if row is None or row.country != code or row.withdrawn_at is not None:
+        raise NotFound(f"No active confirmation {confirmation_id} for {code}.")
+    row.withdrawn_at = clock.now()
+    session.flush()
+    _move_windows(session, code, row.date, today=today or clock.now().date())
+    return row
+
+
+def _move_windows(session: Session, code: str, day: date, *, today: date) -> tuple[int, int]:
+    from app.windows.service import rematerialise
+
+    around = datetime.combine(day, time(12), tzinfo=UTC)
+    affected = repository.owners_near(session, code, around)
+    moved = []
+    for owner in affected:
+        moved.extend(rematerialise(session, owner, today=today))
+    if moved:
+        from app.notices.service import queue_corrections
+
+        queue_corrections(session, moved)
+    return len(affected), len(moved)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleWindow:
+    row: WindowRow
+
+
+def owner_rules(session: Session, owner: Owner) -> tuple[list[rules.Rule], WindowSource]:
+    from app.rules.repository import for_owner
+
+    own = for_owner(session, owner.id)
+    if own:
+        return [rules.rule_from_dict(r.as_rule_dict()) for r in own], WindowSource.RULE
+    return list(rules.default_rules(owner.country)), WindowSource.COUNTRY
+
+
+def rule_windows(session: Session, owner: Owner, start: date, end: date, *,
+                 today: date) -> list[RuleWindow]:
+    """The owner's computed windows over ``[start, end]`` (days in the owner's timezone)."""
+    owner_rule_list, source = owner_rules(session, owner)
+    if not owner_rule_list:
+        return []
+    confirmations = repository.active_confirmations(session, owner.country)
+    tz = validation.zone(owner.timezone)
+    made = rules.materialise(owner_rule_list, country=owner.country, tz=tz, start=start,
+                             end=end, today=today, confirmations=confirmations,
+                             id_prefix=f"{owner.id}:")
+    result = []
+    for item in made:
+        w = item.window
+        result.append(RuleWindow(row=WindowRow(
+            id=w.id, owner_id=owner.id, kind=str(w.kind), source=str(source),
+            starts_at=w.starts_at, ends_at=w.ends_at, occasion=item.occasion,
+            hijri_year=item.hijri_year, rule_id=item.rule_id, title=dict(w.title),
+            tentative=w.tentative, earliest_start=w.earliest_start,
+            latest_start=w.latest_start, earliest_end=w.earliest_end,
+            latest_end=w.latest_end,
+            reply_slots=[f"{s.start:%H:%M}-{s.end:%H:%M}" for s in w.reply_slots],
+            response_time=_iso(w.response_time), notice_days=w.notice_days)))
+    return result
+
+
+def _iso(value) -> str | None:  # noqa: ANN001
+    from app.domain.hours import format_duration
+
+    return format_duration(value) if value is not None else None

@@ -1,0 +1,67 @@
+"""Request-scoped dependencies: the database session (the one transaction boundary), the
+caller's key, and tenant checks. Endpoints declare these with ``Annotated`` aliases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from app.errors import NotFound, Unauthorized
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    session = request.app.state.sessions()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: an admin key, or a key bound to one owner."""
+
+    key_id: str
+    admin: bool
+    owner_id: str | None
+
+    def may_see(self, owner_id: str) -> bool:
+        return self.admin or self.owner_id == owner_id
+
+
+def get_principal(request: Request, session: SessionDep) -> Principal:
+    from app.keys.service import authenticate
+
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Send an API key as 'Authorization: Bearer <key>'.")
+    principal = authenticate(session, token.strip())
+    if principal is None:
+        raise Unauthorized("This API key is unknown or revoked.")
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require_admin(principal: PrincipalDep) -> Principal:
+    if not principal.admin:
+        # An owner key asking for an admin-only route learns nothing about it.
+        raise NotFound("No such resource.")
+    return principal
+
+
+AdminDep = Annotated[Principal, Depends(require_admin)]

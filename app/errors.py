@@ -1,0 +1,122 @@
+"""Errors, and how each one reaches a client as ``application/problem+json`` (RFC 9457).
+
+The hierarchy (every expected failure is one of these, never a 500):
+
+- ``IjazaError``              base; status 400
+  - ``NotFound``              404: unknown resource, or one the key may not see
+  - ``Unauthorized``          401: missing or unknown key, bad webhook signature
+  - ``Conflict``              409: unique clash (an owner id that exists, a duplicate key)
+  - ``Invalid``               422: a value that parses but makes no sense (``field`` names it)
+  - ``PayloadTooLarge``       413: a body over the limit
+
+Validation errors from FastAPI/pydantic become 422 with the failing fields in ``errors``;
+unknown routes 404, wrong methods 405, malformed JSON 400.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM = "application/problem+json"
+
+_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    406: "Not Acceptable",
+    409: "Conflict",
+    413: "Payload Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+class IjazaError(Exception):
+    status = 400
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class NotFound(IjazaError):
+    status = 404
+
+
+class Unauthorized(IjazaError):
+    status = 401
+
+
+class Conflict(IjazaError):
+    status = 409
+
+
+class Invalid(IjazaError):
+    status = 422
+
+    def __init__(self, detail: str, *, field: str | None = None, **extra: Any) -> None:
+        if field is not None:
+            extra["errors"] = [{"field": field, "message": detail}]
+        super().__init__(detail, **extra)
+
+
+class PayloadTooLarge(IjazaError):
+    status = 413
+
+
+def problem(status: int, detail: str, **extra: Any) -> JSONResponse:
+    body = {"type": "about:blank", "title": _TITLES.get(status, "Error"), "status": status,
+            "detail": detail, **extra}
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or str(loc[0] if loc else "")
+
+
+def install(app: FastAPI) -> None:
+    """Map every error to problem+json."""
+
+    @app.exception_handler(IjazaError)
+    async def _domain(_request: Request, exc: IjazaError) -> JSONResponse:
+        return problem(exc.status, exc.detail, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = []
+        malformed = False
+        for err in exc.errors():
+            if err.get("type") == "json_invalid":
+                malformed = True
+            errors.append({"field": _field_path(tuple(err.get("loc", ()))),
+                           "message": err.get("msg", "invalid")})
+        if malformed:
+            return problem(400, "The request body is not valid JSON.", errors=errors)
+        first = errors[0] if errors else {"field": "", "message": "invalid"}
+        detail = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
+        return problem(422, detail, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "")
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = "No such resource."
+        if exc.status_code == 405:
+            detail = "This method is not allowed on this resource."
+        resp = problem(exc.status_code, detail)
+        if exc.headers:
+            resp.headers.update(exc.headers)
+        return resp

@@ -1,0 +1,79 @@
+"""API keys: random, shown once, stored as a SHA-256 digest, revocable.
+
+A key carries 192 random bits, so a fast digest is enough (no password stretching); the
+lookup is by digest and the final comparison is constant-time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.deps import Principal
+from app.errors import Invalid, NotFound
+from app.keys.models import ApiKey
+from app.owners.models import Owner
+
+KEY_PREFIX = "ijz_"
+
+
+def digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class NewKey:
+    row: ApiKey
+    key: str
+
+
+def create_key(session: Session, *, admin: bool, owner_id: str | None,
+               name: str | None = None) -> NewKey:
+    """A new key; the plain key is only in the returned value, never stored."""
+    if admin == (owner_id is not None):
+        raise Invalid("A key is either an admin key or bound to one owner.", field="owner_id")
+    if owner_id is not None and session.get(Owner, owner_id) is None:
+        raise NotFound(f"No owner '{owner_id}'.")
+    key = KEY_PREFIX + secrets.token_urlsafe(24)
+    row = ApiKey(id=secrets.token_hex(8), digest=digest(key), prefix=key[:8], name=name,
+                 admin=admin, owner_id=owner_id, created_at=clock.now())
+    session.add(row)
+    session.flush()
+    return NewKey(row=row, key=key)
+
+
+def authenticate(session: Session, key: str) -> Principal | None:
+    if not key.startswith(KEY_PREFIX) or len(key) > 200:
+        return None
+    wanted = digest(key)
+    row = session.execute(
+        select(ApiKey.id, ApiKey.digest, ApiKey.admin, ApiKey.owner_id, ApiKey.revoked_at)
+        .where(ApiKey.digest == wanted)
+    ).first()
+    if row is None or row.revoked_at is not None or not hmac.compare_digest(row.digest, wanted):
+        return None
+    return Principal(key_id=row.id, admin=row.admin, owner_id=row.owner_id)
+
+
+def list_keys(session: Session, principal: Principal, *, limit: int,
+              after: str | None) -> list[ApiKey]:
+    stmt = select(ApiKey).order_by(ApiKey.id).limit(limit + 1)
+    if not principal.admin:
+        stmt = stmt.where(ApiKey.owner_id == principal.owner_id)
+    if after is not None:
+        stmt = stmt.where(ApiKey.id > after)
+    return list(session.scalars(stmt))
+
+
+def revoke_key(session: Session, principal: Principal, key_id: str) -> None:
+    row = session.get(ApiKey, key_id)
+    if row is None or not (principal.admin or row.owner_id == principal.owner_id):
+        raise NotFound(f"No key '{key_id}'.")
+    if row.revoked_at is None:
+        row.revoked_at = clock.now()

@@ -1,0 +1,79 @@
+"""The application factory: routers, error mapping, and the lifespan that owns the engine,
+the one shared HTTP client, and (in ``make run``) the outbox relay and the scheduler."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from app import errors, logs
+from app.db import make_engine, make_session_factory
+from app.middleware import RequestContext
+from app.settings import Settings, get_settings
+
+DESCRIPTION = """
+Ijaza (إجازة) answers your clients while you are away — Eid al-Fitr, Eid al-Adha, Ramadan
+hours, national holidays and your own leave — computed from the Umm al-Qura calendar and
+each country's public holidays. Authenticate with `Authorization: Bearer <key>`.
+Errors are `application/problem+json` (RFC 9457).
+"""
+
+
+def create_app(settings: Settings | None = None, *, background: bool | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    logs.configure(settings.log_level, json=settings.log_json)
+    engine = make_engine(settings.database_url)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.http = httpx.AsyncClient(timeout=httpx.Timeout(settings.send_timeout_seconds))
+        tasks: list[asyncio.Task[Any]] = []
+        run_background = settings.env != "test" if background is None else background
+        if run_background:
+            from app.worker import start_background
+
+            tasks = await start_background(app)
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            await app.state.http.aclose()
+
+    app = FastAPI(title="Ijaza", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = make_session_factory(engine)
+    errors.install(app)
+    _include_routers(app)
+    app.add_middleware(RequestContext, access_log=settings.env != "test")
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    from app.contacts.endpoints import router as contacts
+    from app.keys.endpoints import router as keys
+    from app.ops.endpoints import router as ops
+    from app.owners.endpoints import router as owners
+    from app.windows.endpoints import router as windows
+
+    for router in (ops, keys, owners, windows, contacts):
+        app.include_router(router)
+    for name in ("app.rules.endpoints", "app.calendar.endpoints", "app.decisions.endpoints",
+                 "app.templates.endpoints", "app.inbound.endpoints", "app.outbox.endpoints",
+                 "app.channels.endpoints", "app.pages.endpoints", "app.notices.endpoints"):
+        try:
+            module = __import__(name, fromlist=["router"])
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        app.include_router(module.router)

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.owners.models import Owner
+
+
+def get(session: Session, owner_id: str) -> Owner | None:
+    return session.get(Owner, owner_id)
+
+
+def page(session: Session, *, limit: int, after: str | None,
+         only: str | None = None) -> list[Owner]:
+    stmt = select(Owner).order_by(Owner.id).limit(limit + 1)
+    if after is not None:
+        stmt = stmt.where(Owner.id > after)
+    if only is not None:
+        stmt = stmt.where(Owner.id == only)
+    return list(session.scalars(stmt))

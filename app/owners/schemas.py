@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from app import validation
+from app.domain import hours
+
+Tone = Literal["formal", "friendly"]
+Language = Literal["ar", "en"]
+Duration = Annotated[str, AfterValidator(validation.duration)]
+Timezone = Annotated[str, AfterValidator(validation.timezone_name)]
+Country = Annotated[str, AfterValidator(validation.country_code)]
+Slug = Annotated[str, AfterValidator(validation.slug)]
+WorkingHoursSpec = dict[str, list[str]]
+
+WORKING_HOURS_DOC = (
+    "Weekday (mon…sun) → intervals 'HH:MM-HH:MM' in the owner's timezone. Several "
+    "intervals a day are allowed; an interval whose end is not after its start runs past "
+    "midnight ('22:00-02:00'). A day left out is a day off. Default: 09:00–17:00 outside "
+    "the country's weekend."
+)
+
+
+def _check_hours(value: WorkingHoursSpec | None) -> WorkingHoursSpec | None:
+    if value is None:
+        return None
+    return hours.working_hours_to_spec(hours.parse_working_hours(value))
+
+
+class Delegate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, max_length=200)
+    email: str | None = Field(None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
+    channel_id: str | None = Field(None, max_length=32,
+                                   description="A connected channel to forward urgent messages to.")
+    address: str | None = Field(None, max_length=320,
+                                description="The delegate's address on that channel.")
+
+
+class OwnerFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    timezone: Timezone = Field(description="IANA timezone, e.g. Asia/Riyadh.")
+    country: Country = Field(description="ISO 3166 alpha-2 code, or 'none' for pure Umm al-Qura.")
+    languages: Annotated[list[Language], AfterValidator(validation.languages)] = Field(
+        default_factory=lambda: ["ar", "en"], min_length=1, max_length=2)
+    tone: Tone = "formal"
+    working_hours: Annotated[WorkingHoursSpec | None, AfterValidator(_check_hours)] = Field(
+        None, description=WORKING_HOURS_DOC)
+    response_time: Duration = Field("PT4H", description="Usual response time, in working time.")
+    urgent_contact: str | None = Field(None, max_length=500,
+                                       description="Who to reach when it is urgent (shown in replies).")
+    delegate: Delegate | None = None
+    urgent_keywords: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = Field(
+        None, max_length=200, description="Replaces the default Arabic and English keywords.")
+    reply_once_per: Duration = Field("P4D", description="One reply per client per this period outside windows.")
+    active_for: Duration = Field("PT10M", description="How long owner activity suppresses replies.")
+    notice_audience_days: int = Field(60, ge=1, le=366)
+
+
+class OwnerCreate(OwnerFields):
+    id: Slug = Field(description="A slug: lower-case letters, digits, '-' and '_'.",
+                    examples=["demo"])
+
+
+class OwnerUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    timezone: Timezone | None = None
+    country: Country | None = None
+    languages: Annotated[list[Language], AfterValidator(validation.languages)] | None = Field(
+        None, min_length=1, max_length=2)
+    tone: Tone | None = None
+    working_hours: Annotated[WorkingHoursSpec | None, AfterValidator(_check_hours)] = Field(
+        None, description=WORKING_HOURS_DOC)
+    response_time: Duration | None = None
+    urgent_contact: str | None = Field(None, max_length=500)
+    delegate: Delegate | None = None
+    urgent_keywords: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = Field(
+        None, max_length=200)
+    reply_once_per: Duration | None = None
+    active_for: Duration | None = None
+    notice_audience_days: int | None = Field(None, ge=1, le=366)
+
+
+class OwnerRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    timezone: str
+    country: str
+    languages: list[str]
+    tone: str
+    working_hours: WorkingHoursSpec
+    response_time: str
+    urgent_contact: str | None
+    delegate: Delegate | None
+    urgent_keywords: list[str] | None
+    reply_once_per: str
+    active_for: str
+    notice_audience_days: int
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.deps import Principal
+from app.domain import countries, hours
+from app.errors import Conflict, NotFound
+from app.owners import repository
+from app.owners.models import Owner
+from app.owners.schemas import OwnerCreate, OwnerUpdate
+
+
+def visible_owner(session: Session, principal: Principal, owner_id: str) -> Owner:
+    """The owner, if this key may see it; otherwise 404 whether or not it exists."""
+    if not principal.may_see(owner_id):
+        raise NotFound(f"No owner '{owner_id}'.")
+    owner = repository.get(session, owner_id)
+    if owner is None:
+        raise NotFound(f"No owner '{owner_id}'.")
+    return owner
+
+
+def default_hours(country: str) -> dict[str, list[str]]:
+    weekend = countries.country(country).weekend
+    return hours.working_hours_to_spec(hours.default_working_hours(weekend))
+
+
+def create(session: Session, body: OwnerCreate) -> Owner:
+    if repository.get(session, body.id) is not None:
+        raise Conflict(f"An owner '{body.id}' exists already.")
+    now = clock.now()
+    data = body.model_dump()
+    if data["working_hours"] is None:
+        data["working_hours"] = default_hours(body.country)
+    owner = Owner(**data, created_at=now, updated_at=now)
+    session.add(owner)
+    session.flush()
+    _after_change(session, owner, calendar_changed=True)
+    return owner
+
+
+def update(session: Session, owner: Owner, body: OwnerUpdate) -> Owner:
+    changes: dict[str, Any] = body.model_dump(exclude_unset=True)
+    for field in ("name", "timezone", "country", "languages", "tone", "response_time",
+                  "reply_once_per", "active_for", "notice_audience_days"):
+        if field in changes and changes[field] is None:
+            changes.pop(field)  # null on a required field means "leave it"
+    for field, value in changes.items():
+        setattr(owner, field, value)
+    owner.updated_at = clock.now()
+    session.flush()
+    _after_change(session, owner,
+                  calendar_changed=bool({"timezone", "country"} & changes.keys()))
+    return owner
+
+
+def delete(session: Session, owner: Owner) -> None:
+    session.delete(owner)
+
+
+def _after_change(session: Session, owner: Owner, *, calendar_changed: bool) -> None:
+    """Windows follow the owner's country and timezone."""
+    if calendar_changed:
+        from app.windows.service import rematerialise
+
+        rematerialise(session, owner)

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from app.deps import PrincipalDep, SessionDep
+from app.owners.service import visible_owner
+from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from app.rules import repository, service
+from app.rules.schemas import RuleCreate, RuleRead, RuleUpdate
+
+router = APIRouter(prefix="/v1/owners/{owner_id}/rules", tags=["rules"])
+
+
+@router.get("", response_model=Page[RuleRead])
+def list_rules(owner_id: str, session: SessionDep, principal: PrincipalDep,
+               limit: LimitQuery = 50, cursor: CursorQuery = None) -> Page[RuleRead]:
+    owner = visible_owner(session, principal, owner_id)
+    after = decode_cursor(cursor)
+    rows = [r for r in repository.for_owner(session, owner.id) if after is None or r.id > after]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(items=[RuleRead.model_validate(r) for r in rows],
+                next_cursor=encode_cursor(rows[-1].id) if more else None)
+
+
+@router.post("", response_model=RuleRead, status_code=201,
+             description="The owner's own rules replace the country's defaults; windows are "
+                         "re-materialised at once.")
+def create_rule(owner_id: str, body: RuleCreate, session: SessionDep,
+                principal: PrincipalDep) -> RuleRead:
+    owner = visible_owner(session, principal, owner_id)
+    return RuleRead.model_validate(service.create(session, owner, body))
+
+
+@router.get("/{rule_id}", response_model=RuleRead)
+def get_rule(owner_id: str, rule_id: str, session: SessionDep,
+             principal: PrincipalDep) -> RuleRead:
+    owner = visible_owner(session, principal, owner_id)
+    return RuleRead.model_validate(service.visible_rule(session, owner, rule_id))
+
+
+@router.patch("/{rule_id}", response_model=RuleRead)
+def update_rule(owner_id: str, rule_id: str, body: RuleUpdate, session: SessionDep,
+                principal: PrincipalDep) -> RuleRead:
+    owner = visible_owner(session, principal, owner_id)
+    row = service.visible_rule(session, owner, rule_id)
+    return RuleRead.model_validate(service.update(session, owner, row, body))
+
+
+@router.delete("/{rule_id}", status_code=204, response_class=Response)
+def delete_rule(owner_id: str, rule_id: str, session: SessionDep,
+                principal: PrincipalDep) -> Response:
+    owner = visible_owner(session, principal, owner_id)
+    service.delete(session, owner, service.visible_rule(session, owner, rule_id))
+    return Response(status_code=204)

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.rules.models import RuleRow
+
+
+def for_owner(session: Session, owner_id: str) -> list[RuleRow]:
+    return list(session.scalars(
+        select(RuleRow).where(RuleRow.owner_id == owner_id).order_by(RuleRow.id)))
+
+
+def get(session: Session, owner_id: str, rule_id: str) -> RuleRow | None:
+    row = session.get(RuleRow, rule_id)
+    return row if row is not None and row.owner_id == owner_id else None

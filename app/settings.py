@@ -1,0 +1,102 @@
+"""Typed settings, read once from ``IJAZA_*`` environment variables (and ``config/ijaza.toml``).
+
+Fails fast on bad values; refuses the development secret key outside development.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+DEV_SECRET = "dev-only-insecure-secret-key-change-me"
+
+
+class PlatformLimits(BaseSettings):
+    """Send rate limits per platform (messages per second), defaults from PROTOCOLS.md."""
+
+    slack: float = 1.0
+    telegram: float = 30.0
+    whatsapp: float = 80.0
+    twilio: float = 1.0
+    email: float = 10.0
+    generic: float = 50.0
+    console: float = 1000.0
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="IJAZA_",
+        env_nested_delimiter="__",
+        toml_file=str(ROOT / "config" / "ijaza.toml"),
+        extra="ignore",
+    )
+
+    env: Literal["development", "test", "production"] = "development"
+    database_url: str = f"sqlite:///{ROOT / 'var' / 'ijaza.db'}"
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    public_base_url: str = "http://127.0.0.1:8000"
+    secret_key: str = DEV_SECRET
+    log_level: str = "INFO"
+    log_json: bool = True
+    run_relay_in_server: bool = True
+    run_scheduler_in_server: bool = True
+    relay_poll_seconds: float = Field(0.5, gt=0)
+    relay_batch: int = Field(50, ge=1, le=1000)
+    relay_max_attempts: int = Field(8, ge=1, le=50)
+    relay_claim_seconds: float = Field(60.0, gt=0)
+    send_timeout_seconds: float = Field(10.0, gt=0)
+    rate_limits: PlatformLimits = PlatformLimits()
+    materialise_months: int = Field(13, ge=1, le=60)
+    config_dir: Path = ROOT / "config"
+    demo_admin_key: str | None = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("IJAZA_DATABASE_URL must be an sqlite:// or postgresql+psycopg:// URL")
+        if value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @model_validator(mode="after")
+    def _no_dev_secret_in_production(self) -> Settings:
+        if self.env == "production" and self.secret_key == DEV_SECRET:
+            raise ValueError("IJAZA_SECRET_KEY must be set to a real secret in production")
+        if len(self.secret_key) < 16:
+            raise ValueError("IJAZA_SECRET_KEY must be at least 16 characters")
+        return self
+
+    @property
+    def fernet_key(self) -> bytes:
+        """A Fernet key derived from the secret key (any length in, 32 bytes out)."""
+        return base64.urlsafe_b64encode(hashlib.sha256(self.secret_key.encode()).digest())
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

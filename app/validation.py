@@ -1,0 +1,77 @@
+"""Field validators shared by the request schemas; each raises ValueError with a clear
+message, which FastAPI turns into a 422 naming the field."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo, available_timezones
+
+from app.domain import hours
+
+LANGUAGES = ("ar", "en")
+TONES = ("formal", "friendly")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+@lru_cache(maxsize=1)
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def timezone_name(value: str) -> str:
+    if value not in _zones():
+        raise ValueError(f"'{value}' is not an IANA timezone (e.g. 'Asia/Riyadh').")
+    return value
+
+
+@lru_cache(maxsize=512)
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def slug(value: str) -> str:
+    if not SLUG.match(value):
+        raise ValueError("use 1–64 lower-case letters, digits, '-' or '_', starting with a "
+                         "letter or digit")
+    return value
+
+
+def duration(value: str, *, minimum: timedelta = timedelta(seconds=1)) -> str:
+    td = hours.parse_duration(value)
+    if td < minimum:
+        raise ValueError(f"'{value}' is shorter than {hours.format_duration(minimum)}")
+    if td > timedelta(days=366):
+        raise ValueError(f"'{value}' is longer than a year")
+    return hours.format_duration(td)
+
+
+def aware(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("give the time with its UTC offset, e.g. 2027-03-10T11:00:00+03:00")
+    return value
+
+
+def languages(value: list[str]) -> list[str]:
+    if not value:
+        raise ValueError("give at least one language")
+    seen: list[str] = []
+    for lang in value:
+        if lang not in LANGUAGES:
+            raise ValueError(f"'{lang}' is not a supported language ({', '.join(LANGUAGES)})")
+        if lang not in seen:
+            seen.append(lang)
+    return seen
+
+
+def country_code(value: str) -> str:
+    from app.domain import countries
+
+    code = value.strip()
+    supported = countries.supported_countries()
+    lookup = {c.lower(): c for c in supported}
+    if code.lower() not in lookup:
+        raise ValueError(f"'{value}' is not a supported country; supported: "
+                         f"{', '.join(supported)}")
+    return lookup[code.lower()]

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app.windows.models import WindowRow
+
+
+def overlapping(session: Session, owner_id: str, start: datetime | None,
+                end: datetime | None, *, limit: int | None = None,
+                after: tuple[datetime, str] | None = None) -> list[WindowRow]:
+    """Windows of one owner that overlap ``[start, end)``, ordered by start then id."""
+    stmt = select(WindowRow).where(WindowRow.owner_id == owner_id)
+    if start is not None:
+        stmt = stmt.where(WindowRow.ends_at > start)
+    if end is not None:
+        stmt = stmt.where(WindowRow.starts_at < end)
+    if after is not None:
+        starts, wid = after
+        stmt = stmt.where((WindowRow.starts_at > starts)
+                          | ((WindowRow.starts_at == starts) & (WindowRow.id > wid)))
+    stmt = stmt.order_by(WindowRow.starts_at, WindowRow.id)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(session.scalars(stmt))
+
+
+def get(session: Session, owner_id: str, window_id: str) -> WindowRow | None:
+    row = session.get(WindowRow, window_id)
+    return row if row is not None and row.owner_id == owner_id else None
+
+
+def computed(session: Session, owner_id: str, *, since: datetime) -> list[WindowRow]:
+    return list(session.scalars(
+        select(WindowRow).where(WindowRow.owner_id == owner_id,
+                                WindowRow.source != "manual",
+                                WindowRow.ends_at > since)))
+
+
+def delete_ids(session: Session, ids: Sequence[str]) -> None:
+    if ids:
+        session.execute(delete(WindowRow).where(WindowRow.id.in_(list(ids))))
+
+
+def for_occurrence(session: Session, owner_ids: Sequence[str] | None, occasion: str,
+                   hijri_year: int) -> list[WindowRow]:
+    stmt = select(WindowRow).where(WindowRow.occasion == occasion,
+                                   WindowRow.hijri_year == hijri_year,
+                                   WindowRow.source != "manual")
+    if owner_ids is not None:
+        stmt = stmt.where(WindowRow.owner_id.in_(list(owner_ids)))
+    return list(session.scalars(stmt))

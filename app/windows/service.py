@@ -1,0 +1,183 @@
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from app import clock, validation
+from app.domain import hours
+from app.domain.model import DailyInterval, Window, WindowKind, WindowSource
+from app.errors import Conflict, Invalid, NotFound
+from app.owners.models import Owner
+from app.windows import repository
+from app.windows.models import WindowRow
+from app.windows.schemas import WindowCreate, WindowRead, WindowUpdate
+
+HORIZON_MONTHS = 13
+
+
+def to_domain(row: WindowRow) -> Window:
+    return Window(
+        id=row.id,
+        kind=WindowKind(row.kind),
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        source=WindowSource(row.source),
+        occasion=row.occasion,
+        title=row.title or {},
+        tentative=row.tentative,
+        earliest_start=row.earliest_start,
+        latest_start=row.latest_start,
+        earliest_end=row.earliest_end,
+        latest_end=row.latest_end,
+        reply_slots=_slots(row.reply_slots),
+        response_time=hours.parse_duration(row.response_time) if row.response_time else None,
+        notice_days=row.notice_days,
+    )
+
+
+def _slots(values: list[str] | None) -> tuple[DailyInterval, ...]:
+    return tuple(hours.parse_daily_interval(v) for v in values or ())
+
+
+def read(row: WindowRow, owner: Owner) -> WindowRead:
+    tz = validation.zone(owner.timezone)
+
+    def local(value: datetime | None) -> datetime | None:
+        return value.astimezone(tz) if value is not None else None
+
+    return WindowRead(
+        id=row.id, kind=row.kind, source=row.source, occasion=row.occasion,
+        hijri_year=row.hijri_year, title=row.title or {}, note=row.note,
+        starts_at=local(row.starts_at), ends_at=local(row.ends_at), tentative=row.tentative,
+        earliest_start=local(row.earliest_start), latest_start=local(row.latest_start),
+        earliest_end=local(row.earliest_end), latest_end=local(row.latest_end),
+        reply_slots=row.reply_slots or [], response_time=row.response_time,
+        notice_days=row.notice_days,
+    )
+
+
+def visible_window(session: Session, owner: Owner, window_id: str) -> WindowRow:
+    row = repository.get(session, owner.id, window_id)
+    if row is None:
+        raise NotFound(f"No window '{window_id}' for owner '{owner.id}'.")
+    return row
+
+
+def create_manual(session: Session, owner: Owner, body: WindowCreate) -> WindowRow:
+    now = clock.now()
+    row = WindowRow(
+        id="w_" + secrets.token_hex(8), owner_id=owner.id, kind=body.kind, source="manual",
+        starts_at=body.starts_at, ends_at=body.ends_at, title=body.title or {},
+        note=body.note, tentative=False, reply_slots=body.reply_slots or [],
+        response_time=body.response_time, notice_days=body.notice_days,
+        created_at=now, updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _manual_only(row: WindowRow) -> None:
+    if row.source != "manual":
+        raise Conflict(
+            "This window comes from a calendar rule; change or delete the rule "
+            f"(/v1/owners/{row.owner_id}/rules), or add a manual window to override it.")
+
+
+def update_manual(session: Session, row: WindowRow, body: WindowUpdate) -> WindowRow:
+    _manual_only(row)
+    changes = body.model_dump(exclude_unset=True)
+    for field in ("kind", "starts_at", "ends_at", "notice_days"):
+        if field in changes and changes[field] is None:
+            changes.pop(field)
+    starts = changes.get("starts_at", row.starts_at)
+    ends = changes.get("ends_at", row.ends_at)
+    if starts >= ends:
+        raise Invalid("starts_at must be before ends_at", field="ends_at")
+    for field, value in changes.items():
+        setattr(row, field, value if value is not None or field not in ("reply_slots",) else [])
+    row.updated_at = clock.now()
+    session.flush()
+    return row
+
+
+def delete_manual(session: Session, row: WindowRow) -> None:
+    _manual_only(row)
+    session.delete(row)
+
+
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """A computed window whose dates changed (a confirmation, a rule edit)."""
+
+    before: WindowRow
+    after: WindowRow
+
+
+def horizon(today: date) -> tuple[date, date]:
+    return today - timedelta(days=1), today + timedelta(days=31 * HORIZON_MONTHS)
+
+
+def rematerialise(session: Session, owner: Owner, *, today: date | None = None) -> list[Moved]:
+    """Bring the owner's computed windows in line with rules, country and confirmations.
+
+    Windows keep their deterministic ids, so a moved window is updated in place and a
+    caller can tell clients who were given the old dates.
+    """
+    from app.calendar.service import rule_windows
+
+    today = today or clock.now().date()
+    start, end = horizon(today)
+    tz = validation.zone(owner.timezone)
+    since = datetime.combine(start, datetime.min.time(), tzinfo=tz)
+    wanted = {m.row.id: m.row for m in rule_windows(session, owner, start, end, today=today)}
+    existing = {row.id: row for row in repository.computed(session, owner.id, since=since)}
+    moved: list[Moved] = []
+    now = clock.now()
+    repository.delete_ids(session, [wid for wid in existing if wid not in wanted])
+    for wid, new in wanted.items():
+        old = existing.get(wid)
+        if old is None:
+            new.created_at = new.updated_at = now
+            session.add(new)
+            continue
+        if (old.starts_at, old.ends_at) != (new.starts_at, new.ends_at):
+            snapshot = WindowRow(**{c: getattr(old, c) for c in _COLUMNS})
+            moved.append(Moved(before=snapshot, after=old))
+        for column in _COLUMNS:
+            if column not in ("id", "owner_id", "created_at", "updated_at"):
+                setattr(old, column, getattr(new, column))
+        old.updated_at = now
+    session.flush()
+    return moved
+
+
+_COLUMNS = [c.key for c in WindowRow.__table__.columns]
+
+
+def list_windows(session: Session, owner: Owner, start: datetime | None, end: datetime | None,
+                 *, limit: int, after: tuple[datetime, str] | None) -> list[WindowRow]:
+    """Stored windows in the range, plus computed ones past the materialised horizon."""
+    rows = repository.overlapping(session, owner.id, start, end, limit=limit + 1, after=after)
+    today = clock.now().date()
+    _, horizon_end = horizon(today)
+    tz = validation.zone(owner.timezone)
+    beyond = datetime.combine(horizon_end, datetime.min.time(), tzinfo=tz)
+    if end is not None and end > beyond and len(rows) <= limit:
+        from app.calendar.service import rule_windows
+
+        first_day = max(beyond, start or beyond).astimezone(tz).date()
+        last_day = end.astimezone(tz).date()
+        if (last_day - first_day).days > 366 * 20:
+            raise Invalid("Ask for at most 20 years of windows at once.", field="to")
+        stored = {r.id for r in rows}
+        extra = [m.row for m in rule_windows(session, owner, first_day, last_day, today=today)
+                 if m.row.id not in stored and m.row.starts_at >= beyond
+                 and m.row.starts_at < end]
+        if after is not None:
+            extra = [r for r in extra if (r.starts_at, r.id) > after]
+        rows = sorted(rows + extra, key=lambda r: (r.starts_at, r.id))[: limit + 1]
+    return rows
