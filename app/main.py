@@ -12,6 +12,7 @@ import httpx
 from fastapi import FastAPI
 
 from app import errors, logs
+from app.crypto import SecretBox
 from app.db import make_engine, make_session_factory
 from app.middleware import RequestContext
 from app.settings import Settings, get_settings
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None, *, background: bool | None = No
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
+    app.state.secret_box = SecretBox(settings.secret_key)
     errors.install(app)
     _include_routers(app)
     app.add_middleware(RequestContext, access_log=settings.env != "test")
@@ -69,7 +71,7 @@ def _include_routers(app: FastAPI) -> None:
         app.include_router(router)
     for name in ("app.rules.endpoints", "app.calendar.endpoints", "app.decisions.endpoints",
                  "app.templates.endpoints", "app.inbound.endpoints", "app.outbox.endpoints",
-                 "app.channels.endpoints", "app.pages.endpoints", "app.notices.endpoints"):
+                 "app.connections.endpoints", "app.pages.endpoints", "app.notices.endpoints"):
         try:
             module = __import__(name, fromlist=["router"])
         except ModuleNotFoundError as exc:

@@ -1,13 +1,16 @@
 """Every table, imported in one place so Alembic and the tests see the whole schema."""
 
 from app.calendar.models import Confirmation
+from app.connections.models import ChannelRow
 from app.contacts.models import Contact
 from app.db import Base
-from app.decisions.models import EventRow
+from app.decisions.models import EventRow, OwnerActivity
 from app.keys.models import ApiKey
+from app.outbox.models import Delivery, DeliveryAttempt
 from app.owners.models import Owner
 from app.rules.models import RuleRow
+from app.templates.models import TemplateRow
 from app.windows.models import WindowRow
 
-__all__ = ["ApiKey", "Base", "Confirmation", "Contact", "EventRow", "Owner", "RuleRow",
-           "WindowRow"]
+__all__ = ["ApiKey", "Base", "ChannelRow", "Confirmation", "Contact", "Delivery", "DeliveryAttempt", "EventRow", "Owner", "OwnerActivity",
+           "RuleRow", "TemplateRow", "WindowRow"]

@@ -17,19 +17,30 @@ async def start_background(app: FastAPI) -> list[asyncio.Task[Any]]:
     tasks: list[asyncio.Task[Any]] = []
     settings = app.state.settings
     if settings.run_relay_in_server:
-        try:
-            from app.outbox.relay import run_relay
-        except ModuleNotFoundError:
-            run_relay = None
-        if run_relay is not None:
-            tasks.append(asyncio.create_task(
-                run_relay(app.state.sessions, app.state.http, settings), name="relay"))
+        from app.outbox.relay import run_relay
+
+        tasks.append(asyncio.create_task(
+            run_relay(app.state.sessions, app.state.http, settings), name="relay"))
     if settings.run_scheduler_in_server:
-        try:
-            from app.notices.scheduler import run_scheduler
-        except ModuleNotFoundError:
-            run_scheduler = None
-        if run_scheduler is not None:
-            tasks.append(asyncio.create_task(
-                run_scheduler(app.state.sessions, app.state.http, settings), name="scheduler"))
+        from app.notices.scheduler import run_scheduler
+
+        tasks.append(asyncio.create_task(
+            run_scheduler(app.state.sessions, app.state.http, settings), name="scheduler"))
     return tasks
+
+
+async def run_worker(settings: Any) -> None:
+    """``ijaza worker``: the relay and the scheduler, without the HTTP server."""
+    import httpx
+
+    from app import logs
+    from app.db import make_engine, make_session_factory
+    from app.notices.scheduler import run_scheduler
+    from app.outbox.relay import run_relay
+
+    logs.configure(settings.log_level, json=settings.log_json)
+    engine = make_engine(settings.database_url)
+    sessions = make_session_factory(engine)
+    async with httpx.AsyncClient(timeout=httpx.Timeout(settings.send_timeout_seconds)) as http:
+        await asyncio.gather(run_relay(sessions, http, settings),
+                             run_scheduler(sessions, http, settings))

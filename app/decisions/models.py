@@ -45,3 +45,18 @@ class EventRow(Base):
     reply_by: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     decision: Mapped[dict[str, Any]] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OwnerActivity(Base):
+    """The owner was seen active (answered a client): auto-replies pause until ``until``."""
+
+    __tablename__ = "owner_activity"
+    __table_args__ = (Index("ix_owner_activity_lookup", "owner_id", "until"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    owner_id: Mapped[str] = mapped_column(ForeignKey("owner.id", ondelete="CASCADE"))
+    client_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    until: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -28,5 +28,6 @@ class Owner(Base):
     reply_once_per: Mapped[str] = mapped_column(String(32), default="P4D")
     active_for: Mapped[str] = mapped_column(String(32), default="PT10M")
     notice_audience_days: Mapped[int] = mapped_column(Integer, default=60)
+    digest_to: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -41,6 +41,16 @@ class Delegate(BaseModel):
                                 description="The delegate's address on that channel.")
 
 
+class Destination(BaseModel):
+    """Where the owner's own messages (the back-from-leave digest) go."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    channel_id: str = Field(max_length=32, description="A connected channel of this owner.")
+    address: str = Field(min_length=1, max_length=320,
+                         description="The owner's address on that channel.")
+
+
 class OwnerFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -61,6 +71,7 @@ class OwnerFields(BaseModel):
     reply_once_per: Duration = Field("P4D", description="One reply per client per this period outside windows.")
     active_for: Duration = Field("PT10M", description="How long owner activity suppresses replies.")
     notice_audience_days: int = Field(60, ge=1, le=366)
+    digest_to: Destination | None = Field(None, description="Send the back-from-leave digest here.")
 
 
 class OwnerCreate(OwnerFields):
@@ -87,6 +98,7 @@ class OwnerUpdate(BaseModel):
     reply_once_per: Duration | None = None
     active_for: Duration | None = None
     notice_audience_days: int | None = Field(None, ge=1, le=366)
+    digest_to: Destination | None = None
 
 
 class OwnerRead(BaseModel):
@@ -106,5 +118,6 @@ class OwnerRead(BaseModel):
     reply_once_per: str
     active_for: str
     notice_audience_days: int
+    digest_to: Destination | None
     created_at: datetime
     updated_at: datetime

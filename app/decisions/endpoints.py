@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query
+
+from app import clock, validation
+from app.contacts import repository as contacts_repository
+from app.decisions import repository, service
+from app.decisions.schemas import (
+    ActivityIn,
+    ActivityOut,
+    AvailabilityOut,
+    DecisionOut,
+    EvaluateRequest,
+    EventOut,
+)
+from app.deps import PrincipalDep, SessionDep
+from app.domain import availability
+from app.domain.decision import upcoming_off
+from app.errors import Invalid
+from app.owners.service import visible_owner
+from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+
+router = APIRouter(prefix="/v1/owners/{owner_id}", tags=["decisions"])
+
+
+def _aware(value: datetime | None, name: str) -> datetime:
+    if value is None:
+        return clock.now()
+    try:
+        return validation.aware(value)
+    except ValueError as exc:
+        raise Invalid(str(exc), field=name) from exc
+
+
+@router.get("/availability", response_model=AvailabilityOut,
+            summary="Status, window, back_at, reply_by and the next change at an instant")
+def get_availability(
+    owner_id: str, session: SessionDep, principal: PrincipalDep,
+    at: Annotated[datetime | None, Query(description="ISO 8601 with offset; default: now")] = None,
+) -> AvailabilityOut:
+    owner = visible_owner(session, principal, owner_id)
+    when = _aware(at, "at")
+    policy = service.policy_of(session, owner, when)
+    snapshot = availability.status_at(policy, when)
+    tz = policy.timezone
+    nxt = availability.next_change(policy, when)
+    return AvailabilityOut(
+        status=str(snapshot.status), at=when.astimezone(tz),
+        window=service.window_out(snapshot.window, tz),
+        back_at=availability.back_at(policy, when).astimezone(tz),
+        reply_by=availability.reply_by(policy, when).astimezone(tz),
+        next_change=nxt.astimezone(tz) if nxt else None,
+        upcoming=[service.window_out(w, tz) for w in upcoming_off(policy, when)])
+
+
+@router.post("/evaluate", response_model=DecisionOut,
+             summary="The decision for one message; recorded unless dry_run")
+def evaluate(owner_id: str, body: EvaluateRequest, session: SessionDep, principal: PrincipalDep,
+             idempotency_key: Annotated[str | None, Header(max_length=300)] = None) -> DecisionOut:
+    owner = visible_owner(session, principal, owner_id)
+    message = service.Message(
+        channel=body.channel, address=body.contact.address.strip(), name=body.contact.name,
+        language=body.contact.language, tone=body.contact.tone, text=body.text,
+        subject=body.subject, at=body.received_at or clock.now(),
+        headers={k.lower(): v for k, v in body.headers.items()},
+        suppressed=_email_suppression(body), source="api", dedupe_key=idempotency_key)
+    if not message.address:
+        raise Invalid("contact.address must not be blank", field="contact.address")
+    outcome = service.evaluate(session, owner, message, dry_run=body.dry_run)
+    if not outcome.duplicate and not body.dry_run:
+        from app.inbound.service import after_decision
+
+        after_decision(session, owner, outcome, message)
+    return outcome.decision
+
+
+def _email_suppression(body: EvaluateRequest) -> str | None:
+    """An integrator passing an email's headers gets the same RFC 3834 protection."""
+    if not body.headers:
+        return None
+    from app.domain.email_rules import should_not_reply
+
+    headers = {k.lower(): v for k, v in body.headers.items()}
+    return should_not_reply(headers, headers.get("return-path", body.contact.address), [], [])
+
+
+@router.post("/activity", response_model=ActivityOut, status_code=201,
+             summary="The owner is active now: auto-replies pause for a while")
+def activity(owner_id: str, body: ActivityIn, session: SessionDep,
+             principal: PrincipalDep) -> ActivityOut:
+    owner = visible_owner(session, principal, owner_id)
+    client_key = contact_id = None
+    if body.contact:
+        contact = contacts_repository.get(session, owner.id, body.contact)
+        if contact is None and body.channel:
+            contact = contacts_repository.by_address(session, owner.id, body.channel, body.contact)
+        if contact is None:
+            raise Invalid(f"No contact '{body.contact}'.", field="contact")
+        client_key, contact_id = contact.client_key, contact.id
+    when = _aware(body.at, "at")
+    until = service.record_activity(session, owner, client_key=client_key, at=when)
+    return ActivityOut(active_until=until, contact_id=contact_id)
+
+
+@router.get("/events", response_model=Page[EventOut],
+            summary="The audit trail: every message, the decision and its reason (newest first)")
+def list_events(
+    owner_id: str, session: SessionDep, principal: PrincipalDep,
+    contact: Annotated[str | None, Query(max_length=64, description="A contact id")] = None,
+    since: Annotated[datetime | None, Query(description="ISO 8601 with offset")] = None,
+    limit: LimitQuery = 50, cursor: CursorQuery = None,
+) -> Page[EventOut]:
+    owner = visible_owner(session, principal, owner_id)
+    client_key = None
+    if contact is not None:
+        row = contacts_repository.get(session, owner.id, contact)
+        if row is None:
+            raise Invalid(f"No contact '{contact}'.", field="contact")
+        client_key = row.client_key
+    after = decode_cursor(cursor)
+    rows = repository.page(session, owner.id, limit=limit,
+                           after=after if isinstance(after, int) else None,
+                           client_key=client_key,
+                           since=_aware(since, "since") if since else None)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(items=[EventOut(id=r.id, kind=r.kind, at=r.at, contact_id=r.contact_id,
+                                source=r.source, text=r.text, status=r.status,
+                                window_id=r.window_id, urgent=r.urgent, suppressed=r.suppressed,
+                                situation=r.situation, replied=r.replied_at is not None,
+                                decision=r.decision or {}) for r in rows],
+                next_cursor=encode_cursor(rows[-1].id) if more else None)

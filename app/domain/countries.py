@@ -1,0 +1,275 @@
+"""Country profiles: weekends, moon-sighting habits, official holiday spans and default rules.
+
+The data lives in ``config/countries/<code>.toml`` (one file per country, each entry citing its
+source); this module only loads and checks it. The config root is, in order: the
+``config_dir`` argument, the ``IJAZA_CONFIG_DIR`` environment variable, or the repository's
+``config/``. Profiles are loaded once per directory and cached.
+
+A file looks like::
+
+    code = "SA"
+    name = { ar = "السعودية", en = "Saudi Arabia" }
+    timezone = "Asia/Riyadh"
+    weekend = ["fri", "sat"]
+    holidays_code = "SA"            # country code in the `holidays` package, or absent
+
+    [prediction]                    # how the first day of a month compares with Umm al-Qura
+    offset_days = 0                 # usual shift of the country's date from Umm al-Qura
+    early_risk_days = 0             # the true date can be this many days before the prediction
+    late_risk_days = 1              # ... or this many days after it
+    published_is_final = false      # true where the authority fixes dates years ahead (TR)
+
+    [holiday.eid_al_fitr]           # official public-holiday span; its presence makes the
+    start = "09-29"                 # occasion a public holiday. Hijri "MM-DD" in the country's
+    start_offset_days = 1           # own (observed) calendar, or "occasion" for the day itself
+    length_days = 4                 # or: end = "10-03" (inclusive), end_offset_days = 0
+    eve_half_day_from = "13:00"     # optional: the eve is a half day from this local time (TR)
+
+    [observed.eid_al_fitr]          # first days as observed, where `holidays` has no table
+    1436 = "2015-07-17"
+
+    [[default_rules]]               # what an owner in this country gets unless they set rules
+    id = "eid_al_fitr-off"          # (the rules.rule_from_dict format)
+    occasion = "eid_al_fitr"
+    kind = "off"
+    span = { type = "holiday" }
+
+Decisions: the pseudo-country ``none`` is pure Umm al-Qura with no public holidays and a
+Saturday–Sunday weekend (the international default: its users are mostly outside the
+countries listed). Codes are case-insensitive; ``CountryProfile.code`` is the canonical form
+(upper case, ``none`` lower case).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, time
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from app.domain.model import WEEKDAYS
+
+DEFAULT_CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
+NONE = "none"
+ISLAMIC_OCCASIONS = ("ramadan", "eid_al_fitr", "arafah", "eid_al_adha", "islamic_new_year",
+                     "ashura", "mawlid")
+# Hijri months whose first day a country's calendar pins down (through the occasion in it).
+ANCHOR_MONTHS = frozenset({1, 3, 9, 10, 12})
+_HIJRI_MD = re.compile(r"^(\d{2})-(\d{2})$")
+
+
+class UnknownCountry(LookupError):
+    """No profile for this code; ``supported`` lists the codes that exist."""
+
+    def __init__(self, code: str, supported: list[str]) -> None:
+        super().__init__(f"Unknown country '{code}'. Supported: {', '.join(supported)}.")
+        self.code = code
+        self.supported = supported
+
+
+class CountryDataError(ValueError):
+    """A country file is malformed; the message names the file and the field."""
+
+
+@dataclass(frozen=True, slots=True)
+class HolidaySpan:
+    """An official holiday span, as Hijri month-days in the country's observed calendar.
+
+    ``start``/``end`` are ``(month, day)`` or ``None`` for "the occasion's own day". The first
+    holiday day is ``start + start_offset_days``. With ``length_days`` the last day is the
+    first + ``length_days - 1``; when ``length_days`` is ``None`` it is ``end +
+    end_offset_days``. ``eve_half_day_from`` marks the
+    afternoon before the first day as holiday too (Turkey's *arife*).
+    """
+
+    start: tuple[int, int] | None
+    start_offset_days: int = 0
+    end: tuple[int, int] | None = None
+    end_offset_days: int = 0
+    length_days: int | None = None
+    eve_half_day_from: time | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NationalEntry:
+    """A fixed-date public holiday from the country file, for countries `holidays` lacks."""
+
+    month: int
+    day: int
+    name: Mapping[str, str]
+    since: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CountryProfile:
+    code: str
+    name: Mapping[str, str]
+    timezone: str
+    weekend: tuple[str, ...]
+    holidays_code: str | None
+    offset_days: int
+    early_risk_days: int
+    late_risk_days: int
+    published_is_final: bool
+    holiday_spans: Mapping[str, HolidaySpan]
+    observed: Mapping[str, Mapping[int, date]]
+    default_rules: tuple[Mapping[str, Any], ...]
+    national: tuple[NationalEntry, ...] = ()
+
+    @property
+    def public_holidays(self) -> tuple[str, ...]:
+        """The Islamic occasions that are public holidays here (those with a span)."""
+        return tuple(o for o in ISLAMIC_OCCASIONS if o in self.holiday_spans)
+
+
+def config_root(config_dir: Path | str | None = None) -> Path:
+    """The config root in effect: argument, then ``IJAZA_CONFIG_DIR``, then the repo's."""
+    if config_dir is not None:
+        return Path(config_dir)
+    env = os.environ.get("IJAZA_CONFIG_DIR")
+    return Path(env) if env else DEFAULT_CONFIG_DIR
+
+
+def supported_countries(config_dir: Path | str | None = None) -> list[str]:
+    """Canonical codes of every country file, sorted, ``none`` last."""
+    return list(_load_all(config_root(config_dir).resolve()))
+
+
+def country(code: str, config_dir: Path | str | None = None) -> CountryProfile:
+    """The profile for ``code`` (case-insensitive); :class:`UnknownCountry` if there is none."""
+    profiles = _load_all(config_root(config_dir).resolve())
+    found = profiles.get(_canonical(code)) if isinstance(code, str) else None
+    if found is None:
+        raise UnknownCountry(str(code), list(profiles))
+    return found
+
+
+def clear_cache() -> None:
+    """Forget loaded profiles (tests that write their own config directory)."""
+    _load_all.cache_clear()
+
+
+def _canonical(code: str) -> str:
+    code = code.strip()
+    return NONE if code.lower() == NONE else code.upper()
+
+
+@lru_cache(maxsize=8)
+def _load_all(root: Path) -> Mapping[str, CountryProfile]:
+    folder = root / "countries"
+    profiles: dict[str, CountryProfile] = {}
+    for path in sorted(folder.glob("*.toml")):
+        with path.open("rb") as fh:
+            try:
+                raw = tomllib.load(fh)
+            except tomllib.TOMLDecodeError as exc:
+                raise CountryDataError(f"{path.name}: {exc}") from exc
+        profile = _parse(raw, path.name)
+        profiles[profile.code] = profile
+    ordered = sorted(profiles, key=lambda c: (c == NONE, c))
+    return MappingProxyType({c: profiles[c] for c in ordered})
+
+
+def _parse(raw: dict[str, Any], source: str) -> CountryProfile:
+    def fail(field: str, message: str) -> CountryDataError:
+        return CountryDataError(f"{source}: {field}: {message}")
+
+    code = raw.get("code")
+    if not isinstance(code, str) or not code:
+        raise fail("code", "missing")
+    name = raw.get("name") or {}
+    if not {"ar", "en"} <= set(name):
+        raise fail("name", "needs 'ar' and 'en'")
+    weekend = tuple(raw.get("weekend", ()))
+    if not weekend or any(d not in WEEKDAYS for d in weekend):
+        raise fail("weekend", f"days must be among {', '.join(WEEKDAYS)}")
+    prediction = raw.get("prediction", {})
+    ints = {}
+    for key in ("offset_days", "early_risk_days", "late_risk_days"):
+        value = prediction.get(key, 0)
+        if not isinstance(value, int) or isinstance(value, bool) or not -3 <= value <= 3:
+            raise fail(f"prediction.{key}", "a whole number of days between -3 and 3")
+        ints[key] = value
+    if ints["early_risk_days"] < 0 or ints["late_risk_days"] < 0:
+        raise fail("prediction", "risk days cannot be negative")
+
+    spans = {}
+    for occasion, spec in raw.get("holiday", {}).items():
+        if occasion not in ISLAMIC_OCCASIONS:
+            raise fail(f"holiday.{occasion}", "not an Islamic occasion")
+        spans[occasion] = _parse_span(spec, lambda f, m, o=occasion: fail(f"holiday.{o}.{f}", m))
+
+    observed: dict[str, Mapping[int, date]] = {}
+    for occasion, table in raw.get("observed", {}).items():
+        if occasion not in ISLAMIC_OCCASIONS:
+            raise fail(f"observed.{occasion}", "not an Islamic occasion")
+        parsed = {}
+        for year, value in table.items():
+            try:
+                parsed[int(year)] = value if isinstance(value, date) else date.fromisoformat(value)
+            except (TypeError, ValueError) as exc:
+                raise fail(f"observed.{occasion}.{year}", f"not a date: {value!r}") from exc
+        observed[occasion] = MappingProxyType(parsed)
+
+    national = []
+    for i, entry in enumerate(raw.get("national", ())):
+        try:
+            month, day = (int(p) for p in entry["date"].split("-"))
+            date(2000, month, day)
+            national.append(NationalEntry(month, day, MappingProxyType(dict(entry["name"])),
+                                          entry.get("since")))
+        except (KeyError, ValueError, AttributeError) as exc:
+            raise fail(f"national[{i}]", "needs date 'MM-DD' and name {ar, en}") from exc
+
+    return CountryProfile(
+        code=_canonical(code),
+        name=MappingProxyType(dict(name)),
+        timezone=str(raw.get("timezone", "UTC")),
+        weekend=weekend,
+        holidays_code=raw.get("holidays_code"),
+        offset_days=ints["offset_days"],
+        early_risk_days=ints["early_risk_days"],
+        late_risk_days=ints["late_risk_days"],
+        published_is_final=bool(prediction.get("published_is_final", False)),
+        holiday_spans=MappingProxyType(spans),
+        observed=MappingProxyType(observed),
+        default_rules=tuple(MappingProxyType(dict(r)) for r in raw.get("default_rules", ())),
+        national=tuple(national),
+    )
+
+
+def _parse_span(spec: dict[str, Any], fail) -> HolidaySpan:  # noqa: ANN001
+    def anchor(field: str) -> tuple[int, int] | None:
+        value = spec.get(field, "occasion")
+        if value == "occasion":
+            return None
+        m = _HIJRI_MD.match(str(value))
+        if not m or int(m[1]) not in ANCHOR_MONTHS or not 1 <= int(m[2]) <= 30:
+            raise fail(field, f"'occasion' or a Hijri 'MM-DD' in months {sorted(ANCHOR_MONTHS)}")
+        return int(m[1]), int(m[2])
+
+    length = spec.get("length_days")
+    if length is not None and (not isinstance(length, int) or not 1 <= length <= 15):
+        raise fail("length_days", "between 1 and 15")
+    if length is not None and "end" in spec:
+        raise fail("end", "give either end or length_days")
+    eve = spec.get("eve_half_day_from")
+    try:
+        eve_time = time.fromisoformat(eve) if eve else None
+    except ValueError as exc:
+        raise fail("eve_half_day_from", "a time 'HH:MM'") from exc
+    has_end = "end" in spec
+    return HolidaySpan(
+        start=anchor("start"),
+        start_offset_days=int(spec.get("start_offset_days", 0)),
+        end=anchor("end") if has_end else None,
+        end_offset_days=int(spec.get("end_offset_days", 0)),
+        length_days=None if has_end else (length or 1),
+        eve_half_day_from=eve_time,
+    )

@@ -1,0 +1,199 @@
+"""The relay: claims due deliveries, sends them through their channel with one shared
+``httpx.AsyncClient``, records every attempt, and backs off or gives up.
+
+Guarantees: a row is sent by whoever holds its claim; a worker that dies mid-send leaves
+its rows ``sending`` until the claim runs out, when another (or the restarted) worker
+takes them — so after a crash a message may be sent twice, never lost. Sends are paced
+per platform so the configured rate is never exceeded by this process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy.orm import Session, sessionmaker
+
+from app import clock
+from app.connections.models import ChannelRow
+from app.connections.service import channel_object
+from app.crypto import SecretBox
+from app.db import session_scope
+from app.domain.retry import next_delay
+from app.logs import log
+from app.outbox import repository
+from app.outbox.models import DeliveryAttempt
+from app.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    ok: bool
+    permanent: bool = False
+    retry_after: float | None = None
+    status_code: int | None = None
+    detail: str = ""
+
+
+class Pacer:
+    """Spaces sends of one platform at least ``1/rate`` seconds apart (never above rate)."""
+
+    def __init__(self, rate: float, now: Callable[[], float] = time.monotonic) -> None:
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self._next = 0.0
+        self._now = now
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        async with self._lock:
+            current = self._now()
+            if self._next > current:
+                await asyncio.sleep(self._next - current)
+                current = self._now()
+            self._next = max(current, self._next) + self.interval
+
+
+async def deliver(platform: str, channel: Any, payload: dict[str, Any],
+                  http: httpx.AsyncClient) -> Result:
+    """One attempt to send one delivery through its platform module."""
+    context = payload.get("context") or {}
+    text = payload.get("text") or ""
+    try:
+        if platform == "email":
+            outcome = await channel.send_email(context, text)
+            return Result(ok=outcome.ok, permanent=outcome.permanent,
+                          retry_after=outcome.retry_after, detail=outcome.detail)
+        if platform == "console":
+            log.info("console channel: would send", to=payload.get("to"), chars=len(text))
+            return Result(ok=True, detail="logged")
+        request = channel.build_send(context, text)
+        response = await http.request(request.method, request.url, headers=request.headers,
+                                      json=request.json, data=request.form,
+                                      content=request.content)
+        outcome = channel.classify_response(response.status_code, response.headers,
+                                            response.content)
+        return Result(ok=outcome.ok, permanent=outcome.permanent,
+                      retry_after=outcome.retry_after, status_code=response.status_code,
+                      detail=outcome.detail)
+    except httpx.TimeoutException as exc:
+        return Result(ok=False, detail=f"timeout: {type(exc).__name__}")
+    except httpx.TransportError as exc:
+        return Result(ok=False, detail=f"transport: {type(exc).__name__}")
+    except (OSError, asyncio.TimeoutError) as exc:
+        return Result(ok=False, detail=f"{type(exc).__name__}: {exc}")
+
+
+class Relay:
+    def __init__(self, sessions: sessionmaker[Session], http: httpx.AsyncClient,
+                 settings: Settings, *, worker: str | None = None) -> None:
+        self.sessions = sessions
+        self.http = http
+        self.settings = settings
+        self.box = SecretBox(settings.secret_key)
+        self.worker = worker or f"{os.getpid()}-{secrets.token_hex(3)}"
+        self.pacers: dict[str, Pacer] = {}
+        self.max_attempts = settings.relay_max_attempts
+        self.hold = timedelta(seconds=settings.relay_claim_seconds)
+
+    def pacer(self, platform: str) -> Pacer:
+        if platform not in self.pacers:
+            rate = getattr(self.settings.rate_limits, platform, 10.0)
+            self.pacers[platform] = Pacer(rate)
+        return self.pacers[platform]
+
+    def _claim(self) -> list[tuple[int, str, str | None, dict[str, Any], int]]:
+        now = clock.now()
+        claimed: list[tuple[int, str, str | None, dict[str, Any], int]] = []
+        with session_scope(self.sessions) as session:
+            for platform in repository.due_platforms(session, now):
+                rate = getattr(self.settings.rate_limits, platform, 10.0)
+                # Claim no more than can be sent well inside the claim's lifetime.
+                room = max(1, int(rate * self.hold.total_seconds() / 3))
+                limit = min(self.settings.relay_batch, room)
+                for row in repository.claim(session, platform=platform, now=now, limit=limit,
+                                            hold=self.hold, worker=self.worker):
+                    claimed.append((row.id, row.platform, row.channel_id, dict(row.payload),
+                                    row.attempts))
+        return claimed
+
+    def _channel(self, channel_id: str | None) -> Any:
+        if channel_id is None:
+            return None
+        with session_scope(self.sessions) as session:
+            row = session.get(ChannelRow, channel_id)
+            if row is None:
+                return None
+            session.expunge(row)
+        return channel_object(row, self.box)
+
+    def _finish(self, delivery_id: int, result: Result, started: datetime, ms: int) -> str:
+        with session_scope(self.sessions) as session:
+            row = repository.still_mine(session, delivery_id, self.worker)
+            if row is None:
+                return "lost-claim"
+            row.attempts += 1
+            repository.add_attempt(session, DeliveryAttempt(
+                delivery_id=row.id, at=started, ok=result.ok, permanent=result.permanent,
+                status_code=result.status_code, error=None if result.ok else result.detail[:500],
+                duration_ms=ms))
+            now = clock.now()
+            if result.ok:
+                row.status, row.sent_at, row.last_error = "sent", now, None
+            elif result.permanent or row.attempts >= self.max_attempts:
+                row.status, row.last_error = "dead", result.detail[:500]
+            else:
+                row.status, row.last_error = "pending", result.detail[:500]
+                row.next_attempt_at = now + next_delay(row.attempts, retry_after=result.retry_after)
+            row.claimed_until = None
+            row.claimed_by = None
+            return row.status
+
+    async def _send(self, item: tuple[int, str, str | None, dict[str, Any], int]) -> str:
+        delivery_id, platform, channel_id, payload, _attempts = item
+        channel = await asyncio.to_thread(self._channel, channel_id)
+        started = clock.now()
+        t0 = time.perf_counter()
+        if channel is None and platform != "console":
+            result = Result(ok=False, permanent=True, detail="the channel was deleted")
+        else:
+            await self.pacer(platform).wait()
+            result = await deliver(platform, channel, payload, self.http)
+        ms = int((time.perf_counter() - t0) * 1000)
+        status = await asyncio.to_thread(self._finish, delivery_id, result, started, ms)
+        if status != "sent":
+            log.warning("delivery not sent", delivery=delivery_id, platform=platform,
+                        status=status, detail=result.detail[:200])
+        return status
+
+    async def run_once(self) -> int:
+        """Claim and send one batch; returns how many were handled."""
+        claimed = await asyncio.to_thread(self._claim)
+        if not claimed:
+            return 0
+        await asyncio.gather(*(self._send(item) for item in claimed))
+        return len(claimed)
+
+    async def run_forever(self) -> None:
+        log.info("relay started", worker=self.worker)
+        while True:
+            try:
+                handled = await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # keep the relay alive; the rows stay claimable
+                log.error("relay iteration failed", error=f"{type(exc).__name__}: {exc}")
+                handled = 0
+            if not handled:
+                await asyncio.sleep(self.settings.relay_poll_seconds)
+
+
+async def run_relay(sessions: sessionmaker[Session], http: httpx.AsyncClient,
+                    settings: Settings) -> None:
+    await Relay(sessions, http, settings).run_forever()

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from app.outbox.models import Delivery, DeliveryAttempt
+
+
+def by_key(session: Session, key: str) -> Delivery | None:
+    return session.scalars(select(Delivery).where(Delivery.idempotency_key == key)).first()
+
+
+def claim(session: Session, *, platform: str, now: datetime, limit: int, hold: timedelta,
+          worker: str) -> list[Delivery]:
+    """Take up to ``limit`` due rows of one platform for this worker.
+
+    Due: pending and its time has come, or ``sending`` whose claim ran out (the worker that
+    held it died). PostgreSQL skips rows another worker holds (``SKIP LOCKED``); SQLite
+    serialises writers, so the same select-then-update is safe there too.
+    """
+    stmt = (select(Delivery)
+            .where(Delivery.platform == platform,
+                   or_((Delivery.status == "pending") & (Delivery.next_attempt_at <= now),
+                       (Delivery.status == "sending") & (Delivery.claimed_until < now)))
+            .order_by(Delivery.next_attempt_at, Delivery.id)
+            .limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    rows = list(session.scalars(stmt))
+    for row in rows:
+        row.status = "sending"
+        row.claimed_until = now + hold
+        row.claimed_by = worker
+    session.flush()
+    return rows
+
+
+def due_platforms(session: Session, now: datetime) -> list[str]:
+    return list(session.scalars(
+        select(Delivery.platform).where(
+            or_((Delivery.status == "pending") & (Delivery.next_attempt_at <= now),
+                (Delivery.status == "sending") & (Delivery.claimed_until < now)))
+        .distinct()))
+
+
+def still_mine(session: Session, delivery_id: int, worker: str) -> Delivery | None:
+    stmt = select(Delivery).where(Delivery.id == delivery_id, Delivery.status == "sending",
+                                  Delivery.claimed_by == worker)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return session.scalars(stmt).first()
+
+
+def add_attempt(session: Session, attempt: DeliveryAttempt) -> None:
+    session.add(attempt)
+
+
+def page(session: Session, owner_id: str, *, status: str | None, limit: int,
+         after: int | None) -> list[Delivery]:
+    stmt = select(Delivery).where(Delivery.owner_id == owner_id)
+    if status is not None:
+        stmt = stmt.where(Delivery.status == status)
+    if after is not None:
+        stmt = stmt.where(Delivery.id < after)
+    return list(session.scalars(stmt.order_by(Delivery.id.desc()).limit(limit + 1)))
+
+
+def attempts_of(session: Session, delivery_id: int) -> list[DeliveryAttempt]:
+    return list(session.scalars(select(DeliveryAttempt).where(
+        DeliveryAttempt.delivery_id == delivery_id).order_by(DeliveryAttempt.id)))
+
+
+def requeue(session: Session, delivery_id: int, now: datetime) -> None:
+    session.execute(update(Delivery).where(Delivery.id == delivery_id).values(
+        status="pending", next_attempt_at=now, claimed_until=None, claimed_by=None))

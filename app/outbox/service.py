@@ -1,0 +1,50 @@
+"""The outbox: deliveries are written with the decision that wants them and sent later by
+the relay. Enqueueing is idempotent on the delivery's key."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.errors import Conflict, NotFound
+from app.outbox import repository
+from app.outbox.models import Delivery
+
+
+def enqueue(session: Session, *, owner_id: str, channel_id: str | None, platform: str,
+            kind: str, key: str, payload: dict[str, Any], now: datetime,
+            event_id: int | None = None) -> Delivery:
+    """A new pending delivery, or the existing one with the same key (never two)."""
+    existing = repository.by_key(session, key)
+    if existing is not None:
+        return existing
+    row = Delivery(owner_id=owner_id, channel_id=channel_id, platform=platform, kind=kind,
+                   idempotency_key=key, payload=payload, status="pending", attempts=0,
+                   next_attempt_at=now, event_id=event_id, created_at=now)
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        found = repository.by_key(session, key)
+        if found is None:
+            raise
+        return found
+    return row
+
+
+def retry(session: Session, owner_id: str, delivery_id: int, now: datetime) -> Delivery:
+    row = session.get(Delivery, delivery_id)
+    if row is None or row.owner_id != owner_id:
+        raise NotFound(f"No delivery {delivery_id}.")
+    if row.status not in ("dead", "pending"):
+        raise Conflict(f"Delivery {delivery_id} is {row.status}; only dead deliveries are retried.")
+    row.status = "pending"
+    row.next_attempt_at = now
+    row.claimed_until = None
+    row.claimed_by = None
+    row.attempts = 0
+    session.flush()
+    return row

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from app import clock
+from app.decisions.service import window_out
+from app.deps import SessionDep
+from app.errors import NotFound
+from app.owners import repository
+from app.pages import service
+
+router = APIRouter(tags=["public pages"])
+_env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                   autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+
+TEXT = {
+    "ar": {"available": "متاح الآن", "outside_hours": "خارج ساعات العمل", "reduced": "ساعات عمل مخفّضة",
+           "off": "في إجازة", "back": "نعود", "reply_by": "نرد على رسالتك قبل", "coming": "الإجازات القادمة",
+           "none": "لا إجازات قريبة.", "expected": "متوقع — حسب رؤية الهلال", "urgent": "للأمور العاجلة",
+           "between": "بين", "and": "و", "feed": "أضف الإجازات إلى تقويمك", "hours": "ساعات العمل",
+           "other": "English", "from": "من", "to": "إلى"},
+    "en": {"available": "Available now", "outside_hours": "Outside working hours",
+           "reduced": "Reduced hours", "off": "Away", "back": "Back", "reply_by": "Expect a reply by",
+           "coming": "Coming breaks", "none": "No breaks coming up.",
+           "expected": "expected — subject to the moon sighting", "urgent": "If it is urgent",
+           "between": "between", "and": "and", "feed": "Add the breaks to your calendar",
+           "hours": "Working hours", "other": "العربية", "from": "from", "to": "to"},
+}
+
+
+def _owner(session, owner_id: str):  # noqa: ANN001, ANN202
+    owner = repository.get(session, owner_id) if len(owner_id) <= 64 else None
+    if owner is None:
+        raise NotFound(f"No owner '{owner_id}'.")
+    return owner
+
+
+@router.get("/p/{owner_id}.ics", summary="iCalendar feed of the owner's off-periods",
+            response_class=Response)
+def ics(owner_id: str, request: Request, session: SessionDep) -> Response:
+    owner = _owner(session, owner_id)
+    body = service.ics_feed(session, owner, clock.now(), request.app.state.settings.public_base_url)
+    return Response(body, media_type="text/calendar; charset=utf-8",
+                    headers={"Cache-Control": "public, max-age=900"})
+
+
+@router.get("/p/{owner_id}/status.json", summary="The owner's status now, as JSON")
+def status_json(owner_id: str, session: SessionDep) -> dict:
+    owner = _owner(session, owner_id)
+    st = service.public_status(session, owner, clock.now())
+    from app import validation
+
+    tz = validation.zone(owner.timezone)
+    return {"owner": owner.id, "name": owner.name, "status": st.status,
+            "at": st.at.astimezone(tz).isoformat(),
+            "window": window_out(st.window, tz).model_dump(mode="json") if st.window else None,
+            "back_at": st.back_at.astimezone(tz).isoformat(),
+            "reply_by": st.reply_by.astimezone(tz).isoformat(),
+            "upcoming": [window_out(w, tz).model_dump(mode="json") for w in st.upcoming],
+            "urgent_contact": owner.urgent_contact}
+
+
+@router.get("/p/{owner_id}", response_class=HTMLResponse,
+            summary="Public status page (Arabic, right-to-left, or English)")
+def page(owner_id: str, session: SessionDep,
+         lang: Annotated[Literal["ar", "en"] | None, Query()] = None) -> HTMLResponse:
+    owner = _owner(session, owner_id)
+    language = lang or (owner.languages[0] if owner.languages else "ar")
+    st = service.public_status(session, owner, clock.now())
+    html = _env.get_template("status.html").render(
+        owner=owner, st=st, lang=language, t=TEXT[language],
+        dir="rtl" if language == "ar" else "ltr",
+        other="en" if language == "ar" else "ar",
+        when=lambda v: service.when(v, language, owner),
+        title=lambda w: (w.title or {}).get(language) or (w.title or {}).get("en") or "")
+    return HTMLResponse(html, headers={"Cache-Control": "no-cache"})

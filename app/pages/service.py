@@ -1,0 +1,77 @@
+"""The public face of an owner: status now, the coming breaks, and an iCalendar feed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from icalendar import Calendar, Event
+from sqlalchemy.orm import Session
+
+from app.decisions import service as decisions
+from app.domain import availability, rendering
+from app.domain.model import Window
+from app.owners.models import Owner
+from app.windows import repository as windows_repository
+from app.windows.service import to_domain
+
+FEED_PAST = timedelta(days=60)
+FEED_FUTURE = timedelta(days=400)
+
+
+@dataclass(frozen=True, slots=True)
+class PublicStatus:
+    owner: Owner
+    status: str
+    window: Window | None
+    back_at: datetime
+    reply_by: datetime
+    upcoming: list[Window]
+    at: datetime
+
+
+def public_status(session: Session, owner: Owner, at: datetime) -> PublicStatus:
+    policy = decisions.policy_of(session, owner, at)
+    snapshot = availability.status_at(policy, at)
+    coming = [to_domain(r) for r in windows_repository.overlapping(
+        session, owner.id, at, at + timedelta(days=120)) if r.kind == "off"]
+    coming = sorted((w for w in coming if w.starts_at > at), key=lambda w: w.starts_at)[:6]
+    return PublicStatus(owner=owner, status=str(snapshot.status), window=snapshot.window,
+                        back_at=availability.back_at(policy, at),
+                        reply_by=availability.reply_by(policy, at), upcoming=coming, at=at)
+
+
+def when(value: datetime | None, language: str, owner: Owner) -> str:
+    if value is None:
+        return ""
+    from app import validation
+
+    return rendering.format_instant(value, language, validation.zone(owner.timezone))
+
+
+def ics_feed(session: Session, owner: Owner, at: datetime, base_url: str) -> bytes:
+    cal = Calendar()
+    cal.add("prodid", "-//Ijaza//ijaza//EN")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", f"{owner.name} — time off")
+    cal.add("x-wr-timezone", owner.timezone)
+    for row in windows_repository.overlapping(session, owner.id, at - FEED_PAST, at + FEED_FUTURE):
+        if row.kind != "off":
+            continue
+        event = Event()
+        event.add("uid", f"{row.id}@ijaza")
+        title = (row.title or {}).get("en") or (row.title or {}).get("ar") or "Away"
+        if row.tentative:
+            title += " (expected)"
+        event.add("summary", title)
+        event.add("dtstart", row.starts_at)
+        event.add("dtend", row.ends_at)
+        event.add("dtstamp", row.updated_at)
+        event.add("status", "TENTATIVE" if row.tentative else "CONFIRMED")
+        event.add("transp", "OPAQUE")
+        if row.tentative and row.earliest_end and row.latest_end:
+            event.add("description", f"Subject to the moon sighting: back between "
+                      f"{row.earliest_end:%Y-%m-%d} and {row.latest_end:%Y-%m-%d}.")
+        event.add("url", f"{base_url.rstrip('/')}/p/{owner.id}")
+        cal.add_component(event)
+    return cal.to_ical()
