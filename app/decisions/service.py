@@ -88,9 +88,29 @@ def policy_of(session: Session, owner: Owner, at: datetime) -> Policy:
     tz, weekly, response_time = _weekly(owner.id, owner.updated_at, owner.timezone,
                                         json.dumps(owner.working_hours, sort_keys=True),
                                         owner.response_time)
-    rows = windows_repository.overlapping(session, owner.id, at - LOOKBEHIND, at + LOOKAHEAD)
+    start, end = at - LOOKBEHIND, at + LOOKAHEAD
+    rows = windows_repository.overlapping(session, owner.id, start, end)
+    rows += _computed_beyond_horizon(session, owner, start, end, {r.id for r in rows})
     return Policy(timezone=tz, working_hours=weekly, response_time=response_time,
                   windows=tuple(to_domain(r) for r in rows))
+
+
+def _computed_beyond_horizon(session: Session, owner: Owner, start: datetime, end: datetime,
+                             stored: set[str]) -> list[Any]:
+    """Rule windows are stored for the coming months only; past that, compute them."""
+    from app import clock
+    from app.calendar.service import rule_windows
+    from app.windows.service import horizon
+
+    today = clock.now().date()
+    first, last = horizon(today)
+    tz = validation.zone(owner.timezone)
+    if start.astimezone(tz).date() >= first and end.astimezone(tz).date() <= last:
+        return []
+    made = rule_windows(session, owner, start.astimezone(tz).date(), end.astimezone(tz).date(),
+                        today=today)
+    return [m.row for m in made
+            if m.row.id not in stored and m.row.ends_at > start and m.row.starts_at < end]
 
 
 def window_out(window: Window | None, tz: Any) -> WindowOut | None:

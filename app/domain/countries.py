@@ -138,12 +138,12 @@ def config_root(config_dir: Path | str | None = None) -> Path:
 
 def supported_countries(config_dir: Path | str | None = None) -> list[str]:
     """Canonical codes of every country file, sorted, ``none`` last."""
-    return list(_load_all(config_root(config_dir).resolve()))
+    return list(_load_all(config_root(config_dir)))
 
 
 def country(code: str, config_dir: Path | str | None = None) -> CountryProfile:
     """The profile for ``code`` (case-insensitive); :class:`UnknownCountry` if there is none."""
-    profiles = _load_all(config_root(config_dir).resolve())
+    profiles = _load_all(config_root(config_dir))
     found = profiles.get(_canonical(code)) if isinstance(code, str) else None
     if found is None:
         raise UnknownCountry(str(code), list(profiles))

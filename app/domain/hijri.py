@@ -34,6 +34,10 @@ SUPPORTED_RANGE = (
     f"{GREGORIAN_MIN_YEAR}–{GREGORIAN_MAX_YEAR})"
 )
 
+# Months of the historical tables, as published, that are not 29 or 30 days long.
+IRREGULAR_MONTHS = frozenset({(1343, 9), (1345, 5), (1345, 8), (1348, 11), (1348, 12),
+                              (1349, 10), (1349, 11), (1364, 8)})
+
 MONTH_NAMES: dict[str, tuple[str, ...]] = {
     "en": ("Muharram", "Safar", "Rabi' al-Awwal", "Rabi' al-Thani", "Jumada al-Ula",
            "Jumada al-Akhirah", "Rajab", "Sha'ban", "Ramadan", "Shawwal", "Dhu al-Qa'dah",
@@ -89,7 +93,9 @@ def to_gregorian(year: int, month: int, day: int) -> date:
 
 @lru_cache(maxsize=4096)
 def month_length(year: int, month: int) -> int:
-    """Days (29 or 30) in Umm al-Qura ``month`` of ``year``; errors as :func:`to_gregorian`."""
+    """Days in Umm al-Qura ``month`` of ``year``: 29 or 30, except eight months of the
+    historical tables (1343–1364 AH, see ``IRREGULAR_MONTHS``) published with 28 or 31 days.
+    Errors as :func:`to_gregorian`."""
     check_hijri_year(year)
     return Hijri(year, month, 1).month_length()
 

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+
+def _is_problem(response) -> dict:  # noqa: ANN001
+    assert response.headers["content-type"].startswith("application/problem+json"), response.text
+    body = response.json()
+    assert body["status"] == response.status_code and body["title"] and "detail" in body
+    return body
+
+
+def test_unknown_route_is_404_problem(client) -> None:
+    _is_problem(client.get("/v1/nowhere"))
+
+
+def test_wrong_method_is_405_problem(client) -> None:
+    response = client.put("/healthz")
+    assert response.status_code == 405
+    _is_problem(response)
+
+
+def test_malformed_json_is_400(client, admin) -> None:
+    response = client.post("/v1/owners", content=b'{"id": "x",', headers=admin |
+                           {"content-type": "application/json"})
+    assert response.status_code == 400
+    _is_problem(response)
+
+
+def test_body_over_one_mebibyte_is_413(client, admin) -> None:
+    big = b'{"id": "' + b"x" * (1024 * 1024 + 10) + b'"}'
+    response = client.post("/v1/owners", content=big, headers=admin | {"content-type": "application/json"})
+    assert response.status_code == 413
+    _is_problem(response)
+
+
+def test_validation_error_names_the_field(client, admin) -> None:
+    response = client.post("/v1/owners", json={"id": "x"}, headers=admin)
+    assert response.status_code == 422
+    body = _is_problem(response)
+    assert {e["field"] for e in body["errors"]} >= {"name", "timezone", "country"}
+
+
+def test_health_and_readiness(client) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["status"] == "ready"
+
+
+def test_readiness_is_503_when_the_database_is_gone(settings) -> None:
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    broken = settings.model_copy(update={"database_url": "sqlite:////nonexistent/dir/x.db"})
+    with TestClient(create_app(broken, background=False)) as c:
+        response = c.get("/readyz")
+    assert response.status_code == 503
+    _is_problem(response)
+
+
+def test_request_id_is_echoed(client) -> None:
+    response = client.get("/healthz", headers={"X-Request-ID": "abc123"})
+    assert response.headers["x-request-id"] == "abc123"
+    assert len(client.get("/healthz").headers["x-request-id"]) >= 8
+
+
+def test_openapi_lists_every_route(client) -> None:
+    spec = client.get("/openapi.json").json()
+    paths = set(spec["paths"])
+    for path in ("/v1/owners", "/v1/owners/{owner_id}", "/v1/owners/{owner_id}/windows",
+                 "/v1/owners/{owner_id}/contacts", "/v1/keys", "/v1/calendar/{country}",
+                 "/v1/owners/{owner_id}/evaluate", "/hooks/{channel_id}", "/p/{owner_id}"):
+        assert path in paths, path
+    assert client.get("/docs").status_code == 200
