@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+import datetime as dt
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,27 +12,27 @@ class LocalizedName(BaseModel):
 
 
 class HolidaySpan(BaseModel):
-    first_day: date
-    last_day: date
+    first_day: dt.date
+    last_day: dt.date
 
 
 class OccasionRead(BaseModel):
     occasion: str
     hijri_year: int | None
-    date: date
-    end_date: date | None = Field(None, description="Last day, for Ramadan.")
+    date: dt.date
+    end_date: dt.date | None = Field(None, description="Last day, for Ramadan.")
     hijri_date: str | None
     name: LocalizedName
     tentative: bool
-    earliest: date
-    latest: date
+    earliest: dt.date
+    latest: dt.date
     source: Literal["confirmed", "observed", "predicted"]
     confirmed_by: str | None
     holiday: HolidaySpan | None
 
 
 class NationalHolidayRead(BaseModel):
-    date: date
+    date: dt.date
     name: LocalizedName
     tentative: bool
 
@@ -50,7 +50,7 @@ class ConfirmationCreate(BaseModel):
 
     occasion: Literal["ramadan", "eid_al_fitr", "arafah", "eid_al_adha", "islamic_new_year",
                       "ashura", "mawlid"]
-    date: date = Field(description="The announced first day (Gregorian).")
+    date: dt.date = Field(description="The announced first day (Gregorian).")
     hijri_year: int | None = Field(None, ge=1343, le=1500,
                                    description="Default: the occurrence nearest the date.")
     force: bool = Field(False, description="Accept a date more than two days from the expected one.")
@@ -64,13 +64,13 @@ class ConfirmationRead(BaseModel):
     country: str
     occasion: str
     hijri_year: int
-    date: date
-    predicted_date: date
+    date: dt.date
+    predicted_date: dt.date
     forced: bool
     note: str | None
     confirmed_by: str
-    created_at: datetime
-    withdrawn_at: datetime | None
+    created_at: dt.datetime
+    withdrawn_at: dt.datetime | None
 
 
 class ConfirmationResult(ConfirmationRead):

@@ -3,6 +3,7 @@ platform's own ``Retry-After`` when it gives one."""
 
 from __future__ import annotations
 
+import math
 import random
 from datetime import timedelta
 
@@ -26,4 +27,5 @@ def next_delay(attempt: int, *, retry_after: float | None = None,
     delay = exp / 2 + draw * exp / 2
     if retry_after is not None and retry_after > 0:
         delay = max(delay, retry_after)
-    return timedelta(seconds=delay)
+    # Round up to the microsecond, so a Retry-After floor is never undercut by rounding.
+    return timedelta(microseconds=math.ceil(delay * 1_000_000))

@@ -10,9 +10,9 @@ LEAVE = {"kind": "off", "starts_at": "2030-07-01T00:00:00+03:00",
          "ends_at": "2030-07-08T00:00:00+03:00", "title": {"en": "Summer leave", "ar": "إجازة الصيف"}}
 
 
-def evaluate(client, headers, owner_id, **body):  # noqa: ANN001, ANN003, ANN201
+def evaluate(client, auth, owner_id, **body):  # noqa: ANN001, ANN003, ANN201
     payload = {"contact": {"address": "amina@example.org", "name": "Amina"}, "text": "Hello"} | body
-    response = client.post(f"/v1/owners/{owner_id}/evaluate", json=payload, headers=headers)
+    response = client.post(f"/v1/owners/{owner_id}/evaluate", json=payload, headers=auth)
     assert response.status_code == 200, response.text
     return response.json()
 
