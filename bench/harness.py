@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -429,6 +430,7 @@ class WrkResult:
     non_2xx: int = 0
     socket_errors: int = 0
     duration_s: float = 0.0
+    settle_s: float = 0.0
     raw: str = field(default="", repr=False)
 
     def headline(self) -> str:
@@ -438,7 +440,7 @@ class WrkResult:
         return {"label": self.label, "requests": self.requests, "rps": round(self.rps, 1),
                 "p50_ms": round(self.p50_ms, 2), "p90_ms": round(self.p90_ms, 2),
                 "p99_ms": round(self.p99_ms, 2), "non_2xx": self.non_2xx,
-                "socket_errors": self.socket_errors}
+                "socket_errors": self.socket_errors, "settle_s": self.settle_s}
 
 
 _RUNS = [0]
@@ -503,7 +505,30 @@ def wrk(label: str, url: str, script: Path | None = None, *, duration: int = DUR
     result = parse_wrk(label, done.stdout)
     if result.requests == 0:
         raise RuntimeError(f"wrk made no requests:\n{done.stdout}\n{done.stderr}")
+    result.settle_s = settle(url)
     return result
+
+
+def settle(url: str, *, timeout: float = 90.0) -> float:
+    """Wait until the server has finished the requests wrk left in flight (it stops with
+    up to CONNECTIONS requests unanswered); returns the seconds waited.
+
+    Without this, the next run's connections pile onto the abandoned requests: Ijaza then
+    has more requests in flight than its thread pool has threads (40), which it does not
+    survive (see bench/README.md, "findings").
+    """
+    parts = urllib.parse.urlsplit(url)
+    health = f"{parts.scheme}://{parts.netloc}/healthz"
+    started = time.monotonic()
+    time.sleep(0.3)
+    while time.monotonic() - started < timeout:
+        try:
+            with urllib.request.urlopen(health, timeout=5) as r:
+                if r.status == 200:
+                    break
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            time.sleep(0.2)
+    return round(time.monotonic() - started, 2)
 
 
 def ensure_wrk() -> None:

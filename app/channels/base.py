@@ -99,3 +99,36 @@ class Channel(Protocol):
         ...
 
     def build_send(self, inbound_context: Mapping[str, Any], text: str) -> OutboundRequest: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """How one send attempt went, as the relay needs to know it."""
+
+    ok: bool
+    permanent: bool = False
+    retry_after: float | None = None
+    detail: str = ""
+
+
+def json_handshake(body: Any, status: int = 200) -> Handshake:
+    import json
+
+    return Handshake(status=status, body=json.dumps(body, ensure_ascii=False).encode(),
+                     media_type="application/json")
+
+
+def http_result(status: int, headers: Mapping[str, str], detail: str = "") -> SendResult:
+    """The common reading of an HTTP status: 2xx ok, 429 and 5xx retry, other 4xx final."""
+    if 200 <= status < 300:
+        return SendResult(ok=True, detail=detail or str(status))
+    retry_after = None
+    raw = {k.lower(): v for k, v in headers.items()}.get("retry-after")
+    if raw:
+        try:
+            retry_after = float(raw)
+        except ValueError:
+            retry_after = None
+    if status == 429 or status >= 500 or status == 408:
+        return SendResult(ok=False, retry_after=retry_after, detail=detail or f"HTTP {status}")
+    return SendResult(ok=False, permanent=True, detail=detail or f"HTTP {status}")

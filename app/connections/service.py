@@ -22,7 +22,8 @@ SECRET_FIELDS = frozenset({
 })
 
 FIELDS: dict[str, frozenset[str]] = {
-    "slack": frozenset({"bot_token", "signing_secret", "bot_user_id", "bot_id", "api_base_url"}),
+    "slack": frozenset({"bot_token", "signing_secret", "bot_user_id", "bot_id", "owner_user_id",
+                        "api_base_url"}),
     "telegram": frozenset({"bot_token", "secret_token", "allow_groups", "api_base_url"}),
     "whatsapp": frozenset({"access_token", "app_secret", "verify_token", "phone_number_id",
                            "api_base_url", "template_name", "template_language"}),

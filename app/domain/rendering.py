@@ -1,53 +1,88 @@
-"""Reply text: default wording per situation × language × tone (``config/defaults/templates``),
-owners' own templates rendered in a sandbox, and dates written the way a person reads them.
+"""Reply text: the default wording per situation × language × tone, owners' own templates
+rendered in a sandbox, and dates written the way a person reads them.
 
-Template variables (all strings unless noted; dates are already formatted in the reply's
-language, in both calendars, in the owner's timezone):
+Default wording lives in ``config/defaults/templates/{ar,en}.toml`` (one table per
+situation, one Jinja2 source per tone, plus the Eid greetings and the subjects).
 
-- ``contact_name`` (or empty), ``owner_name``, ``occasion`` (code), ``occasion_title``
-- ``period_start``, ``period_end``: the window; ``back_at``: when the owner is back;
-  ``reply_by``: when to expect an answer; ``earliest_end``, ``latest_end``: the range of a
-  tentative window's end; ``old_back_at``: the date given before a correction
-- ``urgent_contact`` (or empty), ``eid_greeting`` (or empty), ``tentative`` and ``urgent``
-  (booleans), ``language``, ``tone``
+Template variables — every one is always defined; dates arrive already written in the
+reply's language, in both calendars, in the owner's timezone; "empty" means ``""``:
 
-Templates run in Jinja2's immutable sandbox with no loader, no globals but a few safe
-filters, strict undefined variables, and an output cap; ``validate_template`` compiles and
-test-renders a template with sample values in both languages and tones, so a template that
-would fail at reply time is refused when it is saved.
+- ``contact_name`` — the client's name, or empty
+- ``owner_name`` — the business or freelancer signing the reply
+- ``occasion`` — the occasion code (``eid_al_fitr``, ``ramadan``, …), or empty
+- ``occasion_title`` — the occasion's localized title («عيد الفطر», "Eid al-Fitr"), or empty
+- ``period_start``, ``period_end`` — the first and the last *day* the window covers
+  (a window ending at midnight ends on the day before), or empty
+- ``earliest_end``, ``latest_end`` — for a tentative window, the earliest and latest last
+  day it may end on, or empty
+- ``back_at`` — the instant the owner is next working, e.g.
+  "Sunday 14 March 2027 (6 Shawwal 1448), 9:00 AM Riyadh time"
+- ``reply_by`` — the instant the client can expect an answer by
+- ``old_back_at`` — for a correction, the return instant announced before, or empty
+- ``urgent_contact`` — the delegate for urgent matters, or empty
+- ``eid_greeting`` — «عيد مبارك، وكل عام وأنتم بخير.» during Eid, else empty
+- ``tentative``, ``urgent`` — booleans
+- ``language`` (``ar``/``en``), ``tone`` (``formal``/``friendly``)
+
+Layout: a line that holds only a block tag (``{% if … %}``) becomes an empty line, and runs
+of empty lines collapse to one, so conditional paragraphs need no whitespace control.
+
+The sandbox: Jinja2's immutable sandbox with no loader and no globals; a template may use
+the variables above, ``if``/``elif``/``else``, ``and``/``or``/``not``, comparisons, ``~``
+and ``+``, and the filters ``upper lower capitalize title trim default truncate length first
+last replace``. Loops, assignments, macros, calls, attribute access and indexing, ``*``,
+``**`` and ``%`` are refused when the template is compiled, so no template can reach Python
+internals, loop, or build a huge string; the output is capped at ``MAX_OUTPUT`` characters.
+:func:`validate_template` compiles a template and renders it for every language and tone
+with full and with bare sample values, so a template that would fail at reply time is
+refused when it is saved (:class:`TemplateInvalid`, a ``ValueError``, says what is wrong).
+
+Subjects are short and localized («إجازة عيد الفطر», "Away for Eid al-Fitr"); the email
+channel builds its own ``Auto: Re: …`` subject from the client's message, so
+``ReplyContext.original_subject`` is carried for channels and not used here.
 """
 
 from __future__ import annotations
 
-import os
+import logging
+import re
 import tomllib
-from dataclasses import dataclass, field
-from datetime import date, datetime
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time, get_timezone_location
 from jinja2 import StrictUndefined, TemplateError, nodes
+from jinja2.filters import FILTERS
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from app.domain import hijri
+from app.domain.text import config_dir
+
+log = logging.getLogger(__name__)
 
 SITUATIONS = ("off", "reduced", "outside_hours", "advance_notice", "urgent", "correction", "back")
 LANGUAGES = ("ar", "en")
 TONES = ("formal", "friendly")
-MAX_OUTPUT = 4000
-MAX_SOURCE = 4000
 EIDS = ("eid_al_fitr", "eid_al_adha")
+MAX_SOURCE = 4000  # characters of template source
+MAX_OUTPUT = 4000  # characters of rendered reply
+_MAX_NAME = 120  # a contact or owner name longer than this is clipped
+_MAX_CONTACT = 300  # the urgent-contact text
 
 
 class TemplateInvalid(ValueError):
-    """A template that cannot be used: the message says what is wrong."""
+    """A template that cannot be used; the message says what is wrong."""
 
 
 @dataclass(frozen=True, slots=True)
 class ReplyContext:
+    """What a reply may say. Instants are timezone-aware; ``timezone`` is the owner's."""
+
     language: str
     tone: str
     owner_name: str
@@ -56,17 +91,16 @@ class ReplyContext:
     occasion: str | None = None
     occasion_title: dict[str, str] | None = None
     period_start: datetime | None = None
-    period_end: datetime | None = None
+    period_end: datetime | None = None  # exclusive, as in Window.ends_at
     back_at: datetime | None = None
     reply_by: datetime | None = None
     urgent_contact: str | None = None
     tentative: bool = False
-    earliest_end: datetime | None = None
+    earliest_end: datetime | None = None  # exclusive ends, as in Window
     latest_end: datetime | None = None
     urgent: bool = False
     original_subject: str | None = None
     old_back_at: datetime | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,84 +111,153 @@ class RenderedReply:
     tone: str
 
 
-def _config_dir() -> Path:
-    override = os.environ.get("IJAZA_CONFIG_DIR")
-    return Path(override) if override else Path(__file__).resolve().parents[2] / "config"
+# --- default wording -------------------------------------------------------------------------
 
 
 @lru_cache(maxsize=4)
 def _defaults(language: str) -> dict[str, Any]:
-    with open(_config_dir() / "defaults" / "templates" / f"{language}.toml", "rb") as fh:
+    with open(config_dir() / "defaults" / "templates" / f"{language}.toml", "rb") as fh:
         return tomllib.load(fh)
-
-
-def default_template(situation: str, language: str, tone: str) -> str:
-    """The shipped wording (Jinja2 source) for a situation, language and tone."""
-    _check_key(situation, language, tone)
-    return _defaults(language)[situation][tone].strip()
 
 
 def _check_key(situation: str, language: str, tone: str) -> None:
     if situation not in SITUATIONS:
-        raise TemplateInvalid(f"unknown situation '{situation}'")
+        raise TemplateInvalid(f"unknown situation '{situation}'; one of {', '.join(SITUATIONS)}")
     if language not in LANGUAGES:
-        raise TemplateInvalid(f"unknown language '{language}'")
+        raise TemplateInvalid(f"unknown language '{language}'; one of {', '.join(LANGUAGES)}")
     if tone not in TONES:
-        raise TemplateInvalid(f"unknown tone '{tone}'")
+        raise TemplateInvalid(f"unknown tone '{tone}'; one of {', '.join(TONES)}")
 
 
-# --- dates a person reads ----------------------------------------------------------------
+def default_template(situation: str, language: str, tone: str) -> str:
+    """The shipped Jinja2 source for a situation, language and tone.
 
-_AR_DIGITS_TO_LATN = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
-
-
-def format_date_only(day: date, language: str) -> str:
-    """«الأربعاء 10 مارس 2027 (2 شوال 1448)» / "Wednesday 10 March 2027 (2 Shawwal 1448)".
-
-    Latin digits in Arabic too (what Gulf and Levant business writing uses); the Hijri part
-    is the Umm al-Qura date.
+    Raises TemplateInvalid for an unknown situation, language or tone.
     """
-    gregorian = format_date(day, "EEEE d MMMM y", locale=language).translate(_AR_DIGITS_TO_LATN)
-    try:
-        hy, hm, hd = hijri.to_hijri(day)
-    except hijri.OutOfRange:
-        return gregorian
-    return f"{gregorian} ({hd} {hijri.month_name(hm, language)} {hy})"
-
-
-@lru_cache(maxsize=256)
-def _zone_label(zone: str, language: str) -> str:
-    return get_timezone_location(zone, locale=language)
-
-
-def format_instant(value: datetime, language: str, tz: ZoneInfo) -> str:
-    """Date in both calendars plus the local time and the zone's name, e.g.
-    "Wednesday 10 March 2027 (2 Shawwal 1448), 9:00 AM Saudi Arabia Time"."""
-    local = value.astimezone(tz)
-    clock = format_time(local, "h:mm a", locale=language).translate(_AR_DIGITS_TO_LATN)
-    zone = _zone_label(tz.key, language)
-    joiner = "، " if language == "ar" else ", "
-    return f"{format_date_only(local.date(), language)}{joiner}{clock} {zone}".strip()
+    _check_key(situation, language, tone)
+    return _defaults(language)[situation][tone].strip()
 
 
 def eid_greeting(occasion: str | None, language: str, tone: str) -> str | None:
-    """The Eid greeting that opens a reply during Eid al-Fitr and Eid al-Adha, else None."""
-    if occasion not in EIDS:
+    """The greeting that opens a reply during Eid al-Fitr or Eid al-Adha, else None."""
+    if occasion not in EIDS or language not in LANGUAGES or tone not in TONES:
         return None
-    greetings = _defaults(language)["greeting"]
-    return greetings[f"{occasion}_{tone}"]
+    return _defaults(language)["greeting"][occasion][tone]
 
 
-# --- the sandbox ---------------------------------------------------------------------------
+# --- dates a person reads --------------------------------------------------------------------
+
+_TO_LATIN_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+
+
+@lru_cache(maxsize=4096)
+def format_date_only(day: date, language: str) -> str:
+    """A calendar day in both calendars: «الأربعاء 10 مارس 2027 (2 شوال 1448)» /
+    "Wednesday 10 March 2027 (2 Shawwal 1448)".
+
+    Latin digits in Arabic too (what Gulf business writing uses). The Hijri part is the
+    Umm al-Qura date and is left out for a day outside its range (before 1343 / after 1500 AH).
+    """
+    gregorian = format_date(day, "EEEE d MMMM y", locale=language).translate(_TO_LATIN_DIGITS)
+    try:
+        year, month, mday = hijri.to_hijri(day)
+    except hijri.OutOfRange:
+        return gregorian
+    return f"{gregorian} ({mday} {hijri.month_name(month, language)} {year})"
+
+
+@lru_cache(maxsize=4096)
+def _clock(hour: int, minute: int, language: str) -> str:
+    return format_time(time(hour, minute), "h:mm a", locale=language).translate(_TO_LATIN_DIGITS)
+
+
+@lru_cache(maxsize=1024)
+def _zone_label(zone: str, offset: timedelta, language: str) -> str:
+    """ "Riyadh time" / «بتوقيت الرياض»; a zone with no city reads as its UTC offset."""
+    if "/" not in zone or zone.startswith("Etc/"):
+        minutes = int(offset.total_seconds()) // 60
+        sign = "+" if minutes >= 0 else "-"
+        hours, rest = divmod(abs(minutes), 60)
+        name = "UTC" if minutes == 0 else f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+        return f"بتوقيت {name}" if language == "ar" else name
+    city = get_timezone_location(zone, locale=language, return_city=True)
+    return f"بتوقيت {city}" if language == "ar" else f"{city} time"
+
+
+def format_instant(value: datetime, language: str, tz: ZoneInfo) -> str:
+    """An instant as the owner's local day (both calendars), time and place, e.g.
+    "Wednesday 10 March 2027 (2 Shawwal 1448), 9:00 AM Riyadh time" /
+    «الأربعاء 10 مارس 2027 (2 شوال 1448)، 9:00 ص بتوقيت الرياض».
+
+    Raises ValueError for a naive datetime.
+    """
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("format_instant needs a timezone-aware datetime")
+    local = value.astimezone(tz)
+    offset = local.utcoffset() or timedelta(0)
+    joiner = "، " if language == "ar" else ", "
+    return (f"{format_date_only(local.date(), language)}{joiner}"
+            f"{_clock(local.hour, local.minute, language)} {_zone_label(tz.key, offset, language)}")
+
+
+# --- the sandbox -----------------------------------------------------------------------------
+
+# Only these node types may appear in a reply template (a whitelist: anything new in Jinja
+# is refused until someone looks at it).
+_ALLOWED_NODES: frozenset[type[nodes.Node]] = frozenset({
+    nodes.Template, nodes.Output, nodes.TemplateData, nodes.Const, nodes.Name, nodes.If,
+    nodes.CondExpr, nodes.And, nodes.Or, nodes.Not, nodes.Compare, nodes.Operand,
+    nodes.Filter, nodes.Test, nodes.Concat, nodes.Add, nodes.Sub, nodes.Neg, nodes.Pos,
+    nodes.Tuple, nodes.List, nodes.Keyword, nodes.FilterBlock,
+})
+_NODE_NAMES: dict[type[nodes.Node], str] = {
+    nodes.For: "loops ('for')", nodes.Macro: "macros", nodes.CallBlock: "'call' blocks",
+    nodes.Call: "function calls", nodes.Getattr: "attribute access ('.')",
+    nodes.Getitem: "indexing ('[…]')", nodes.Slice: "slicing", nodes.Mul: "'*'",
+    nodes.Pow: "'**'", nodes.Mod: "'%'", nodes.Div: "'/'", nodes.FloorDiv: "'//'",
+    nodes.Assign: "'set'", nodes.AssignBlock: "'set'", nodes.With: "'with'",
+    nodes.Include: "'include'", nodes.Import: "'import'", nodes.FromImport: "'import'",
+    nodes.Extends: "'extends'", nodes.Block: "'block'", nodes.Dict: "dict literals",
+}
+
+VARIABLES = frozenset({
+    "contact_name", "owner_name", "occasion", "occasion_title", "period_start", "period_end",
+    "back_at", "reply_by", "earliest_end", "latest_end", "old_back_at", "urgent_contact",
+    "eid_greeting", "tentative", "urgent", "language", "tone",
+})
+
+
+def _safe_replace(value: Any, old: Any, new: Any, count: int | None = None) -> str:
+    """``replace`` that refuses to build a string longer than a reply may be."""
+    value, old, new = str(value), str(old), str(new)
+    hits = value.count(old) if old else len(value) + 1
+    if count is not None and count >= 0:
+        hits = min(hits, count)
+    if len(value) + hits * (len(new) - len(old)) > MAX_OUTPUT:
+        raise SecurityError("replace would make the reply too long")
+    return value.replace(old, new, -1 if count is None else count)
+
+
+_FILTERS: dict[str, Callable[..., Any]] = {
+    name: FILTERS[name] for name in ("upper", "lower", "capitalize", "title", "trim",
+                                     "default", "d", "truncate", "length", "first", "last")
+}
+_FILTERS["replace"] = _safe_replace
+_TESTS = ("defined", "undefined", "none", "string", "true", "false", "eq", "ne", "in")
+
 
 class _Sandbox(ImmutableSandboxedEnvironment):
-    """No attribute starting with '_', no calls to anything but a few filters, and
-    arithmetic that cannot allocate huge strings or numbers."""
+    """Defence in depth behind the node whitelist: no calls, no big arithmetic."""
+
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if operator in ("*", "**"):
-            raise SecurityError("multiplication and powers are not allowed in templates")
-        return super().call_binop(context, operator, left, right)
+        if operator != "+":
+            raise SecurityError(f"'{operator}' is not allowed in reply templates")
+        result = super().call_binop(context, operator, left, right)
+        if isinstance(result, str) and len(result) > MAX_OUTPUT:
+            raise SecurityError("the reply would be too long")
+        return result
 
     def is_safe_callable(self, obj: Any) -> bool:
         return False
@@ -162,23 +265,25 @@ class _Sandbox(ImmutableSandboxedEnvironment):
 
 @lru_cache(maxsize=1)
 def _env() -> _Sandbox:
-    env = _Sandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False,
-                   trim_blocks=False, lstrip_blocks=True)
-    env.intercepted_binops = frozenset({"*", "**"})
+    # trim_blocks stays off so "…{% endif %}" at the end of a line keeps its line break.
+    env = _Sandbox(undefined=StrictUndefined, autoescape=False, lstrip_blocks=True,
+                   keep_trailing_newline=False)
     env.globals.clear()
-    keep = {"upper", "lower", "capitalize", "title", "trim", "default", "d", "e", "escape",
-            "length", "replace", "truncate", "first", "last", "join"}
-    env.filters = {k: v for k, v in env.filters.items() if k in keep}
-    env.tests = {k: v for k, v in env.tests.items() if k in ("defined", "undefined", "none",
-                                                             "string", "true", "false")}
+    env.filters = dict(_FILTERS)
+    env.tests = {name: env.tests[name] for name in _TESTS}
     return env
 
 
-VARIABLES = frozenset({
-    "contact_name", "owner_name", "occasion", "occasion_title", "period_start", "period_end",
-    "back_at", "reply_by", "earliest_end", "latest_end", "old_back_at", "urgent_contact",
-    "eid_greeting", "tentative", "urgent", "language", "tone",
-})
+def _check_tree(tree: nodes.Template) -> None:
+    for node in tree.find_all(nodes.Node):
+        kind = type(node)
+        if kind not in _ALLOWED_NODES:
+            what = _NODE_NAMES.get(kind, f"'{kind.__name__}'")
+            raise TemplateInvalid(f"{what} not allowed in reply templates (line {node.lineno})")
+        if kind is nodes.Name and node.name not in VARIABLES:  # type: ignore[attr-defined]
+            raise TemplateInvalid(
+                f"unknown variable '{node.name}' on line {node.lineno}; "  # type: ignore[attr-defined]
+                f"known: {', '.join(sorted(VARIABLES))}")
 
 
 @lru_cache(maxsize=2048)
@@ -190,119 +295,164 @@ def _compiled(source: str) -> Any:
         tree = env.parse(source)
     except TemplateError as exc:
         line = getattr(exc, "lineno", None)
-        raise TemplateInvalid(f"syntax error{f' on line {line}' if line else ''}: {exc}") from exc
-    for node in tree.find_all((nodes.For, nodes.Macro, nodes.CallBlock, nodes.Call,
-                               nodes.Import, nodes.FromImport, nodes.Include, nodes.Extends)):
-        raise TemplateInvalid(f"'{type(node).__name__.lower()}' is not allowed in reply templates")
-    for node in tree.find_all(nodes.Name):
-        if node.ctx == "load" and node.name not in VARIABLES:
-            raise TemplateInvalid(f"unknown variable '{node.name}'; known: "
-                                  f"{', '.join(sorted(VARIABLES))}")
-    for node in tree.find_all(nodes.Getattr):
-        raise TemplateInvalid(f"attribute access ('.{node.attr}') is not allowed")
-    for node in tree.find_all(nodes.Getitem):
-        raise TemplateInvalid("indexing is not allowed in reply templates")
+        where = f" on line {line}" if line else ""
+        raise TemplateInvalid(f"syntax error{where}: {getattr(exc, 'message', exc)}") from exc
+    except (RecursionError, MemoryError) as exc:
+        raise TemplateInvalid("the template is nested too deeply") from exc
+    _check_tree(tree)
     try:
         return env.from_string(tree)
-    except TemplateError as exc:
-        raise TemplateInvalid(str(exc)) from exc
+    except TemplateError as exc:  # e.g. an unknown filter
+        raise TemplateInvalid(f"{getattr(exc, 'message', exc)}") from exc
+    except (RecursionError, MemoryError, SyntaxError) as exc:
+        raise TemplateInvalid("the template is nested too deeply") from exc
 
 
-def _variables(ctx: ReplyContext) -> dict[str, Any]:
-    lang, tz = ctx.language, ctx.timezone
-
-    def when(value: datetime | None) -> str:
-        return format_instant(value, lang, tz) if value is not None else ""
-
-    def day(value: datetime | None) -> str:
-        return format_date_only(value.astimezone(tz).date(), lang) if value is not None else ""
-
-    title = ""
-    if ctx.occasion_title:
-        title = ctx.occasion_title.get(lang) or next(iter(ctx.occasion_title.values()), "")
-    # A window ends at midnight: "until" reads better as the last day it covers.
-    last_day = None
-    if ctx.period_end is not None:
-        from datetime import timedelta
-
-        last_day = (ctx.period_end.astimezone(tz) - timedelta(seconds=1))
-    return {
-        "contact_name": (ctx.contact_name or "").strip(),
-        "owner_name": ctx.owner_name,
-        "occasion": ctx.occasion or "",
-        "occasion_title": title,
-        "period_start": day(ctx.period_start),
-        "period_end": day(last_day),
-        "back_at": when(ctx.back_at),
-        "reply_by": when(ctx.reply_by),
-        "earliest_end": day(ctx.earliest_end),
-        "latest_end": day(ctx.latest_end),
-        "old_back_at": when(ctx.old_back_at),
-        "urgent_contact": (ctx.urgent_contact or "").strip(),
-        "eid_greeting": eid_greeting(ctx.occasion, lang, ctx.tone) or "",
-        "tentative": bool(ctx.tentative),
-        "urgent": bool(ctx.urgent),
-        "language": lang,
-        "tone": ctx.tone,
-    }
+_BLANK_RUNS = re.compile(r"\n{3,}")
+_UNSAFE_CHARS = re.compile("[\u202a-\u202e\u2066-\u2069]")  # bidi overrides and isolates
 
 
-def _render(source: str, variables: dict[str, Any]) -> str:
+def _tidy(text: str) -> str:
+    text = "\n".join(line.rstrip() for line in text.strip().splitlines())
+    return _BLANK_RUNS.sub("\n\n", text)
+
+
+def _run(source: str, variables: dict[str, Any]) -> str:
+    template = _compiled(source)
     try:
-        text = _compiled(source).render(variables)
+        text = template.render(variables)
     except TemplateInvalid:
         raise
-    except (SecurityError, TemplateError, TypeError, ValueError, OverflowError) as exc:
+    except SecurityError as exc:
+        raise TemplateInvalid(f"not allowed: {exc}") from exc
+    except Exception as exc:  # an owner's template is untrusted code: report, never crash
         raise TemplateInvalid(f"the template failed to render: {exc}") from exc
-    text = "\n".join(line.rstrip() for line in text.strip().splitlines())
-    while "\n\n\n" in text:
-        text = text.replace("\n\n\n", "\n\n")
+    text = _tidy(text)
     if len(text) > MAX_OUTPUT:
         raise TemplateInvalid(f"the reply would be longer than {MAX_OUTPUT} characters")
     return text
 
 
-def _sample(language: str, tone: str, *, name: str | None, tentative: bool) -> ReplyContext:
+# --- the values a template sees --------------------------------------------------------------
+
+
+def _clean(value: str | None, limit: int) -> str:
+    """One line of user-given text: no control or bidi-override characters, clipped."""
+    if not value:
+        return ""
+    value = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in value)
+    value = " ".join(_UNSAFE_CHARS.sub("", value).split())
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
+
+
+def _variables(ctx: ReplyContext) -> dict[str, Any]:
+    language, tz = ctx.language, ctx.timezone
+
+    def instant(value: datetime | None) -> str:
+        return format_instant(value, language, tz) if value is not None else ""
+
+    def day(value: datetime | None, *, end: bool = False) -> str:
+        if value is None:
+            return ""
+        local = value.astimezone(tz)
+        if end:  # an exclusive end: the last day covered is the day of the instant before
+            local -= timedelta(microseconds=1)
+        return format_date_only(local.date(), language)
+
+    title = ""
+    if ctx.occasion_title:
+        title = ctx.occasion_title.get(language) or next(iter(ctx.occasion_title.values()), "")
+    return {
+        "contact_name": _clean(ctx.contact_name, _MAX_NAME),
+        "owner_name": _clean(ctx.owner_name, _MAX_NAME),
+        "occasion": ctx.occasion or "",
+        "occasion_title": _clean(title, _MAX_NAME),
+        "period_start": day(ctx.period_start),
+        "period_end": day(ctx.period_end, end=True),
+        "back_at": instant(ctx.back_at),
+        "reply_by": instant(ctx.reply_by),
+        "earliest_end": day(ctx.earliest_end, end=True),
+        "latest_end": day(ctx.latest_end, end=True),
+        "old_back_at": instant(ctx.old_back_at),
+        "urgent_contact": _clean(ctx.urgent_contact, _MAX_CONTACT),
+        "eid_greeting": eid_greeting(ctx.occasion, language, ctx.tone) or "",
+        "tentative": bool(ctx.tentative),
+        "urgent": bool(ctx.urgent),
+        "language": language,
+        "tone": ctx.tone,
+    }
+
+
+@lru_cache(maxsize=1)
+def _samples() -> tuple[dict[str, Any], ...]:
+    """Full and bare sample values for every language and tone (for validation)."""
     tz = ZoneInfo("Asia/Riyadh")
-    return ReplyContext(
-        language=language, tone=tone, owner_name="Nakhla Studio", timezone=tz,
-        contact_name=name, occasion="eid_al_fitr",
-        occasion_title={"ar": "عيد الفطر 1448", "en": "Eid al-Fitr 1448"},
-        period_start=datetime(2027, 3, 8, tzinfo=tz), period_end=datetime(2027, 3, 13, tzinfo=tz),
+    full = ReplyContext(
+        language="ar", tone="formal", owner_name="Nakhla Studio", timezone=tz,
+        contact_name="Amina", occasion="eid_al_fitr",
+        occasion_title={"ar": "عيد الفطر", "en": "Eid al-Fitr"},
+        period_start=datetime(2027, 3, 9, tzinfo=tz), period_end=datetime(2027, 3, 13, tzinfo=tz),
         back_at=datetime(2027, 3, 14, 9, tzinfo=tz), reply_by=datetime(2027, 3, 14, 13, tzinfo=tz),
-        urgent_contact="Omar +966500000000" if name else None, tentative=tentative,
-        earliest_end=datetime(2027, 3, 13, tzinfo=tz), latest_end=datetime(2027, 3, 14, tzinfo=tz),
-        urgent=bool(name), old_back_at=datetime(2027, 3, 13, 9, tzinfo=tz))
+        urgent_contact="Omar, +966 50 000 0000", tentative=True,
+        earliest_end=datetime(2027, 3, 12, tzinfo=tz), latest_end=datetime(2027, 3, 13, tzinfo=tz),
+        urgent=True, old_back_at=datetime(2027, 3, 13, 9, tzinfo=tz))
+    bare = ReplyContext(
+        language="ar", tone="formal", owner_name="N", timezone=tz,
+        back_at=datetime(2027, 3, 14, 9, tzinfo=tz), reply_by=datetime(2027, 3, 14, 13, tzinfo=tz))
+    out = []
+    for language in LANGUAGES:
+        for tone in TONES:
+            for base in (full, bare):
+                out.append(_variables(replace(base, language=language, tone=tone)))
+    return tuple(out)
+
+
+# --- public API -------------------------------------------------------------------------------
 
 
 def validate_template(source: str) -> None:
-    """Raise TemplateInvalid unless the template compiles and renders for every language,
-    tone and with or without the optional values."""
+    """Refuse a template that would not render for every language, tone and sample context.
+
+    Raises TemplateInvalid naming the problem: a syntax error (with its line), an unknown
+    variable or filter, a construct the sandbox does not allow, or an over-long result.
+    """
     if not isinstance(source, str) or not source.strip():
         raise TemplateInvalid("a template cannot be empty")
     _compiled(source)
-    for language in LANGUAGES:
-        for tone in TONES:
-            for name, tentative in (("Amina", True), (None, False)):
-                _render(source, _variables(_sample(language, tone, name=name, tentative=tentative)))
+    for variables in _samples():
+        _run(source, variables)
 
 
-def _subject(situation: str, ctx: ReplyContext, variables: dict[str, Any]) -> str:
-    subjects = _defaults(ctx.language)["subject"]
-    title = variables["occasion_title"]
-    key = situation if situation in subjects else "default"
-    text = subjects[key].replace("{title}", title or subjects["no_title"]).strip()
-    return text
+def render(source: str, ctx: ReplyContext) -> str:
+    """Render Jinja2 ``source`` with the context's variables; TemplateInvalid on failure."""
+    return _run(source, _variables(ctx))
 
 
 def render_reply(situation: str, ctx: ReplyContext, *, source: str | None = None) -> RenderedReply:
-    """The reply for a situation. ``source`` is an owner's template (None: the default).
+    """The reply for a situation: the owner's ``source`` or, when None, the default wording.
 
-    Raises TemplateInvalid only for a template that never passed validation.
+    An owner's template that fails at reply time (it passed validation, so this means an
+    unusual context) falls back to the default wording rather than leaving the client
+    without an answer. Raises TemplateInvalid only for an unknown situation, language or tone.
     """
     _check_key(situation, ctx.language, ctx.tone)
     variables = _variables(ctx)
-    text = _render(source if source is not None else default_template(situation, ctx.language,
-                                                                       ctx.tone), variables)
-    return RenderedReply(text=text, subject=_subject(situation, ctx, variables),
+    text = None
+    if source is not None:
+        try:
+            text = _run(source, variables)
+        except TemplateInvalid as exc:
+            log.warning("custom %s/%s/%s template failed, using the default: %s",
+                        situation, ctx.language, ctx.tone, exc)
+    if text is None:
+        text = _run(default_template(situation, ctx.language, ctx.tone), variables)
+    return RenderedReply(text=text, subject=_subject(situation, ctx.language, variables),
                          language=ctx.language, tone=ctx.tone)
+
+
+def _subject(situation: str, language: str, variables: dict[str, Any]) -> str:
+    subjects = _defaults(language)["subject"][situation]
+    title = variables["occasion_title"]
+    if title and "titled" in subjects:
+        return subjects["titled"].replace("{title}", title)
+    return subjects["plain"]

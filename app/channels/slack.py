@@ -1,0 +1,127 @@
+"""Slack Events API: v0 signatures (5-minute window), DMs answered with chat.postMessage.
+
+Settings: ``signing_secret``, ``bot_token``, ``bot_user_id`` and ``bot_id`` (our own bot,
+to ignore its echoes), ``owner_user_id`` (the owner's own Slack user: their messages count
+as activity), ``api_base_url`` (default https://slack.com/api).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from app.channels.base import (
+    BadPayload,
+    Handshake,
+    Ignored,
+    Inbound,
+    OutboundRequest,
+    RawRequest,
+    SendResult,
+    VerificationFailed,
+    http_result,
+    json_handshake,
+)
+
+REPLAY_WINDOW = 300
+# Errors that will not go away by trying again (Slack answers them with HTTP 200).
+PERMANENT = frozenset({"channel_not_found", "invalid_auth", "not_authed", "account_inactive",
+                       "token_revoked", "is_archived", "msg_too_long", "no_text",
+                       "not_in_channel", "restricted_action", "missing_scope",
+                       "invalid_arguments", "user_not_found", "cannot_dm_bot"})
+
+
+class SlackChannel:
+    platform = "slack"
+
+    def __init__(self, settings: Mapping[str, Any], *,
+                 now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.signing_secret = str(settings.get("signing_secret") or "")
+        self.bot_token = str(settings.get("bot_token") or "")
+        self.bot_user_id = settings.get("bot_user_id")
+        self.bot_id = settings.get("bot_id")
+        self.owner_user_id = settings.get("owner_user_id")
+        self.api = str(settings.get("api_base_url") or "https://slack.com/api").rstrip("/")
+        self.now = now
+
+    def verify(self, request: RawRequest) -> None:
+        timestamp = request.headers.get("x-slack-request-timestamp", "")
+        signature = request.headers.get("x-slack-signature", "")
+        if not timestamp or not signature or not self.signing_secret:
+            raise VerificationFailed("missing Slack signature headers")
+        try:
+            ts = int(timestamp)
+        except ValueError as exc:
+            raise VerificationFailed("bad X-Slack-Request-Timestamp") from exc
+        if abs(self.now().timestamp() - ts) > REPLAY_WINDOW:
+            raise VerificationFailed("timestamp outside the 5-minute window")
+        base = b"v0:" + timestamp.encode() + b":" + request.body
+        expected = "v0=" + hmac.new(self.signing_secret.encode(), base, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, signature):
+            raise VerificationFailed("Slack signature mismatch")
+
+    def parse(self, request: RawRequest) -> Handshake | list[Inbound | Ignored]:
+        try:
+            body = json.loads(request.body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise BadPayload("not JSON") from exc
+        if not isinstance(body, dict):
+            raise BadPayload("not a JSON object")
+        if body.get("type") == "url_verification":
+            return json_handshake({"challenge": body.get("challenge", "")})
+        if body.get("type") != "event_callback" or not isinstance(body.get("event"), dict):
+            return [Ignored(f"event type {body.get('type')!r}")]
+        event = body["event"]
+        if event.get("type") != "message":
+            return [Ignored(f"event {event.get('type')!r}")]
+        if (self.bot_id and event.get("bot_id") == self.bot_id) or (
+                self.bot_user_id and event.get("user") == self.bot_user_id):
+            return [Ignored("own_message")]
+        if event.get("subtype"):
+            return [Ignored(f"subtype {event['subtype']}")]
+        if event.get("bot_id") or not event.get("user"):
+            return [Ignored("bot")]
+        if event.get("channel_type") != "im":
+            return [Ignored("not a direct message")]
+        ts = event.get("ts") or event.get("event_ts")
+        try:
+            received = datetime.fromtimestamp(float(ts), UTC) if ts else request.received_at
+        except (TypeError, ValueError):
+            received = request.received_at
+        return [Inbound(
+            platform=self.platform, dedupe_key=str(body.get("event_id") or ts),
+            address=str(event["user"]), text=str(event.get("text") or ""), received_at=received,
+            conversation=event.get("channel"),
+            reply_context={"channel": event.get("channel"), "thread_ts": event.get("ts")},
+            from_owner=bool(self.owner_user_id and event.get("user") == self.owner_user_id))]
+
+    def webhook_response(self, inbound: Inbound | None, reply_text: str | None) -> Handshake:
+        return Handshake(status=200, body=b"", media_type="text/plain")
+
+    def build_send(self, context: Mapping[str, Any], text: str) -> OutboundRequest:
+        payload: dict[str, Any] = {"channel": context.get("channel"), "text": text}
+        if context.get("thread_ts"):
+            payload["thread_ts"] = context["thread_ts"]
+        return OutboundRequest(
+            method="POST", url=f"{self.api}/chat.postMessage",
+            headers={"Content-Type": "application/json; charset=utf-8",
+                     "Authorization": f"Bearer {self.bot_token}"},
+            json=payload)
+
+    def classify_response(self, status: int, headers: Mapping[str, str], body: bytes) -> SendResult:
+        if status != 200:
+            return http_result(status, headers)
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return SendResult(ok=False, detail="Slack answered something that is not JSON")
+        if data.get("ok"):
+            return SendResult(ok=True, detail=str(data.get("ts", "ok")))
+        error = str(data.get("error", "unknown_error"))
+        if error == "ratelimited":
+            return http_result(429, headers, detail=error)
+        return SendResult(ok=False, permanent=error in PERMANENT, detail=error)

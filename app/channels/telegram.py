@@ -1,0 +1,110 @@
+"""Telegram Bot API webhooks: the secret-token header, private chats, replies in the
+webhook response (return mode) or through ``sendMessage`` (send mode).
+
+Settings: ``secret_token`` (set with setWebhook), ``bot_token`` (send mode), ``allow_groups``
+(default false: only private chats are answered), ``api_base_url``
+(default https://api.telegram.org).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from app.channels.base import (
+    BadPayload,
+    Handshake,
+    Ignored,
+    Inbound,
+    OutboundRequest,
+    RawRequest,
+    SendResult,
+    VerificationFailed,
+    http_result,
+    json_handshake,
+)
+
+MAX_TEXT = 4096
+EDITS = ("edited_message", "edited_channel_post", "edited_business_message")
+
+
+class TelegramChannel:
+    platform = "telegram"
+
+    def __init__(self, settings: Mapping[str, Any], **_: Any) -> None:
+        self.secret_token = str(settings.get("secret_token") or "")
+        self.bot_token = str(settings.get("bot_token") or "")
+        self.allow_groups = bool(settings.get("allow_groups", False))
+        self.api = str(settings.get("api_base_url") or "https://api.telegram.org").rstrip("/")
+
+    def verify(self, request: RawRequest) -> None:
+        given = request.headers.get("x-telegram-bot-api-secret-token", "")
+        if not given or not self.secret_token or not hmac.compare_digest(
+                given.encode(), self.secret_token.encode()):
+            raise VerificationFailed("missing or wrong X-Telegram-Bot-Api-Secret-Token")
+
+    def parse(self, request: RawRequest) -> Handshake | list[Inbound | Ignored]:
+        try:
+            update = json.loads(request.body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise BadPayload("not JSON") from exc
+        if not isinstance(update, dict) or "update_id" not in update:
+            raise BadPayload("not a Telegram Update")
+        for edit in EDITS:
+            if edit in update:
+                return [Ignored("edit")]
+        message = update.get("message") or update.get("business_message")
+        if not isinstance(message, dict):
+            return [Ignored("not a message")]
+        chat = message.get("chat") or {}
+        sender = message.get("from") or {}
+        if sender.get("is_bot"):
+            return [Ignored("bot")]
+        if chat.get("type") != "private" and not self.allow_groups:
+            return [Ignored(f"{chat.get('type')} chat")]
+        name = " ".join(p for p in (sender.get("first_name"), sender.get("last_name")) if p)
+        language = str(sender.get("language_code") or "")[:2] or None
+        try:
+            received = datetime.fromtimestamp(int(message.get("date")), UTC)
+        except (TypeError, ValueError):
+            received = request.received_at
+        return [Inbound(
+            platform=self.platform, dedupe_key=str(update["update_id"]),
+            address=str(chat.get("id")), name=name or None,
+            language_hint=language if language in ("ar", "en") else None,
+            text=str(message.get("text") or message.get("caption") or ""),
+            received_at=received, conversation=str(chat.get("id")),
+            reply_context={"chat_id": chat.get("id"), "message_id": message.get("message_id")})]
+
+    def _send_body(self, context: Mapping[str, Any], text: str) -> dict[str, Any]:
+        body: dict[str, Any] = {"chat_id": context.get("chat_id"), "text": text[:MAX_TEXT]}
+        if context.get("message_id") is not None:
+            body["reply_parameters"] = {"message_id": context["message_id"]}
+        return body
+
+    def webhook_response(self, inbound: Inbound | None, reply_text: str | None) -> Handshake:
+        if inbound is None or not reply_text:
+            return json_handshake({})
+        return json_handshake({"method": "sendMessage",
+                               **self._send_body(inbound.reply_context, reply_text)})
+
+    def build_send(self, context: Mapping[str, Any], text: str) -> OutboundRequest:
+        return OutboundRequest(method="POST", url=f"{self.api}/bot{self.bot_token}/sendMessage",
+                               headers={"Content-Type": "application/json"},
+                               json=self._send_body(context, text))
+
+    def classify_response(self, status: int, headers: Mapping[str, str], body: bytes) -> SendResult:
+        try:
+            data = json.loads(body)
+        except ValueError:
+            data = {}
+        if status == 200 and data.get("ok", True):
+            return SendResult(ok=True, detail="sent")
+        retry_after = (data.get("parameters") or {}).get("retry_after")
+        detail = str(data.get("description") or f"HTTP {status}")
+        if status == 429 or data.get("error_code") == 429:
+            return SendResult(ok=False, retry_after=float(retry_after or 1), detail=detail)
+        return http_result(status if status != 200 else 400, headers, detail=detail)

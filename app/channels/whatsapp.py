@@ -1,0 +1,143 @@
+"""WhatsApp Cloud API webhooks: the GET subscription handshake, ``X-Hub-Signature-256``
+over the raw body, batched notifications, replies through ``/{phone_number_id}/messages``.
+
+Settings: ``app_secret``, ``verify_token``, ``access_token``, ``phone_number_id``,
+``api_base_url`` (default https://graph.facebook.com/v25.0), ``template_name`` and
+``template_language`` (a pre-approved template for messages outside the 24-hour
+customer-service window; without one nothing is sent there).
+
+Non-text messages (voice notes, images) are answered too: a client who sends a voice note
+during Eid deserves the same notice. Reactions and statuses are ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from app.channels.base import (
+    BadPayload,
+    Handshake,
+    Ignored,
+    Inbound,
+    OutboundRequest,
+    RawRequest,
+    SendResult,
+    VerificationFailed,
+    http_result,
+)
+
+RETRYABLE_CODES = frozenset({130429, 131056, 131000, 1, 2, 4, 80007})
+
+
+class WhatsAppChannel:
+    platform = "whatsapp"
+
+    def __init__(self, settings: Mapping[str, Any], **_: Any) -> None:
+        self.app_secret = str(settings.get("app_secret") or "")
+        self.verify_token = str(settings.get("verify_token") or "")
+        self.access_token = str(settings.get("access_token") or "")
+        self.phone_number_id = settings.get("phone_number_id")
+        self.template_name = settings.get("template_name")
+        self.template_language = settings.get("template_language") or "ar"
+        self.api = str(settings.get("api_base_url") or "https://graph.facebook.com/v25.0").rstrip("/")
+
+    def verify(self, request: RawRequest) -> None:
+        if request.method == "GET":
+            token = request.query.get("hub.verify_token", "")
+            if request.query.get("hub.mode") != "subscribe" or not self.verify_token or not \
+                    hmac.compare_digest(token.encode(), self.verify_token.encode()):
+                raise VerificationFailed("wrong hub.verify_token")
+            return
+        header = request.headers.get("x-hub-signature-256", "")
+        if not header.startswith("sha256=") or not self.app_secret:
+            raise VerificationFailed("missing X-Hub-Signature-256")
+        expected = hmac.new(self.app_secret.encode(), request.body, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, header.removeprefix("sha256=").lower()):
+            raise VerificationFailed("X-Hub-Signature-256 mismatch")
+
+    def parse(self, request: RawRequest) -> Handshake | list[Inbound | Ignored]:
+        if request.method == "GET":
+            return Handshake(status=200, body=request.query.get("hub.challenge", "").encode(),
+                             media_type="text/plain")
+        try:
+            body = json.loads(request.body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise BadPayload("not JSON") from exc
+        if not isinstance(body, dict) or not isinstance(body.get("entry"), list):
+            raise BadPayload("not a WhatsApp notification")
+        items: list[Inbound | Ignored] = []
+        for entry in body["entry"]:
+            for change in (entry or {}).get("changes") or []:
+                if change.get("field") != "messages":
+                    items.append(Ignored(f"field {change.get('field')!r}"))
+                    continue
+                value = change.get("value") or {}
+                if value.get("statuses"):
+                    items.append(Ignored("status"))
+                names = {c.get("wa_id"): (c.get("profile") or {}).get("name")
+                         for c in value.get("contacts") or []}
+                phone_id = (value.get("metadata") or {}).get("phone_number_id") or self.phone_number_id
+                for message in value.get("messages") or []:
+                    items.append(self._message(message, names, phone_id, request))
+        return items or [Ignored("empty notification")]
+
+    def _message(self, message: Mapping[str, Any], names: Mapping[str, Any], phone_id: Any,
+                 request: RawRequest) -> Inbound | Ignored:
+        kind = message.get("type")
+        if kind in ("reaction", "system", "unsupported", "ephemeral"):
+            return Ignored(f"type {kind}")
+        sender = str(message.get("from") or "")
+        if not sender or not message.get("id"):
+            return Ignored("message without sender or id")
+        text = ""
+        if kind == "text":
+            text = str((message.get("text") or {}).get("body") or "")
+        elif isinstance(message.get(kind), dict):
+            text = str(message[kind].get("caption") or "")
+        try:
+            received = datetime.fromtimestamp(int(message.get("timestamp")), UTC)
+        except (TypeError, ValueError):
+            received = request.received_at
+        to = "+" + sender.lstrip("+")
+        return Inbound(platform=self.platform, dedupe_key=str(message["id"]), address=to,
+                       name=names.get(sender), text=text, received_at=received, conversation=to,
+                       reply_context={"to": to, "phone_number_id": phone_id,
+                                      "message_id": message["id"]})
+
+    def webhook_response(self, inbound: Inbound | None, reply_text: str | None) -> Handshake:
+        return Handshake(status=200, body=b"", media_type="text/plain")
+
+    def build_send(self, context: Mapping[str, Any], text: str) -> OutboundRequest:
+        phone_id = context.get("phone_number_id") or self.phone_number_id
+        payload: dict[str, Any] = {"messaging_product": "whatsapp", "recipient_type": "individual",
+                                   "to": context.get("to")}
+        if context.get("use_template") and self.template_name:
+            payload |= {"type": "template", "template": {
+                "name": self.template_name, "language": {"code": self.template_language}}}
+        else:
+            payload |= {"type": "text", "text": {"preview_url": False, "body": text}}
+            if context.get("message_id") and not context.get("unsolicited"):
+                payload["context"] = {"message_id": context["message_id"]}
+        return OutboundRequest(method="POST", url=f"{self.api}/{phone_id}/messages",
+                               headers={"Content-Type": "application/json",
+                                        "Authorization": f"Bearer {self.access_token}"},
+                               json=payload)
+
+    def classify_response(self, status: int, headers: Mapping[str, str], body: bytes) -> SendResult:
+        if 200 <= status < 300:
+            return SendResult(ok=True, detail="accepted")
+        try:
+            error = (json.loads(body) or {}).get("error") or {}
+        except ValueError:
+            error = {}
+        code = error.get("code")
+        detail = f"{code}: {error.get('message', '')}" if code else f"HTTP {status}"
+        if code in RETRYABLE_CODES:
+            return SendResult(ok=False, detail=detail,
+                              retry_after=http_result(status, headers).retry_after)
+        return http_result(status, headers, detail=detail)
