@@ -1,0 +1,246 @@
+"""The outbox relay against local servers that play the platforms (and fail on demand)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlalchemy import select, update
+
+from app import clock
+from app.db import session_scope
+from app.outbox.models import Delivery, DeliveryAttempt
+from app.outbox.relay import Pacer, Relay
+from tests.fakes import FakePlatform, Reply, SmtpRecorder
+
+@pytest.fixture
+def away(client, admin, owner):  # noqa: ANN001, ANN201
+    """The owner is off from yesterday for a month, whatever today is."""
+    now = clock.now()
+    leave = {"kind": "off", "starts_at": (now - timedelta(days=1)).isoformat(),
+             "ends_at": (now + timedelta(days=30)).isoformat(), "title": {"en": "Leave", "ar": "إجازة"}}
+    assert client.post(f"/v1/owners/{owner['id']}/windows", json=leave, headers=admin).status_code == 201
+    return owner
+
+
+def channel(client, admin, owner, platform, settings):  # noqa: ANN001, ANN201
+    r = client.post(f"/v1/owners/{owner['id']}/channels", json={"platform": platform, "settings": settings},
+                    headers=admin)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def enqueue(sessions, owner_id, channel_id, platform, n=1, context=None):  # noqa: ANN001, ANN201
+    from app.outbox.service import enqueue as put
+
+    with session_scope(sessions) as session:
+        for i in range(n):
+            put(session, owner_id=owner_id, channel_id=channel_id, platform=platform, kind="reply",
+                key=f"test:{channel_id}:{i}", now=clock.now(),
+                payload={"to": f"U{i}", "text": f"hello {i}",
+                         "context": (context or {"channel": f"D{i}"}) | {"n": i}})
+
+
+def relay(sessions, settings, **overrides):  # noqa: ANN001, ANN003, ANN201
+    s = settings.model_copy(update={"send_timeout_seconds": 1.0, **overrides})
+    http = httpx.AsyncClient(timeout=httpx.Timeout(s.send_timeout_seconds))
+    return Relay(sessions, http, s), http
+
+
+def run(r_and_http, rounds=1):  # noqa: ANN001, ANN201
+    relay_, http = r_and_http
+
+    async def go() -> int:
+        total = 0
+        for _ in range(rounds):
+            total += await relay_.run_once()
+        await http.aclose()
+        return total
+
+    return asyncio.run(go())
+
+
+def rows(sessions):  # noqa: ANN001, ANN201
+    with sessions() as session:
+        return list(session.scalars(select(Delivery).order_by(Delivery.id)))
+
+
+def make_due(sessions) -> None:  # noqa: ANN001
+    with session_scope(sessions) as session:
+        session.execute(update(Delivery).values(next_attempt_at=clock.now() - timedelta(seconds=1)))
+
+
+SLACK = {"signing_secret": "s", "bot_token": "xoxb-T"}
+
+
+def test_sends_once_with_the_token_and_records_the_attempt(client, admin, away, sessions, settings) -> None:
+    with FakePlatform() as fake:
+        ch = channel(client, admin, away, "slack", SLACK | {"api_base_url": fake.url})
+        enqueue(sessions, away["id"], ch["id"], "slack")
+        assert run(relay(sessions, settings)) == 1
+        assert run(relay(sessions, settings)) == 0
+    [request] = fake.requests
+    assert request.path == "/chat.postMessage"
+    assert request.headers["authorization"] == "Bearer xoxb-T"
+    assert request.json() == {"channel": "D0", "text": "hello 0"}
+    [row] = rows(sessions)
+    assert row.status == "sent" and row.attempts == 1 and row.sent_at is not None
+    with sessions() as session:
+        [attempt] = session.scalars(select(DeliveryAttempt)).all()
+    assert attempt.ok and attempt.delivery_id == row.id
+
+
+def test_5xx_then_success_backs_off(client, admin, away, sessions, settings) -> None:
+    with FakePlatform() as fake:
+        fake.plan.extend([Reply(status=503), Reply(status=502)])
+        ch = channel(client, admin, away, "slack", SLACK | {"api_base_url": fake.url})
+        enqueue(sessions, away["id"], ch["id"], "slack")
+        run(relay(sessions, settings))
+        [row] = rows(sessions)
+        assert row.status == "pending" and row.attempts == 1 and row.next_attempt_at > clock.now()
+        assert run(relay(sessions, settings)) == 0  # not due yet
+        make_due(sessions)
+        run(relay(sessions, settings))
+        make_due(sessions)
+        run(relay(sessions, settings))
+    [row] = rows(sessions)
+    assert row.status == "sent" and row.attempts == 3 and len(fake.requests) == 3
+
+
+def test_429_retry_after_is_honoured(client, admin, away, sessions, settings) -> None:
+    with FakePlatform() as fake:
+        fake.plan.append(Reply(status=429, headers={"Retry-After": "120"}))
+        ch = channel(client, admin, away, "slack", SLACK | {"api_base_url": fake.url})
+        enqueue(sessions, away["id"], ch["id"], "slack")
+        run(relay(sessions, settings))
+    [row] = rows(sessions)
+    assert row.status == "pending"
+    assert row.next_attempt_at >= clock.now() + timedelta(seconds=115)
+
+
+def test_permanent_error_is_dead_and_retry_endpoint_revives_it(client, admin, away, sessions, settings) -> None:
+    with FakePlatform() as fake:
+        fake.plan.append(Reply(status=200, body={"ok": False, "error": "channel_not_found"}))
+        ch = channel(client, admin, away, "slack", SLACK | {"api_base_url": fake.url})
+        enqueue(sessions, away["id"], ch["id"], "slack")
+        run(relay(sessions, settings))
+        [row] = rows(sessions)
+        assert row.status == "dead" and row.last_error == "channel_not_found"
+        dead = client.get(f"/v1/owners/{away['id']}/deliveries", params={"status": "dead"}, headers=admin)
+        assert [d["id"] for d in dead.json()["items"]] == [row.id]
+        detail = client.get(f"/v1/owners/{away['id']}/deliveries/{row.id}", headers=admin).json()
+        assert detail["history"][0]["error"] == "channel_not_found"
+        revived = client.post(f"/v1/owners/{away['id']}/deliveries/{row.id}/retry", headers=admin)
+        assert revived.status_code == 200 and revived.json()["status"] == "pending"
+        run(relay(sessions, settings))
+    assert rows(sessions)[0].status == "sent"
+    again = client.post(f"/v1/owners/{away['id']}/deliveries/{row.id}/retry", headers=admin)
+    assert again.status_code == 409
+
+
+def test_dead_after_the_last_attempt(client, admin, away, sessions, settings) -> None:
+    with FakePlatform(default=Reply(status=500)) as fake:
+        ch = channel(client, admin, away, "slack", SLACK | {"api_base_url": fake.url})
+        enqueue(sessions, away["id"], ch["id"], "slack")
+        for _ in range(3):
+            make_due(sessions)
+            run(relay(sessions, settings, relay_max_attempts=3))
+    [row] = rows(sessions)
+    assert row.status == "dead" and row.attempts == 3 and len(fake.requests) == 3
+
+
+def test_timeout_is_retryable(client, admin, away, sessions, settings) -> None:
+    with FakePlatform() as fake:
+        fake.plan.append(Reply(delay=2.0))
+        ch = channel(client, admin, away, "slack", SLACK | {"api_base_url": fake.url})
+        enqueue(sessions, away["id"], ch["id"], "slack")
+        run(relay(sessions, settings))
+    [row] = rows(sessions)
+    assert row.status == "pending" and "timeout" in (row.last_error or "")
+
+
+def test_a_dead_workers_claim_is_taken_over(client, admin, away, sessions, settings) -> None:
+    with FakePlatform() as fake:
+        ch = channel(client, admin, away, "slack", SLACK | {"api_base_url": fake.url})
+        enqueue(sessions, away["id"], ch["id"], "slack", n=2)
+        with session_scope(sessions) as session:
+            session.execute(update(Delivery).values(status="sending", claimed_by="dead-worker",
+                                                    claimed_until=clock.now() + timedelta(minutes=5)))
+        assert run(relay(sessions, settings)) == 0  # still held
+        with session_scope(sessions) as session:
+            session.execute(update(Delivery).values(claimed_until=clock.now() - timedelta(seconds=1)))
+        assert run(relay(sessions, settings)) == 2
+    assert {r.status for r in rows(sessions)} == {"sent"}
+    assert len(fake.requests) == 2
+
+
+def test_pacer_never_exceeds_the_rate() -> None:
+    async def go() -> list[float]:
+        pacer = Pacer(rate=20.0)
+        loop = asyncio.get_running_loop()
+        times = []
+        for _ in range(30):
+            await pacer.wait()
+            times.append(loop.time())
+        return times
+
+    times = asyncio.run(go())
+    for i in range(len(times) - 20):
+        assert times[i + 20] - times[i] >= 1.0 - 1e-3  # never 21 in one second
+    assert times[-1] - times[0] < 30 / 20 + 0.5  # and not much slower than the rate
+
+
+def test_telegram_whatsapp_and_generic_sends(client, admin, away, sessions, settings) -> None:
+    with FakePlatform() as fake:
+        tg = channel(client, admin, away, "telegram", {"secret_token": "t", "bot_token": "123:ABC",
+                                                       "api_base_url": fake.url})
+        wa = channel(client, admin, away, "whatsapp", {"app_secret": "a", "verify_token": "v",
+                                                       "access_token": "EAA", "phone_number_id": "555",
+                                                       "api_base_url": fake.url})
+        gen = channel(client, admin, away, "generic", {"signing_secret": "g",
+                                                       "callback_url": fake.url + "/cb"})
+        enqueue(sessions, away["id"], tg["id"], "telegram", context={"chat_id": 7, "message_id": 1})
+        enqueue(sessions, away["id"], wa["id"], "whatsapp", context={"to": "+9665", "phone_number_id": "555"})
+        enqueue(sessions, away["id"], gen["id"], "generic", context={"to": "crm-1"})
+        run(relay(sessions, settings))
+    paths = sorted(r.path for r in fake.requests)
+    assert paths == ["/555/messages", "/bot123:ABC/sendMessage", "/cb"]
+    callback = next(r for r in fake.requests if r.path == "/cb")
+    assert callback.headers["x-ijaza-signature"].startswith("t=")
+    assert json.loads(callback.body)["text"] == "hello 0"
+    assert {r.status for r in rows(sessions)} == {"sent"}
+
+
+def test_email_reply_goes_through_smtp(client, admin, away, sessions, settings) -> None:
+    with SmtpRecorder() as smtp:
+        ch = channel(client, admin, away, "email", {"provider": "mime", "token": "t", "smtp_host": "127.0.0.1",
+                                                    "smtp_port": smtp.port, "from_address": "me@example.com"})
+        enqueue(sessions, away["id"], ch["id"], "email",
+                context={"to": "amina@example.org", "message_id": "<m1@x>", "subject": "Hi"})
+        run(relay(sessions, settings))
+        [envelope] = smtp.messages
+    assert envelope.rcpt_tos == ["amina@example.org"]
+    assert b"Auto-Submitted: auto-replied" in envelope.content
+    assert rows(sessions)[0].status == "sent"
+
+
+def test_urgent_message_is_forwarded_to_the_delegate_once(client, admin, away, sessions, settings) -> None:
+    with FakePlatform() as fake:
+        ch = channel(client, admin, away, "slack", SLACK | {"api_base_url": fake.url})
+        patched = client.patch(f"/v1/owners/{away['id']}", headers=admin,
+                               json={"delegate": {"name": "Omar", "channel_id": ch["id"], "address": "UOMAR"}})
+        assert patched.status_code == 200, patched.text
+        body = {"contact": {"address": "amina@example.org", "name": "Amina"}, "text": "URGENT: site down"}
+        d = client.post(f"/v1/owners/{away['id']}/evaluate", json=body, headers=admin).json()
+        assert d["urgent"] and d["actions"] == ["forwarded_to_delegate"]
+        again = client.post(f"/v1/owners/{away['id']}/evaluate", json=body, headers=admin).json()
+        assert again["urgent"]
+        run(relay(sessions, settings))
+    forwards = [r for r in rows(sessions) if r.kind == "forward"]
+    assert len(forwards) == 2  # one per urgent message, never two for one message
+    assert all(r.status == "sent" for r in forwards)
+    assert "site down" in fake.requests[0].json()["text"]
+    assert fake.requests[0].json()["channel"] == "UOMAR"
