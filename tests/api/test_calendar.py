@@ -1,0 +1,155 @@
+"""The calendar API and confirmations moving every owner's windows at once."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from unittest import mock
+
+import pytest
+
+TODAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+CAIRO_OWNER = {"id": "layla", "name": "Layla Translations", "timezone": "Africa/Cairo", "country": "EG",
+               "languages": ["ar", "en"], "tone": "formal",
+               "working_hours": {d: ["09:00-17:00"] for d in ("sun", "mon", "tue", "wed", "thu")},
+               "response_time": "PT4H"}
+
+
+@pytest.fixture
+def frozen():  # noqa: ANN201
+    with mock.patch("app.clock.now", return_value=TODAY):
+        yield
+
+
+def test_country_year_shape_and_etag(client, frozen) -> None:
+    response = client.get("/v1/calendar/SA", params={"year": 2027})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["country"] == "SA" and body["year"] == 2027 and body["weekend"] == ["fri", "sat"]
+    fitr = next(o for o in body["occasions"] if o["occasion"] == "eid_al_fitr")
+    assert fitr["hijri_year"] == 1448 and fitr["hijri_date"] == "1448-10-01"
+    assert fitr["name"] == {"ar": "عيد الفطر", "en": "Eid al-Fitr"}
+    assert fitr["tentative"] is True and fitr["earliest"] <= fitr["date"] <= fitr["latest"]
+    assert fitr["holiday"]["first_day"] <= fitr["holiday"]["last_day"]
+    assert any(h["name"]["en"] for h in body["holidays"])
+    etag = response.headers["etag"]
+    cached = client.get("/v1/calendar/SA", params={"year": 2027}, headers={"If-None-Match": etag})
+    assert cached.status_code == 304
+
+
+def test_past_dates_are_never_tentative(client, frozen) -> None:
+    body = client.get("/v1/calendar/SA", params={"year": 2024}).json()
+    assert all(not o["tentative"] for o in body["occasions"])
+    fitr = next(o for o in body["occasions"] if o["occasion"] == "eid_al_fitr")
+    assert fitr["date"] == "2024-04-10"
+
+
+@pytest.mark.parametrize(("path", "status", "needle"), [
+    ("/v1/calendar/XX?year=2027", 404, "SA"),
+    ("/v1/calendar/SA?year=1900", 422, "1343"),
+    ("/v1/calendar/SA?year=2100", 422, "1500"),
+    ("/v1/calendar/SA?year=abc", 422, "year"),
+])
+def test_calendar_errors(client, path, status, needle) -> None:  # noqa: ANN001
+    response = client.get(path)
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert needle in response.text
+
+
+def test_supported_countries(client) -> None:
+    countries = client.get("/v1/calendar").json()["countries"]
+    for code in ("SA", "AE", "EG", "JO", "KW", "QA", "BH", "OM", "MA", "DZ", "TN", "IQ", "LB", "PS",
+                 "SY", "YE", "LY", "SD", "PK", "TR", "ID", "MY"):
+        assert code in countries
+    assert "none" in [c.lower() for c in countries]
+
+
+def _fitr_window(client, admin, owner_id) -> dict:  # noqa: ANN001
+    windows = client.get(f"/v1/owners/{owner_id}/windows", headers=admin,
+                         params={"from": "2027-02-01T00:00:00+02:00", "to": "2027-05-01T00:00:00+02:00"}).json()
+    return next(w for w in windows["items"] if w["occasion"] == "eid_al_fitr")
+
+
+def test_confirmation_moves_windows_and_reply_then_withdrawal_moves_them_back(client, admin, frozen) -> None:
+    assert client.post("/v1/owners", json=CAIRO_OWNER, headers=admin).status_code == 201
+    predicted = next(o for o in client.get("/v1/calendar/EG", params={"year": 2027}).json()["occasions"]
+                     if o["occasion"] == "eid_al_fitr")
+    before = _fitr_window(client, admin, "layla")
+    assert before["tentative"] is True and before["source"] == "country"
+    at = (datetime.fromisoformat(before["starts_at"]) + timedelta(hours=11)).isoformat()
+    ask = {"contact": {"address": "amina@example.org", "name": "Amina"}, "text": "Hello", "received_at": at}
+    told = client.post("/v1/owners/layla/evaluate", json=ask, headers=admin).json()
+    assert told["status"] == "off" and told["reply"] is not None
+    assert "expected" in told["reply"]["text"]
+
+    later = (date.fromisoformat(predicted["date"]) + timedelta(days=1)).isoformat()
+    confirmed = client.post("/v1/calendar/EG/confirmations", headers=admin,
+                            json={"occasion": "eid_al_fitr", "date": later})
+    assert confirmed.status_code == 201, confirmed.text
+    result = confirmed.json()
+    assert result["hijri_year"] == 1448 and result["occurrence"]["tentative"] is False
+    assert result["occurrence"]["source"] == "confirmed" and result["windows_moved"] >= 1
+
+    after = _fitr_window(client, admin, "layla")
+    assert after["id"] == before["id"] and after["tentative"] is False
+    shift = datetime.fromisoformat(after["starts_at"]) - datetime.fromisoformat(before["starts_at"])
+    assert shift == timedelta(days=1)
+    assert told["back_at"] != client.post("/v1/owners/layla/evaluate", headers=admin,
+                                          json=ask | {"dry_run": True}).json()["back_at"]
+    inside = (datetime.fromisoformat(after["starts_at"]) + timedelta(hours=11)).isoformat()
+    moved = client.post("/v1/owners/layla/evaluate", headers=admin,
+                        json=ask | {"dry_run": True, "received_at": inside,
+                                    "contact": {"address": "new@example.org"}}).json()
+    assert moved["window"]["id"] == after["id"] and moved["window"]["tentative"] is False
+    assert "expected" not in moved["reply"]["text"]
+    # the client who was given the old dates gets exactly one correction
+    events = client.get("/v1/owners/layla/events", headers=admin).json()["items"]
+    corrections = [e for e in events if e["kind"] == "correction"]
+    assert len(corrections) == 1
+
+    listed = client.get("/v1/calendar/EG/confirmations").json()["items"]
+    assert [c["id"] for c in listed] == [result["id"]]
+    assert client.delete(f"/v1/calendar/EG/confirmations/{result['id']}", headers=admin).status_code == 204
+    back = _fitr_window(client, admin, "layla")
+    assert back["starts_at"] == before["starts_at"] and back["tentative"] is True
+
+
+def test_typo_guard_and_force(client, admin, frozen) -> None:
+    predicted = next(o for o in client.get("/v1/calendar/EG", params={"year": 2027}).json()["occasions"]
+                     if o["occasion"] == "eid_al_adha")
+    far = (date.fromisoformat(predicted["date"]) + timedelta(days=3)).isoformat()
+    refused = client.post("/v1/calendar/EG/confirmations", headers=admin,
+                          json={"occasion": "eid_al_adha", "date": far})
+    assert refused.status_code == 422 and "force" in refused.json()["detail"]
+    assert client.get("/v1/calendar/EG/confirmations").json()["items"] == []
+    forced = client.post("/v1/calendar/EG/confirmations", headers=admin,
+                         json={"occasion": "eid_al_adha", "date": far, "force": True})
+    assert forced.status_code == 201 and forced.json()["forced"] is True
+
+
+def test_rules_replace_country_defaults_and_rematerialise(client, admin, owner, frozen) -> None:
+    base = f"/v1/owners/{owner['id']}"
+    span = {"from": "2027-02-01T00:00:00+03:00", "to": "2027-06-30T00:00:00+03:00", "limit": 500}
+    defaults = client.get(f"{base}/windows", params=span, headers=admin).json()["items"]
+    assert {w["occasion"] for w in defaults} >= {"ramadan", "eid_al_fitr", "eid_al_adha"}
+    rule = client.post(f"{base}/rules", headers=admin, json={
+        "occasion": "eid_al_fitr", "kind": "off", "span": {"type": "days", "before": 1, "after": 6},
+        "notice_days": 10})
+    assert rule.status_code == 201, rule.text
+    mine = client.get(f"{base}/windows", params=span, headers=admin).json()["items"]
+    assert [w["occasion"] for w in mine] == ["eid_al_fitr"] and mine[0]["source"] == "rule"
+    assert mine[0]["notice_days"] == 10
+    starts, ends = (datetime.fromisoformat(mine[0][k]) for k in ("starts_at", "ends_at"))
+    assert ends - starts == timedelta(days=8)
+    bad = client.post(f"{base}/rules", headers=admin, json={"occasion": "eid_al_fitr", "kind": "off",
+                                                             "span": {"type": "days", "before": -3}})
+    assert bad.status_code == 422
+    assert client.delete(f"{base}/rules/{rule.json()['id']}", headers=admin).status_code == 204
+    again = client.get(f"{base}/windows", params=span, headers=admin).json()["items"]
+    assert {w["id"] for w in again} == {w["id"] for w in defaults}
+
+
+def test_windows_far_ahead_are_computed_on_demand(client, admin, owner, frozen) -> None:
+    far = client.get(f"/v1/owners/{owner['id']}/windows", headers=admin,
+                     params={"from": "2035-01-01T00:00:00+03:00", "to": "2036-01-01T00:00:00+03:00"}).json()
+    assert any(w["occasion"] == "eid_al_adha" for w in far["items"])
