@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -77,5 +78,7 @@ def page(owner_id: str, session: SessionDep,
         dir="rtl" if language == "ar" else "ltr",
         other="en" if language == "ar" else "ar",
         when=lambda v: service.when(v, language, owner),
+        day=lambda v: service.day(v, language, owner),
+        last_day=lambda v: service.day(v - timedelta(seconds=1), language, owner),
         title=lambda w: (w.title or {}).get(language) or (w.title or {}).get("en") or "")
     return HTMLResponse(html, headers={"Cache-Control": "no-cache"})

@@ -49,6 +49,15 @@ def when(value: datetime | None, language: str, owner: Owner) -> str:
     return rendering.format_instant(value, language, validation.zone(owner.timezone))
 
 
+def day(value: datetime | None, language: str, owner: Owner) -> str:
+    if value is None:
+        return ""
+    from app import validation
+
+    return rendering.format_date_only(value.astimezone(validation.zone(owner.timezone)).date(),
+                                      language)
+
+
 def ics_feed(session: Session, owner: Owner, at: datetime, base_url: str) -> bytes:
     cal = Calendar()
     cal.add("prodid", "-//Ijaza//ijaza//EN")
