@@ -9,6 +9,9 @@ The hierarchy (every expected failure is one of these, never a 500):
   - ``Invalid``               422: a value that parses but makes no sense (``field`` names it)
   - ``PayloadTooLarge``       413: a body over the limit
 
+Domain errors that reach the edge: ``hijri.OutOfRange`` (a date outside 1343–1500 AH) and
+``availability.NoWorkingTime`` are 422, ``countries.UnknownCountry`` is 404.
+
 Validation errors from FastAPI/pydantic become 422 with the failing fields in ``errors``;
 unknown routes 404, wrong methods 405, malformed JSON 400.
 """
@@ -93,6 +96,28 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(IjazaError)
     async def _domain(_request: Request, exc: IjazaError) -> JSONResponse:
         return problem(exc.status, exc.detail, **exc.extra)
+
+    from app.domain.availability import NoWorkingTime
+    from app.domain.countries import UnknownCountry
+    from app.domain.hijri import OutOfRange
+    from app.domain.rendering import TemplateInvalid
+
+    @app.exception_handler(OutOfRange)
+    async def _out_of_range(_request: Request, exc: OutOfRange) -> JSONResponse:
+        return problem(422, str(exc))
+
+    @app.exception_handler(NoWorkingTime)
+    async def _no_working_time(_request: Request, exc: NoWorkingTime) -> JSONResponse:
+        return problem(422, f"{exc}. Add working hours (or reply slots) to this owner.",
+                       errors=[{"field": "working_hours", "message": str(exc)}])
+
+    @app.exception_handler(TemplateInvalid)
+    async def _template(_request: Request, exc: TemplateInvalid) -> JSONResponse:
+        return problem(422, f"The saved reply template cannot be used: {exc}")
+
+    @app.exception_handler(UnknownCountry)
+    async def _country(_request: Request, exc: UnknownCountry) -> JSONResponse:
+        return problem(404, str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.calendar.models import Confirmation
@@ -42,7 +42,7 @@ def owners_near(session: Session, country: str, around: datetime,
                 days: int = 45) -> list[Owner]:
     """Owners of a country with computed windows within ``days`` of an instant."""
     lo, hi = around - timedelta(days=days), around + timedelta(days=days)
-    ids = select(distinct(WindowRow.owner_id)).where(
+    ids = select(WindowRow.owner_id).distinct().where(
         WindowRow.source != "manual", WindowRow.ends_at > lo, WindowRow.starts_at < hi)
     return list(session.scalars(
         select(Owner).where(Owner.country == country, Owner.id.in_(ids)).order_by(Owner.id)))
