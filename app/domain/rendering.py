@@ -73,6 +73,7 @@ MAX_SOURCE = 4000  # characters of template source
 MAX_OUTPUT = 4000  # characters of rendered reply
 _MAX_NAME = 120  # a contact or owner name longer than this is clipped
 _MAX_CONTACT = 300  # the urgent-contact text
+_MAX_DEPTH = 40  # nesting of the template's syntax tree; deeper trees compile very slowly
 
 
 class TemplateInvalid(ValueError):
@@ -275,15 +276,23 @@ def _env() -> _Sandbox:
 
 
 def _check_tree(tree: nodes.Template) -> None:
-    for node in tree.find_all(nodes.Node):
-        kind = type(node)
-        if kind not in _ALLOWED_NODES:
-            what = _NODE_NAMES.get(kind, f"'{kind.__name__}'")
-            raise TemplateInvalid(f"{what} not allowed in reply templates (line {node.lineno})")
-        if kind is nodes.Name and node.name not in VARIABLES:  # type: ignore[attr-defined]
-            raise TemplateInvalid(
-                f"unknown variable '{node.name}' on line {node.lineno}; "  # type: ignore[attr-defined]
-                f"known: {', '.join(sorted(VARIABLES))}")
+    stack: list[tuple[nodes.Node, int]] = [(tree, 0)]
+    while stack:  # iterative: a hostile template must not exhaust the Python stack
+        node, depth = stack.pop()
+        if depth > _MAX_DEPTH:
+            raise TemplateInvalid(f"the template is nested too deeply (line {node.lineno})")
+        _check_node(node)
+        stack.extend((child, depth + 1) for child in node.iter_child_nodes())
+
+
+def _check_node(node: nodes.Node) -> None:
+    kind = type(node)
+    if kind not in _ALLOWED_NODES:
+        what = _NODE_NAMES.get(kind, f"'{kind.__name__}'")
+        raise TemplateInvalid(f"{what} not allowed in reply templates (line {node.lineno})")
+    if isinstance(node, nodes.Name) and node.name not in VARIABLES:
+        raise TemplateInvalid(f"unknown variable '{node.name}' on line {node.lineno}; "
+                              f"known: {', '.join(sorted(VARIABLES))}")
 
 
 @lru_cache(maxsize=2048)

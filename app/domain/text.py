@@ -23,23 +23,29 @@ _FOLD = str.maketrans({
 _SPACES = re.compile(r"\s+")
 _ARABIC_LETTER = re.compile("[\u0621-\u064a\u0671-\u06d3\u06fa-\u06ff]")
 _LATIN_LETTER = re.compile("[A-Za-z\u00c0-\u024f]")
-# Arabic proclitics that may stand before a keyword: و ف ب ل ك, and the article ال.
+# Arabic proclitics that may stand before a keyword (و ف ب ل ك, and the article ال) and the
+# endings after it (feminine ة, folded to ه; the adverbial alef; plurals): «والعاجل»،
+# «رسالة عاجلة»، «عاجلًا». English: plural and -ly only, so "urgently" matches "urgent" but
+# "urgency" and "emergent" match nothing.
 _AR_PREFIX = "(?:[وفبلك]{0,2}(?:ال)?)"
+_AR_SUFFIX = "(?:ه|ا|ات|ون|ين)?"
 _EN_SUFFIX = "(?:s|es|ly)?"
+_PUNCTUATION = re.compile(r"[^\w\s]")
 
 
 def config_dir() -> Path:
+    """The ``config/`` directory: ``IJAZA_CONFIG_DIR`` when set, else the repository's."""
     override = os.environ.get("IJAZA_CONFIG_DIR")
     return Path(override) if override else Path(__file__).resolve().parents[2] / "config"
 
 
 def normalize(text: str) -> str:
-    """Fold a message for matching: NFKC, Arabic diacritics and tatweel removed, letter
-    variants unified (أإآٱ→ا, ى→ي, ة→ه, ؤ→و, ئ→ي), Arabic-Indic digits → ASCII,
-    case-folded, whitespace collapsed. Idempotent."""
-    text = unicodedata.normalize("NFKC", text)
-    text = _TASHKEEL.sub("", text).replace(_TATWEEL, "")
-    text = text.translate(_FOLD).casefold()
+    """Fold a message for matching: NFKC, case-folded, Arabic diacritics (tashkeel, the
+    superscript alef, Quranic marks) and tatweel removed, letter variants unified
+    (أ إ آ ٱ → ا, ى → ي, ة → ه, ؤ → و, ئ → ي), Arabic-Indic digits → ASCII, whitespace
+    collapsed to single spaces. Idempotent."""
+    text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+    text = _TASHKEEL.sub("", text).replace(_TATWEEL, "").translate(_FOLD)
     return _SPACES.sub(" ", text).strip()
 
 
@@ -67,6 +73,7 @@ def default_urgent_keywords() -> tuple[str, ...]:
 
 
 def default_opt_out_words() -> tuple[str, ...]:
+    """The shipped opt-out words, Arabic then English."""
     return _defaults()["opt_out"]
 
 
@@ -79,7 +86,7 @@ def _pattern(keywords: tuple[str, ...]) -> re.Pattern[str] | None:
             continue
         body = r"\s+".join(re.escape(piece) for piece in word.split(" "))
         if detect_language(word) == "ar":
-            parts.append(f"(?<![\\w])({_AR_PREFIX}{body})(?![\\w])")
+            parts.append(f"(?<![\\w])({_AR_PREFIX}{body}{_AR_SUFFIX})(?![\\w])")
         else:
             parts.append(f"(?<![\\w])({body}{_EN_SUFFIX})(?![\\w])")
     return re.compile("|".join(parts)) if parts else None
@@ -100,6 +107,15 @@ def matches_any(text: str, keywords: Iterable[str]) -> str | None:
 
 
 def is_opt_out(text: str) -> bool:
-    """The whole message is an opt-out word (STOP, إيقاف, …), punctuation aside."""
-    cleaned = re.sub(r"[^\w\s]", "", normalize(text)).strip()
-    return cleaned in {normalize(w) for w in default_opt_out_words()}
+    """The whole message, normalised and without punctuation, is an opt-out word or phrase
+    (STOP, UNSUBSCRIBE, إيقاف, إلغاء, …); a sentence that merely contains one is not."""
+    return _bare(text) in _opt_out_set()
+
+
+def _bare(text: str) -> str:
+    return " ".join(_PUNCTUATION.sub(" ", normalize(text)).split())
+
+
+@lru_cache(maxsize=1)
+def _opt_out_set() -> frozenset[str]:
+    return frozenset(_bare(word) for word in default_opt_out_words()) - {""}

@@ -1,0 +1,408 @@
+"""Writing replies: dates a person reads, the default wording, and the template sandbox."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.domain import rendering
+from app.domain.rendering import (
+    LANGUAGES,
+    SITUATIONS,
+    TONES,
+    ReplyContext,
+    TemplateInvalid,
+    default_template,
+    eid_greeting,
+    format_date_only,
+    format_instant,
+    render,
+    render_reply,
+    validate_template,
+)
+
+RIYADH = ZoneInfo("Asia/Riyadh")
+CAIRO = ZoneInfo("Africa/Cairo")
+NEW_YORK = ZoneInfo("America/New_York")
+AT = datetime(2027, 3, 10, 6, tzinfo=UTC)  # 2 Shawwal 1448 (Umm al-Qura)
+
+
+# --- dates -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("day", "language", "expected"), [
+    # 1 Shawwal 1448 is Tuesday 9 March 2027 in Umm al-Qura; 10 March is the 2nd.
+    (date(2027, 3, 10), "ar", "الأربعاء 10 مارس 2027 (2 شوال 1448)"),
+    (date(2027, 3, 10), "en", "Wednesday 10 March 2027 (2 Shawwal 1448)"),
+    (date(2027, 3, 9), "ar", "الثلاثاء 9 مارس 2027 (1 شوال 1448)"),
+    (date(2027, 3, 9), "en", "Tuesday 9 March 2027 (1 Shawwal 1448)"),
+    (date(2027, 5, 16), "en", "Sunday 16 May 2027 (10 Dhu al-Hijjah 1448)"),
+    (date(1900, 1, 1), "en", "Monday 1 January 1900"),  # before Umm al-Qura's range
+])
+def test_format_date_only(day: date, language: str, expected: str) -> None:
+    assert format_date_only(day, language) == expected
+
+
+@pytest.mark.parametrize(("tz", "language", "expected"), [
+    (RIYADH, "ar", "الأربعاء 10 مارس 2027 (2 شوال 1448)، 9:00 ص بتوقيت الرياض"),
+    (RIYADH, "en", "Wednesday 10 March 2027 (2 Shawwal 1448), 9:00 AM Riyadh time"),
+    (CAIRO, "ar", "الأربعاء 10 مارس 2027 (2 شوال 1448)، 8:00 ص بتوقيت القاهرة"),
+    (CAIRO, "en", "Wednesday 10 March 2027 (2 Shawwal 1448), 8:00 AM Cairo time"),
+    (NEW_YORK, "ar", "الأربعاء 10 مارس 2027 (2 شوال 1448)، 1:00 ص بتوقيت نيويورك"),
+    (NEW_YORK, "en", "Wednesday 10 March 2027 (2 Shawwal 1448), 1:00 AM New York time"),
+    (ZoneInfo("UTC"), "en", "Wednesday 10 March 2027 (2 Shawwal 1448), 6:00 AM UTC"),
+    (ZoneInfo("Etc/GMT-3"), "ar", "الأربعاء 10 مارس 2027 (2 شوال 1448)، 9:00 ص بتوقيت UTC+3"),
+])
+def test_format_instant(tz: ZoneInfo, language: str, expected: str) -> None:
+    assert format_instant(AT, language, tz) == expected
+
+
+def test_format_instant_follows_daylight_saving() -> None:
+    # New York moves to EDT on 14 March 2027: 18:30 UTC is 2:30 PM, not 1:30 PM.
+    at = datetime(2027, 3, 20, 18, 30, tzinfo=UTC)
+    assert format_instant(at, "en", NEW_YORK) == (
+        "Saturday 20 March 2027 (12 Shawwal 1448), 2:30 PM New York time")
+    assert format_instant(at, "ar", NEW_YORK) == (
+        "السبت 20 مارس 2027 (12 شوال 1448)، 2:30 م بتوقيت نيويورك")
+
+
+def test_format_instant_uses_the_local_day() -> None:
+    # 22:30 UTC on 9 March is already 10 March in Riyadh.
+    at = datetime(2027, 3, 9, 22, 30, tzinfo=UTC)
+    assert format_instant(at, "en", RIYADH).startswith("Wednesday 10 March 2027 (2 Shawwal")
+
+
+def test_format_instant_refuses_naive_datetimes() -> None:
+    with pytest.raises(ValueError):
+        format_instant(datetime(2027, 3, 10, 9), "en", RIYADH)
+
+
+# --- greetings -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("occasion", "language", "tone", "expected"), [
+    ("eid_al_fitr", "ar", "formal", "عيد مبارك، وكل عام وأنتم بخير."),
+    ("eid_al_fitr", "ar", "friendly", "عيدك مبارك! وكل عام وأنت بخير."),
+    ("eid_al_adha", "ar", "formal", "عيد أضحى مبارك، وكل عام وأنتم بخير."),
+    ("eid_al_fitr", "en", "friendly", "Eid Mubarak! Hope you're having a wonderful Eid."),
+    ("eid_al_adha", "en", "formal",
+     "Eid Mubarak! Wishing you and your loved ones a blessed Eid al-Adha."),
+    ("ramadan", "ar", "formal", None),
+    ("national", "en", "friendly", None),
+    (None, "en", "formal", None),
+])
+def test_eid_greeting(occasion: str | None, language: str, tone: str,
+                      expected: str | None) -> None:
+    assert eid_greeting(occasion, language, tone) == expected
+
+
+# --- the default wording ---------------------------------------------------------------------
+
+def ctx(**changes: object) -> ReplyContext:
+    base = ReplyContext(
+        language="ar", tone="formal", owner_name="استوديو نخلة", timezone=RIYADH,
+        contact_name="أمينة", occasion="eid_al_fitr",
+        occasion_title={"ar": "عيد الفطر", "en": "Eid al-Fitr"},
+        period_start=datetime(2027, 3, 9, tzinfo=RIYADH),
+        period_end=datetime(2027, 3, 13, tzinfo=RIYADH),  # exclusive: last day is 12 March
+        back_at=datetime(2027, 3, 14, 9, tzinfo=RIYADH),
+        reply_by=datetime(2027, 3, 14, 13, tzinfo=RIYADH),
+        urgent_contact="Omar +966500000000", tentative=True,
+        earliest_end=datetime(2027, 3, 12, tzinfo=RIYADH),
+        latest_end=datetime(2027, 3, 13, tzinfo=RIYADH),
+        old_back_at=datetime(2027, 3, 13, 9, tzinfo=RIYADH))
+    return dataclasses.replace(base, **changes)
+
+
+EXPECTED = {"ar": "متوقع", "en": "expected"}
+MOON = {"ar": "رؤية الهلال", "en": "moon sighting"}
+WITH_BACK_AT = ("off", "outside_hours", "urgent", "correction")
+WITH_DELEGATE = ("off", "reduced", "outside_hours", "advance_notice", "urgent")
+WITH_TENTATIVE = ("off", "reduced", "advance_notice", "urgent")
+WITH_RANGE = ("off", "advance_notice")
+WITH_GREETING = ("off", "reduced", "urgent")
+
+
+@pytest.mark.parametrize("situation", SITUATIONS)
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("tone", TONES)
+@pytest.mark.parametrize("name", ["أمينة", "Amina", None])
+@pytest.mark.parametrize("delegate", ["Omar +966500000000", None])
+@pytest.mark.parametrize("tentative", [True, False])
+def test_every_default_says_the_key_facts(situation: str, language: str, tone: str,
+                                          name: str | None, delegate: str | None,
+                                          tentative: bool) -> None:
+    c = ctx(language=language, tone=tone, contact_name=name, urgent_contact=delegate,
+            tentative=tentative)
+    reply = render_reply(situation, c)
+    body = reply.text
+    assert (reply.language, reply.tone) == (language, tone)
+    assert reply.subject and "{" not in reply.subject
+    assert format_instant(c.reply_by, language, RIYADH) in body
+    assert body.rstrip().endswith("استوديو نخلة")
+    if name:
+        assert name in body.split("\n\n")[1 if situation in WITH_GREETING else 0]
+    if situation in WITH_BACK_AT:
+        assert format_instant(c.back_at, language, RIYADH) in body
+    if situation == "correction":
+        assert format_instant(c.old_back_at, language, RIYADH) in body
+    if situation == "advance_notice":
+        assert format_date_only(date(2027, 3, 9), language) in body
+        assert format_date_only(date(2027, 3, 12), language) in body
+    if situation in WITH_DELEGATE:
+        assert ("+966500000000" in body) is bool(delegate)
+    if situation in WITH_TENTATIVE:
+        assert (EXPECTED[language] in body) is tentative
+        assert (MOON[language] in body) is tentative
+    if situation in WITH_RANGE and tentative:
+        assert format_date_only(date(2027, 3, 11), language) in body  # earliest last day
+        assert format_date_only(date(2027, 3, 12), language) in body  # latest last day
+    greeting = eid_greeting("eid_al_fitr", language, tone)
+    assert greeting is not None
+    assert body.startswith(greeting) is (situation in WITH_GREETING)
+    for leftover in ("None", "{{", "{%", "\n\n\n", " ,", " .", "  "):
+        assert leftover not in body
+
+
+@pytest.mark.parametrize("situation", SITUATIONS)
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("tone", TONES)
+def test_defaults_read_whole_with_the_least_context(situation: str, language: str,
+                                                    tone: str) -> None:
+    bare = ReplyContext(language=language, tone=tone, owner_name="Nakhla", timezone=RIYADH,
+                        back_at=datetime(2027, 6, 6, 9, tzinfo=RIYADH),
+                        reply_by=datetime(2027, 6, 6, 13, tzinfo=RIYADH))
+    reply = render_reply(situation, bare)
+    assert format_instant(bare.reply_by, language, RIYADH) in reply.text
+    for leftover in ("None", "{{", "\n\n\n", " ,", " .", "()", "  "):
+        assert leftover not in reply.text
+    assert EXPECTED[language] not in reply.text
+
+
+@pytest.mark.parametrize(("language", "tone", "opening"), [
+    ("ar", "formal", "السلام عليكم أمينة،"),
+    ("ar", "friendly", "أهلًا أمينة،"),
+    ("en", "formal", "Dear أمينة,"),
+    ("en", "friendly", "Hi أمينة,"),
+])
+def test_greets_by_name(language: str, tone: str, opening: str) -> None:
+    reply = render_reply("outside_hours", ctx(language=language, tone=tone, occasion=None))
+    assert reply.text.startswith(opening)
+
+
+@pytest.mark.parametrize(("language", "tone", "opening"), [
+    ("ar", "formal", "السلام عليكم ورحمة الله،"),
+    ("ar", "friendly", "أهلًا بك،"),
+    ("en", "formal", "Hello,"),
+    ("en", "friendly", "Hi there,"),
+])
+def test_greets_without_a_name(language: str, tone: str, opening: str) -> None:
+    reply = render_reply("outside_hours", ctx(language=language, tone=tone,
+                                              contact_name="  ", occasion=None))
+    assert reply.text.startswith(opening)
+
+
+def test_the_off_reply_in_full() -> None:
+    reply = render_reply("off", ctx(language="en", tone="friendly", contact_name="Amina"))
+    assert reply.subject == "Away for Eid al-Fitr"
+    assert reply.text == (
+        "Eid Mubarak! Hope you're having a wonderful Eid.\n\n"
+        "Hi Amina,\n\n"
+        "Thanks for your message! I'm away for Eid al-Fitr until Friday 12 March 2027"
+        " (4 Shawwal 1448).\n\n"
+        "That date is expected: it depends on the moon sighting, so the break may end any day"
+        " from Thursday 11 March 2027 (3 Shawwal 1448) to Friday 12 March 2027"
+        " (4 Shawwal 1448).\n\n"
+        "I'm expecting to be back on Sunday 14 March 2027 (6 Shawwal 1448), 9:00 AM Riyadh"
+        " time, and I'll get back to you by Sunday 14 March 2027 (6 Shawwal 1448), 1:00 PM"
+        " Riyadh time.\n\n"
+        "If it can't wait, Omar +966500000000 can help.\n\n"
+        "Talk soon,\n"
+        "استوديو نخلة")
+
+
+def test_the_arabic_off_reply_in_full() -> None:
+    reply = render_reply("off", ctx(tentative=False))
+    assert reply.subject == "إجازة عيد الفطر"
+    assert reply.text == (
+        "عيد مبارك، وكل عام وأنتم بخير.\n\n"
+        "السلام عليكم أمينة،\n\n"
+        "شكرًا لتواصلك معنا. نحن في إجازة عيد الفطر حتى الجمعة 12 مارس 2027 (4 شوال 1448).\n\n"
+        "نعود إلى العمل يوم الأحد 14 مارس 2027 (6 شوال 1448)، 9:00 ص بتوقيت الرياض، وسنرد على"
+        " رسالتك في موعد أقصاه الأحد 14 مارس 2027 (6 شوال 1448)، 1:00 م بتوقيت الرياض.\n\n"
+        "للأمور العاجلة يُرجى التواصل مع Omar +966500000000.\n\n"
+        "مع خالص التحية،\n"
+        "استوديو نخلة")
+
+
+@pytest.mark.parametrize("occasion", ["national", "ramadan", "custom", None])
+def test_no_eid_greeting_outside_eid(occasion: str | None) -> None:
+    for language in LANGUAGES:
+        reply = render_reply("off", ctx(language=language, occasion=occasion,
+                                        occasion_title={"ar": "اليوم الوطني",
+                                                        "en": "National Day"}))
+        assert "عيد" not in reply.text and "Eid" not in reply.text
+
+
+def test_eid_al_adha_greets_too() -> None:
+    reply = render_reply("reduced", ctx(occasion="eid_al_adha",
+                                        occasion_title={"ar": "عيد الأضحى", "en": "Eid al-Adha"}))
+    assert reply.text.startswith("عيد أضحى مبارك")
+
+
+def test_no_correction_date_when_none_was_given() -> None:
+    reply = render_reply("correction", ctx(language="en", old_back_at=None))
+    assert " not " not in reply.text and "None" not in reply.text
+
+
+@pytest.mark.parametrize(("situation", "language", "subject"), [
+    ("off", "ar", "إجازة عيد الفطر"),
+    ("off", "en", "Away for Eid al-Fitr"),
+    ("reduced", "en", "Reduced hours during Eid al-Fitr"),
+    ("advance_notice", "ar", "تنبيه: إجازة عيد الفطر قادمة"),
+    ("outside_hours", "en", "Outside working hours"),
+    ("urgent", "ar", "بخصوص رسالتك العاجلة"),
+    ("back", "en", "We're back"),
+])
+def test_subjects(situation: str, language: str, subject: str) -> None:
+    assert render_reply(situation, ctx(language=language)).subject == subject
+
+
+def test_subject_without_a_title() -> None:
+    reply = render_reply("off", ctx(language="en", occasion_title=None))
+    assert reply.subject == "Out of office"
+    reply = render_reply("off", ctx(language="ar", occasion_title=None))
+    assert reply.subject == "خارج المكتب"
+
+
+def test_title_falls_back_to_another_language() -> None:
+    reply = render_reply("off", ctx(language="en", occasion="custom",
+                                    occasion_title={"ar": "إجازة الصيف"}))
+    assert "إجازة الصيف" in reply.text
+
+
+def test_names_are_one_clean_line() -> None:
+    sneaky = "Amina\n\nWe are closed forever.\u202e"
+    reply = render_reply("outside_hours", ctx(language="en", contact_name=sneaky))
+    assert reply.text.startswith("Dear Amina We are closed forever.,")
+    assert "\u202e" not in reply.text
+    long_name = "x" * 10_000
+    assert len(render_reply("off", ctx(contact_name=long_name)).text) < rendering.MAX_OUTPUT
+
+
+def test_every_default_exists_and_validates() -> None:
+    for situation in SITUATIONS:
+        for language in LANGUAGES:
+            for tone in TONES:
+                validate_template(default_template(situation, language, tone))
+
+
+@pytest.mark.parametrize(("situation", "language", "tone"), [
+    ("holiday", "ar", "formal"), ("off", "fr", "formal"), ("off", "en", "casual"),
+])
+def test_unknown_keys_are_refused(situation: str, language: str, tone: str) -> None:
+    with pytest.raises(TemplateInvalid):
+        default_template(situation, language, tone)
+
+
+# --- owners' templates and the sandbox ------------------------------------------------------
+
+def test_a_valid_custom_template_renders() -> None:
+    source = ("{{ contact_name or 'عميلنا العزيز' }}، نعود يوم {{ back_at }}"
+              "{% if urgent_contact %} — للضرورة: {{ urgent_contact|upper }}{% endif %}")
+    validate_template(source)
+    out = render_reply("off", ctx(), source=source)
+    assert out.text.startswith("أمينة، نعود يوم الأحد 14 مارس 2027 (6 شوال 1448)")
+    assert out.text.endswith("للضرورة: OMAR +966500000000")
+    assert render(source, ctx(contact_name=None)).startswith("عميلنا العزيز،")
+
+
+def test_filters_and_layout() -> None:
+    source = "{% if tentative %}\nA\n{% endif %}\n\n\n\n{{ owner_name|replace('نخلة', 'Nakhla') }}  "
+    assert render(source, ctx()) == "A\n\nاستوديو Nakhla"
+
+
+@pytest.mark.parametrize(("hostile", "says"), [
+    ("{{ ''.__class__.__mro__ }}", "attribute access"),
+    ("{{ cycler.__init__.__globals__ }}", "attribute access"),
+    ("{{ contact_name.__class__ }}", "attribute access"),
+    ("{{ contact_name['__class__'] }}", "indexing"),
+    ("{{ lipsum() }}", "function calls"),
+    ("{% for i in range(10**9) %}x{% endfor %}", "loops"),
+    ("{{ 'x' * 10**9 }}", "'*'"),
+    ("{{ 9**9**9 }}", "'**'"),
+    ("{{ '%0999999999d' % 1 }}", "'%'"),
+    ("{% set owner_name = owner_name + owner_name %}{{ owner_name }}", "'set'"),
+    ("{% macro m() %}{{ m() }}{% endmacro %}", "macros"),
+    ("{% include 'x' %}", "include"),
+    ("{% extends 'x' %}", "extends"),
+    ("{% import 'x' as y %}", "import"),
+    ("{{ contact_name|attr('__class__') }}", "No filter named 'attr'"),
+    ("{{ contact_name|center(1000000000) }}", "No filter named 'center'"),
+    ("{{ nothing_like_this }}", "unknown variable 'nothing_like_this'"),
+    ("{{ contact_name|replace('', owner_name)|replace('', owner_name)|replace('', owner_name)"
+     "|replace('', owner_name)|replace('', owner_name)|replace('', owner_name) }}", "too long"),
+    ("{{ urgent_contact" + "|upper" * 600 + " }}", "nested too deeply"),
+    ("{{" + "(" * 1900 + "1" + ")" * 1900 + "}}", "nested too deeply"),
+    ("x" * (rendering.MAX_SOURCE + 1), "at most"),
+    ("{{ contact_name|first }}", "failed to render"),  # fails for a client with no name
+    ("hello\n{% if %}", "line 2"),
+    ("{{ back_at }", "syntax error"),
+    ("", "empty"),
+    ("   \n", "empty"),
+])
+def test_hostile_or_broken_templates_are_refused_quickly(hostile: str, says: str) -> None:
+    started = time.perf_counter()
+    with pytest.raises(TemplateInvalid, match=None) as caught:
+        validate_template(hostile)
+    assert time.perf_counter() - started < 1
+    assert says in str(caught.value)
+
+
+def test_a_huge_result_is_refused() -> None:
+    source = "{{ owner_name }}" * 200  # fine as source, too long as a reply with a long name
+    validate_template(source)
+    with pytest.raises(TemplateInvalid, match="longer than"):
+        render(source, ctx(owner_name="x" * 100))
+
+
+def test_a_custom_template_that_fails_falls_back_to_the_default() -> None:
+    source = "{{ contact_name|first }}"  # never validated; breaks for a nameless client
+    reply = render_reply("off", ctx(contact_name=None), source=source)
+    assert reply.text == render_reply("off", ctx(contact_name=None)).text
+
+
+@settings(max_examples=80, deadline=None)
+@given(name=st.one_of(st.none(), st.text(max_size=80)),
+       owner=st.text(min_size=1, max_size=40),
+       when=st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2099, 12, 31),
+                         timezones=st.sampled_from([RIYADH, CAIRO, NEW_YORK, UTC])),
+       gap=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=40)),
+       language=st.sampled_from(LANGUAGES), tone=st.sampled_from(TONES),
+       situation=st.sampled_from(SITUATIONS), tentative=st.booleans(),
+       zone=st.sampled_from([RIYADH, CAIRO, NEW_YORK, ZoneInfo("Asia/Kolkata")]))
+def test_render_never_raises(name: str | None, owner: str, when: datetime, gap: timedelta,
+                             language: str, tone: str, situation: str, tentative: bool,
+                             zone: ZoneInfo) -> None:
+    c = ctx(contact_name=name, owner_name=owner, back_at=when, reply_by=when + gap,
+            period_start=when - gap, period_end=when, earliest_end=when - gap,
+            latest_end=when, old_back_at=when - gap, language=language, tone=tone,
+            tentative=tentative, timezone=zone)
+    out = render_reply(situation, c)
+    assert out.text and len(out.text) <= rendering.MAX_OUTPUT
+    assert format_instant(c.reply_by, language, zone) in out.text
+
+
+def test_rendering_is_fast() -> None:
+    c = ctx()
+    render_reply("off", c)
+    rounds = 500
+    started = time.perf_counter()
+    for _ in range(rounds):
+        render_reply("off", c)
+    per_reply = (time.perf_counter() - started) / rounds
+    assert per_reply < 0.002  # about 0.1 ms on a laptop; generous for slow CI machines
