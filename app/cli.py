@@ -239,3 +239,7 @@ def rotate_secrets() -> None:
 
 def main() -> None:  # pragma: no cover - console entry point
     app()
+
+
+if __name__ == "__main__":  # python -m app.cli
+    main()
