@@ -20,9 +20,20 @@ app.add_typer(keys_app, name="keys")
 
 
 def _sessions():  # noqa: ANN202 - a sessionmaker
+    from sqlalchemy import inspect
+
     from app.db import make_engine, make_session_factory
 
-    return make_session_factory(make_engine(get_settings().database_url))
+    engine = make_engine(get_settings().database_url)
+    try:
+        ready = inspect(engine).has_table("owner")
+    except Exception as exc:  # any driver error: say so plainly, no traceback
+        typer.echo(f"cannot reach the database: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    if not ready:
+        typer.echo("the database has no schema yet: run `ijaza migrate` first", err=True)
+        raise typer.Exit(1)
+    return make_session_factory(engine)
 
 
 @app.command()
