@@ -148,10 +148,7 @@ def calendar(
     typer.echo(f"{'occasion':<18} {'date':<15} {'hijri':<11} {'status':<32} holiday")
     for o in data.occasions:
         day = f"{o.date:%a %Y-%m-%d}"
-        if o.tentative:
-            status = f"expected ({o.earliest:%m-%d}…{o.latest:%m-%d})"
-        else:
-            status = str(o.source)
+        status = f"expected ({o.earliest:%m-%d}…{o.latest:%m-%d})" if o.tentative else str(o.source)
         holiday = (f"{o.holiday_first_day:%a %m-%d} → {o.holiday_last_day:%a %m-%d}"
                    if o.holiday_first_day and o.holiday_last_day else "—")
         typer.echo(f"{o.name['en']:<18} {day:<15} {o.hijri_date or '':<11} {status:<32} {holiday}")

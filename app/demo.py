@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from app.keys.service import KEY_PREFIX, create_key, digest
 from app.keys.models import ApiKey
+from app.keys.service import KEY_PREFIX, create_key, digest
 from app.owners import repository, service
 from app.owners.schemas import OwnerCreate
 

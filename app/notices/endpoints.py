@@ -14,8 +14,8 @@ from app.errors import NotFound
 from app.notices import service
 from app.owners.service import visible_owner
 from app.windows.models import WindowRow
-from app.windows.service import read as window_read
 from app.windows.schemas import WindowRead
+from app.windows.service import read as window_read
 
 router = APIRouter(prefix="/v1/owners/{owner_id}", tags=["digest"])
 

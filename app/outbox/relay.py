@@ -86,7 +86,7 @@ async def deliver(platform: str, channel: Any, payload: dict[str, Any],
         return Result(ok=False, detail=f"timeout: {type(exc).__name__}")
     except httpx.TransportError as exc:
         return Result(ok=False, detail=f"transport: {type(exc).__name__}")
-    except (OSError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, OSError) as exc:
         return Result(ok=False, detail=f"{type(exc).__name__}: {exc}")
 
 

@@ -16,6 +16,7 @@ from app.outbox.models import Delivery, DeliveryAttempt
 from app.outbox.relay import Pacer, Relay
 from tests.fakes import FakePlatform, Reply, SmtpRecorder
 
+
 @pytest.fixture
 def away(client, admin, owner):  # noqa: ANN001, ANN201
     """The owner is off from yesterday for a month, whatever today is."""
