@@ -3,7 +3,14 @@
 Flow for one webhook: ``verify`` (raw bytes, headers; raise ``VerificationFailed``) →
 ``parse`` (to zero or more ``Inbound`` items, or ``Ignored`` with a reason) → the inbound
 service decides → ``webhook_response`` shapes the HTTP answer (return mode) while
-``build_send`` shapes the platform API request that the outbox relay sends later.
+``build_send`` shapes the platform API request that the outbox relay sends later, and
+``classify_response`` reads the platform's answer to it (``SendResult``: ok, permanent
+failure, or retry — with the platform's ``retry_after`` where it gives one). Email is sent
+by SMTP instead: ``EmailChannel.send_email(context, text) -> SendResult``.
+
+Every channel is built from one settings dict (decrypted secrets + plain settings, see
+``app.channels.registry``) and a ``now`` callable: the replay windows compare against it,
+never against the clock directly.
 
 Errors raised here:
 - ``VerificationFailed``: the request is not from the platform (401, no side effect).
@@ -99,6 +106,11 @@ class Channel(Protocol):
         ...
 
     def build_send(self, inbound_context: Mapping[str, Any], text: str) -> OutboundRequest: ...
+
+    def classify_response(self, status: int, headers: Mapping[str, str],
+                          body: bytes) -> SendResult:
+        """How the platform answered one ``build_send`` request (ok, retry or give up)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,18 +1,39 @@
 """Email in (Mailgun routes, SendGrid Inbound Parse, Postmark inbound, raw MIME from an MTA
 pipe) and out (an RFC 3834 reply by SMTP).
 
-Settings: ``provider`` (mailgun | sendgrid | postmark | mime); per provider ``signing_key``
-(Mailgun webhook signing key), ``public_key`` (SendGrid, base64 DER P-256),
-``basic_auth_user``/``basic_auth_password`` (Postmark), ``token`` (raw MIME: sent as
-``Authorization: Bearer`` or ``?token=``); ``owner_addresses`` (the owner's own addresses:
-mail from them is never answered, mail not naming them is not answered); SMTP:
-``smtp_host``, ``smtp_port``, ``smtp_tls`` (none | starttls | tls), ``smtp_user``,
-``smtp_password``, ``from_address``, ``from_name``.
+Settings (one channel = one provider):
 
-The reply follows RFC 3834: ``Auto-Submitted: auto-replied``, ``In-Reply-To`` and
-``References``, ``Subject: Auto: <original>`` (encoded words kept as they came), one
-recipient — the envelope sender, never Reply-To or From — a null envelope sender
-(``MAIL FROM:<>``), ``NOTIFY=NEVER`` where the server speaks DSN, ``text/plain; charset=utf-8``.
+- ``provider``: ``mailgun`` | ``sendgrid`` | ``postmark`` | ``mime``;
+- ``signing_key`` (mailgun): the HTTP webhook signing key. Verified as
+  ``hex(HMAC-SHA256(key, timestamp + token))`` against the form's ``signature``; a
+  ``timestamp`` more than ``MAILGUN_REPLAY_WINDOW`` (15 minutes) from now is refused —
+  Mailgun asks not to be "too aggressive" because of queueing delays;
+- ``public_key`` (sendgrid): base64 DER P-256 key of the security policy. Verified as
+  ECDSA-P256/SHA-256 over ``timestamp + raw body`` with the
+  ``X-Twilio-Email-Event-Webhook-Signature`` / ``-Timestamp`` headers (the Event Webhook
+  scheme — PROTOCOLS.md §6.1 caveat); timestamps further than 10 minutes are refused;
+- ``basic_auth_user`` / ``basic_auth_password`` (postmark): the credentials embedded in
+  the webhook URL, compared in constant time (Postmark does not sign);
+- ``token`` (mime): sent as ``Authorization: Bearer <token>`` or ``?token=<token>``. The
+  envelope sender is the ``Return-Path`` header (Postfix ``pipe`` flag ``R``) or
+  ``?sender=`` in the URL; a message with neither is treated as having an empty return
+  path and is not answered (RFC 3834 §4);
+- ``owner_addresses``: the owner's own addresses — mail from them is activity, never
+  answered; mail naming none of them in To/Cc is not answered;
+- SMTP: ``smtp_host``, ``smtp_port`` (default 25, 587 with starttls, 465 with tls),
+  ``smtp_tls`` (``none`` | ``starttls`` | ``tls``), ``smtp_user``, ``smtp_password``,
+  ``from_address``, ``from_name``.
+
+Which mail is not answered is ``app.domain.email_rules.should_not_reply`` (RFC 3834); the
+reason goes in ``Inbound.suppressed`` so the decision is still recorded.
+
+The reply (``build_reply_message``): ``Auto-Submitted: auto-replied``, ``In-Reply-To`` and
+``References`` (original References + Message-ID), ``Subject: Auto: <original>`` with
+encoded words kept exactly as they came, one recipient — the envelope sender, never
+Reply-To or From — a null envelope sender (``MAIL FROM:<>``), ``NOTIFY=NEVER`` where the
+server speaks DSN, ``text/plain; charset=utf-8``, no attachments. Messages nobody replied
+to (advance notices, forwards: ``unsolicited`` in the context) carry
+``Auto-Submitted: auto-generated`` and their own subject.
 """
 
 from __future__ import annotations
@@ -22,13 +43,11 @@ import hashlib
 import hmac
 import json
 import secrets
-import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
-from email.header import Header
-from email.message import Message
-from email.utils import format_datetime, formataddr, getaddresses, parsedate_to_datetime
+from email.message import EmailMessage, Message
+from email.utils import format_datetime, formataddr, getaddresses
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -37,15 +56,22 @@ from app.channels.base import (
     Handshake,
     Ignored,
     Inbound,
+    OutboundRequest,
     RawRequest,
     SendResult,
     VerificationFailed,
+    json_handshake,
 )
-from app.domain.email_rules import address_of, should_not_reply
+from app.domain.email_rules import address_of, addresses_in, should_not_reply
 
-MAILGUN_REPLAY_WINDOW = 15 * 60  # Mailgun advises against being "too aggressive"
+MAILGUN_REPLAY_WINDOW = 15 * 60
 SENDGRID_REPLAY_WINDOW = 10 * 60
 PROVIDERS = ("mailgun", "sendgrid", "postmark", "mime")
+TLS_MODES = ("none", "starttls", "tls")
+SMTP_TIMEOUT = 30.0
+# Generation keeps raw header values as given (no decode-and-re-encode of encoded words).
+_POLICY = policy.SMTP.clone(refold_source="none")
+_MAX_LINE = 76
 
 
 class EmailChannel:
@@ -56,16 +82,34 @@ class EmailChannel:
         self.provider = settings.get("provider")
         if self.provider not in PROVIDERS:
             raise ValueError(f"provider must be one of {', '.join(PROVIDERS)}")
-        self.settings = dict(settings)
+        self.signing_key = str(settings.get("signing_key") or "")
+        self.basic_auth_user = str(settings.get("basic_auth_user") or "")
+        self.basic_auth_password = str(settings.get("basic_auth_password") or "")
+        self.token = str(settings.get("token") or "")
         owner = settings.get("owner_addresses") or []
         if isinstance(owner, str):
-            owner = [owner]
-        self.owner_addresses = [address_of(a) or a.lower() for a in owner]
+            owner = [a for a in owner.replace(";", ",").split(",")]
+        self.owner_addresses = [address_of(a) or a.strip().lower() for a in owner if a.strip()]
+        self.smtp_host = settings.get("smtp_host")
+        self.smtp_tls = str(settings.get("smtp_tls") or "none")
+        if self.smtp_tls not in TLS_MODES:
+            raise ValueError(f"smtp_tls must be one of {', '.join(TLS_MODES)}")
+        default_port = {"none": 25, "starttls": 587, "tls": 465}[self.smtp_tls]
+        self.smtp_port = int(settings.get("smtp_port") or default_port)
+        self.smtp_user = settings.get("smtp_user")
+        self.smtp_password = settings.get("smtp_password")
+        self.from_address = str(settings.get("from_address") or "")
+        self.from_name = settings.get("from_name")
         self.now = now
+        self._sendgrid_key: Any = None
         if self.provider == "sendgrid" and settings.get("public_key"):
+            from cryptography.hazmat.primitives.asymmetric import ec
             from cryptography.hazmat.primitives.serialization import load_der_public_key
 
-            self._sendgrid_key = load_der_public_key(base64.b64decode(settings["public_key"]))
+            key = load_der_public_key(base64.b64decode(str(settings["public_key"])))
+            if not isinstance(key, ec.EllipticCurvePublicKey):
+                raise ValueError("public_key must be an EC P-256 public key")
+            self._sendgrid_key = key
 
     # --- verification --------------------------------------------------------------------
 
@@ -73,21 +117,20 @@ class EmailChannel:
         getattr(self, f"_verify_{self.provider}")(request)
 
     def _verify_mailgun(self, request: RawRequest) -> None:
-        form = dict(parse_qsl(request.body.decode("utf-8", "replace"), keep_blank_values=True)) \
-            if not request.headers.get("content-type", "").startswith("multipart/") \
-            else _multipart(request)
-        key = str(self.settings.get("signing_key") or "")
+        try:
+            form = _form(request)
+        except BadPayload as exc:
+            raise VerificationFailed("no Mailgun signature fields") from exc
         ts, token, sig = form.get("timestamp", ""), form.get("token", ""), form.get("signature", "")
-        if not (key and ts and token and sig):
+        if not (self.signing_key and ts and token and sig):
             raise VerificationFailed("missing Mailgun signature fields")
         try:
             age = abs(self.now().timestamp() - int(ts))
         except ValueError as exc:
             raise VerificationFailed("bad Mailgun timestamp") from exc
         if age > MAILGUN_REPLAY_WINDOW:
-            raise VerificationFailed("Mailgun timestamp too old")
-        expected = hmac.new(key.encode(), (ts + token).encode(), hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(expected, sig):
+            raise VerificationFailed("Mailgun timestamp outside the 15-minute window")
+        if not hmac.compare_digest(mailgun_signature(self.signing_key, ts, token), sig.lower()):
             raise VerificationFailed("Mailgun signature mismatch")
 
     def _verify_sendgrid(self, request: RawRequest) -> None:
@@ -97,29 +140,33 @@ class EmailChannel:
 
         sig = request.headers.get("x-twilio-email-event-webhook-signature", "")
         ts = request.headers.get("x-twilio-email-event-webhook-timestamp", "")
-        if not sig or not ts or not getattr(self, "_sendgrid_key", None):
+        if not sig or not ts or self._sendgrid_key is None:
             raise VerificationFailed("missing SendGrid signature")
         try:
-            if abs(self.now().timestamp() - int(ts)) > SENDGRID_REPLAY_WINDOW:
-                raise VerificationFailed("SendGrid timestamp too old")
-            self._sendgrid_key.verify(base64.b64decode(sig), ts.encode() + request.body,
-                                      ec.ECDSA(hashes.SHA256()))
+            age = abs(self.now().timestamp() - int(ts))
+        except ValueError as exc:
+            raise VerificationFailed("bad SendGrid timestamp") from exc
+        if age > SENDGRID_REPLAY_WINDOW:
+            raise VerificationFailed("SendGrid timestamp outside the 10-minute window")
+        try:
+            self._sendgrid_key.verify(base64.b64decode(sig, validate=True),
+                                      ts.encode() + request.body, ec.ECDSA(hashes.SHA256()))
         except (InvalidSignature, ValueError) as exc:
             raise VerificationFailed("SendGrid signature mismatch") from exc
 
     def _verify_postmark(self, request: RawRequest) -> None:
-        user = str(self.settings.get("basic_auth_user") or "")
-        password = str(self.settings.get("basic_auth_password") or "")
-        expected = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+        expected = "Basic " + base64.b64encode(
+            f"{self.basic_auth_user}:{self.basic_auth_password}".encode()).decode()
         given = request.headers.get("authorization", "")
-        if not password or not hmac.compare_digest(given.encode(), expected.encode()):
+        if not self.basic_auth_password or not hmac.compare_digest(given.encode(),
+                                                                   expected.encode()):
             raise VerificationFailed("wrong Postmark basic auth")
 
     def _verify_mime(self, request: RawRequest) -> None:
-        token = str(self.settings.get("token") or "")
-        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip() \
-            or request.query.get("token", "")
-        if not token or not hmac.compare_digest(given.encode(), token.encode()):
+        header = request.headers.get("authorization", "")
+        given = header[7:].strip() if header[:7].lower() == "bearer " else ""
+        given = given or request.query.get("token", "")
+        if not self.token or not hmac.compare_digest(given.encode(), self.token.encode()):
             raise VerificationFailed("wrong channel token")
 
     # --- parsing ---------------------------------------------------------------------------
@@ -127,168 +174,287 @@ class EmailChannel:
     def parse(self, request: RawRequest) -> Handshake | list[Inbound | Ignored]:
         try:
             mail = getattr(self, f"_parse_{self.provider}")(request)
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
             raise BadPayload(f"cannot read this {self.provider} email: {exc}") from exc
         return [self._inbound(mail, request)]
 
     def _parse_mailgun(self, request: RawRequest) -> dict[str, Any]:
-        form = (dict(parse_qsl(request.body.decode("utf-8"), keep_blank_values=True))
-                if not request.headers.get("content-type", "").startswith("multipart/")
-                else _multipart(request))
-        headers = {name.lower(): value for name, value in json.loads(form.get("message-headers", "[]"))}
-        return {"headers": headers, "sender": form.get("sender", ""),
-                "recipients": [form.get("recipient", ""), headers.get("to", ""), headers.get("cc", "")],
-                "subject": form.get("subject") or headers.get("subject", ""),
+        form = _form(request)
+        headers: dict[str, str] = {}
+        for name, value in json.loads(form.get("message-headers") or "[]"):
+            headers.setdefault(str(name).lower(), str(value))
+        return {"headers": headers, "sender": form.get("sender"),
+                "subject": headers.get("subject") or form.get("subject", ""),
                 "text": form.get("stripped-text") or form.get("body-plain", ""),
-                "from": form.get("from") or headers.get("from", "")}
+                "from": headers.get("from") or form.get("from", "")}
 
     def _parse_sendgrid(self, request: RawRequest) -> dict[str, Any]:
         form = _multipart(request)
-        if form.get("email"):  # "Send Raw" mode: the whole message
-            return _from_mime(form["email"].encode(), json.loads(form.get("envelope") or "{}").get("from"))
-        raw_headers = message_from_bytes((form.get("headers", "") + "\n\n").encode(),
-                                         policy=policy.compat32)
-        headers = {k.lower(): str(v) for k, v in raw_headers.items()}
         envelope = json.loads(form.get("envelope") or "{}")
-        return {"headers": headers, "sender": envelope.get("from", ""),
-                "recipients": [form.get("to", ""), form.get("cc", ""), *envelope.get("to", [])],
-                "subject": form.get("subject") or headers.get("subject", ""),
-                "text": form.get("text", ""), "from": form.get("from", "")}
+        if form.get("email"):  # "Send Raw": the whole message
+            return _from_mime(form["email"].encode(), envelope.get("from"))
+        block = form.get("headers", "").replace("\r\n", "\n").strip("\n") + "\n\n"
+        headers = _headers(message_from_bytes(block.encode(), policy=policy.compat32))
+        return {"headers": headers, "sender": envelope.get("from"),
+                "subject": headers.get("subject") or form.get("subject", ""),
+                "text": form.get("text", ""), "from": headers.get("from") or form.get("from", "")}
 
     def _parse_postmark(self, request: RawRequest) -> dict[str, Any]:
         data = json.loads(request.body)
-        headers = {h["Name"].lower(): h["Value"] for h in data.get("Headers") or []}
-        headers.setdefault("from", data.get("From", ""))
-        headers.setdefault("subject", data.get("Subject", ""))
-        if data.get("MessageID") and "message-id" not in headers:
-            headers["message-id"] = f"<{data['MessageID']}@postmark>"
-        recipients = [r.get("Email", "") for r in (data.get("ToFull") or []) + (data.get("CcFull") or [])]
-        recipients += [data.get("OriginalRecipient", "")]
-        return {"headers": headers,
-                "sender": headers.get("return-path") or (data.get("FromFull") or {}).get("Email")
-                or data.get("From", ""),
-                "recipients": recipients, "subject": data.get("Subject", ""),
-                "text": data.get("StrippedTextReply") or data.get("TextBody", ""),
-                "from": data.get("From", "")}
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        headers: dict[str, str] = {}
+        for item in data.get("Headers") or []:
+            headers.setdefault(str(item["Name"]).lower(), str(item["Value"]))
+        for name, key in (("from", "From"), ("to", "To"), ("cc", "Cc"), ("subject", "Subject"),
+                          ("date", "Date")):
+            if data.get(key):
+                headers.setdefault(name, str(data[key]))
+        sender = headers.get("return-path") or (data.get("FromFull") or {}).get("Email") \
+            or data.get("From")
+        name = data.get("FromName") or (data.get("FromFull") or {}).get("Name")
+        from_header = formataddr((name, data["From"])) if name and data.get("From") \
+            else str(data.get("From") or "")
+        return {"headers": headers, "sender": sender, "subject": data.get("Subject") or "",
+                "text": data.get("StrippedTextReply") or data.get("TextBody") or "",
+                "from": from_header}
 
     def _parse_mime(self, request: RawRequest) -> dict[str, Any]:
+        if not request.body.strip():
+            raise ValueError("empty message")
         return _from_mime(request.body, request.query.get("sender"))
 
     def _inbound(self, mail: dict[str, Any], request: RawRequest) -> Inbound:
         headers: dict[str, str] = mail["headers"]
-        sender = mail["sender"] or ""
-        recipients = [r for r in mail["recipients"] if r]
-        suppressed = should_not_reply(headers, sender, recipients, self.owner_addresses)
-        message_id = (headers.get("message-id") or "").strip()
-        dedupe = message_id or hashlib.sha256(
-            f"{sender}|{headers.get('date', '')}|{mail['subject']}".encode()).hexdigest()
-        received = request.received_at
-        if headers.get("date"):
-            try:
-                received = min(parsedate_to_datetime(headers["date"]).astimezone(UTC), received)
-            except (TypeError, ValueError):
-                pass
-        from_name = next((n for n, _a in getaddresses([mail.get("from", "")]) if n), None)
-        references = " ".join(p for p in (headers.get("references", "").strip(), message_id) if p)
+        sender = mail.get("sender")
+        sender = "" if sender is None else str(sender)
+        suppressed = should_not_reply(headers, sender, [], self.owner_addresses)
+        message_id = " ".join((headers.get("message-id") or "").split())
+        subject = str(mail.get("subject") or "")
+        dedupe = message_id or "sha256:" + hashlib.sha256(
+            f"{address_of(headers.get('from'))}|{headers.get('date', '')}|{subject}".encode()
+        ).hexdigest()
+        references = " ".join(
+            p for p in (" ".join(headers.get("references", "").split()), message_id) if p)
+        name = next((n for n, _a in getaddresses([str(mail.get("from") or "")]) if n), None)
+        from_owner = suppressed == "own_message"
+        reply_to = address_of(sender)
         return Inbound(
-            platform=self.platform, dedupe_key=dedupe[:300], address=address_of(sender) or sender,
-            name=from_name, text=str(mail.get("text") or ""), subject=mail["subject"],
-            received_at=received, headers=headers, suppressed=suppressed,
-            reply_context={"to": address_of(sender), "message_id": message_id,
-                           "references": references,
-                           "subject": headers.get("subject") or mail["subject"]})
+            platform=self.platform, dedupe_key=dedupe[:300],
+            address=reply_to or address_of(headers.get("from")) or sender,
+            name=_decoded(name) if name else None, text=str(mail.get("text") or ""),
+            subject=_decoded(subject), received_at=request.received_at, headers=headers,
+            conversation=message_id or None, suppressed=suppressed, from_owner=from_owner,
+            reply_context={"to": reply_to, "message_id": message_id, "references": references,
+                           "subject": " ".join(subject.split()),
+                           "original_to": addresses_in([headers.get("to", "")]),
+                           "original_cc": addresses_in([headers.get("cc", "")])})
 
     def webhook_response(self, inbound: Inbound | None, reply_text: str | None) -> Handshake:
-        return Handshake(status=200, body=b'{"status":"ok"}', media_type="application/json")
+        return json_handshake({"status": "ok"})
 
     # --- sending -----------------------------------------------------------------------------
 
-    def build_reply_message(self, context: Mapping[str, Any], text: str) -> Message:
-        """The RFC 3834 reply (or, with ``unsolicited``, a notice) as a MIME message."""
-        msg = Message(policy=policy.compat32)
-        from_address = str(self.settings.get("from_address") or "")
-        from_name = self.settings.get("from_name")
-        msg["From"] = formataddr((str(Header(from_name, "utf-8")) if from_name and not from_name.isascii()
-                                  else from_name or "", from_address)) if from_name else from_address
-        msg["To"] = str(context.get("to"))
-        if context.get("unsolicited"):
-            msg["Subject"] = _subject(str(context.get("notice_subject") or context.get("subject") or ""))
-            msg["Auto-Submitted"] = "auto-generated"
-        else:
-            msg["Subject"] = "Auto: " + _subject(str(context.get("subject") or ""))
-            msg["Auto-Submitted"] = "auto-replied"
-        if context.get("message_id") and not context.get("unsolicited"):
-            msg["In-Reply-To"] = str(context["message_id"])
-            msg["References"] = str(context.get("references") or context["message_id"])
-        msg["Date"] = format_datetime(datetime.now(UTC))
-        domain = from_address.partition("@")[2] or "ijaza.local"
-        msg["Message-ID"] = f"<ijaza.{int(time.time())}.{secrets.token_hex(6)}@{domain}>"
-        msg["MIME-Version"] = "1.0"
-        msg.set_payload(text.encode("utf-8"), charset="utf-8")
-        return msg
+    def build_send(self, context: Mapping[str, Any], text: str) -> OutboundRequest:
+        raise TypeError("email is sent by SMTP: use send_email")
+
+    def build_reply(self, context: Mapping[str, Any],
+                    text: str) -> tuple[EmailMessage, str, list[str]]:
+        """The reply with this channel's From and clock (see ``build_reply_message``)."""
+        return build_reply_message(context, text, from_address=self.from_address,
+                                   from_name=self.from_name, now=self.now())
 
     async def send_email(self, context: Mapping[str, Any], text: str) -> SendResult:
+        """One attempt to send the reply by SMTP, classified for the relay."""
         import aiosmtplib
 
-        to = str(context.get("to") or "")
-        if not to or not self.settings.get("smtp_host"):
-            return SendResult(ok=False, permanent=True, detail="no recipient or no SMTP server")
-        message = self.build_reply_message(context, text)
-        tls = self.settings.get("smtp_tls") or "none"
-        smtp = aiosmtplib.SMTP(hostname=self.settings["smtp_host"],
-                               port=int(self.settings.get("smtp_port") or (465 if tls == "tls" else 25)),
-                               use_tls=tls == "tls", start_tls=True if tls == "starttls" else False,
-                               timeout=20)
+        if not self.smtp_host or not self.from_address:
+            return SendResult(ok=False, permanent=True, detail="smtp_host/from_address not set")
         try:
-            async with smtp:
-                if self.settings.get("smtp_user"):
-                    await smtp.login(self.settings["smtp_user"], self.settings.get("smtp_password") or "")
-                options = ["NOTIFY=NEVER"] if smtp.supports_extension("dsn") else []
-                await smtp.sendmail("", [to], message.as_bytes(), rcpt_options=options)
+            message, envelope_sender, recipients = self.build_reply(context, text)
+        except ValueError as exc:
+            return SendResult(ok=False, permanent=True, detail=str(exc))
+        try:
+            await send_smtp(message, envelope_sender=envelope_sender, recipients=recipients,
+                            host=str(self.smtp_host), port=self.smtp_port, tls=self.smtp_tls,
+                            user=self.smtp_user, password=self.smtp_password,
+                            timeout=SMTP_TIMEOUT)
         except aiosmtplib.SMTPRecipientsRefused as exc:
-            return SendResult(ok=False, permanent=True, detail=f"recipient refused: {exc}")
+            codes = [r.code for r in exc.recipients]
+            return SendResult(ok=False, permanent=all(c >= 500 for c in codes),
+                              detail=f"recipient refused: {codes}")
         except aiosmtplib.SMTPResponseException as exc:
-            return SendResult(ok=False, permanent=500 <= exc.code < 600, detail=f"{exc.code} {exc.message}")
-        except (aiosmtplib.SMTPException, OSError) as exc:
+            return SendResult(ok=False, permanent=exc.code >= 500,
+                              detail=f"SMTP {exc.code} {exc.message}")
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             return SendResult(ok=False, detail=f"{type(exc).__name__}: {exc}")
         return SendResult(ok=True, detail="accepted by the SMTP server")
 
 
-def _subject(raw: str) -> str:
-    """Keep encoded words as they came; encode a plain non-ASCII subject."""
-    raw = " ".join(raw.split())
-    if raw.isascii():
-        return raw
-    return Header(raw, "utf-8").encode()
+def mailgun_signature(signing_key: str, timestamp: str, token: str) -> str:
+    """Mailgun's webhook signature: hex HMAC-SHA256(key, timestamp + token)."""
+    return hmac.new(signing_key.encode(), (timestamp + token).encode(), hashlib.sha256).hexdigest()
+
+
+def build_reply_message(context: Mapping[str, Any], text: str, *, from_address: str,
+                        from_name: str | None = None,
+                        now: datetime) -> tuple[EmailMessage, str, list[str]]:
+    """The RFC 3834 reply to one message, its envelope sender ("" = ``MAIL FROM:<>``) and
+    its one recipient (the subject message's envelope sender, ``context["to"]``).
+
+    ``context`` is the ``Inbound.reply_context`` of the email channel: ``to``,
+    ``message_id``, ``references``, ``subject`` (the raw header value); with
+    ``unsolicited`` (a notice, a forward) it is not a reply: ``Auto-Submitted:
+    auto-generated``, subject ``notice_subject`` (or ``subject``), no threading headers.
+    ``now`` (timezone-aware) is the Date. Raises ValueError without a recipient or From.
+    """
+    to = address_of(str(context.get("to") or ""))
+    if not to or "@" not in to:
+        raise ValueError("no envelope sender to answer")
+    if not from_address:
+        raise ValueError("from_address is not set")
+    unsolicited = bool(context.get("unsolicited"))
+    msg = EmailMessage(policy=_POLICY)
+    msg["From"] = _mailbox(from_name, from_address)
+    msg["To"] = to
+    if unsolicited:
+        _set_subject(msg, "", str(context.get("notice_subject") or context.get("subject") or ""))
+    else:
+        _set_subject(msg, "Auto: ", str(context.get("subject") or ""))
+    msg["Date"] = format_datetime(now.astimezone(UTC))
+    domain = from_address.rpartition("@")[2] or "ijaza.invalid"
+    msg["Message-ID"] = f"<ijaza.{int(now.timestamp())}.{secrets.token_hex(8)}@{domain}>"
+    message_id = str(context.get("message_id") or "").strip()
+    if message_id and not unsolicited:
+        msg.set_raw("In-Reply-To", message_id)
+        msg.set_raw("References", _fold(str(context.get("references") or message_id)))
+    msg["Auto-Submitted"] = "auto-generated" if unsolicited else "auto-replied"
+    body = text if text.endswith("\n") else text + "\n"
+    msg.set_content(body, charset="utf-8", cte="7bit" if body.isascii() else "base64")
+    return msg, "", [to]
+
+
+async def send_smtp(message: Message, *, envelope_sender: str, recipients: list[str], host: str,
+                    port: int, tls: str = "none", user: str | None = None,
+                    password: str | None = None, timeout: float = SMTP_TIMEOUT) -> None:
+    """Send one message; ``envelope_sender`` "" is ``MAIL FROM:<>``. ``NOTIFY=NEVER`` is
+    added to each RCPT where the server announces DSN. ``tls``: none | starttls | tls.
+
+    Raises aiosmtplib's exceptions (``SMTPRecipientsRefused``, ``SMTPResponseException``,
+    ``SMTPConnectError`` …) and ``OSError``; the caller classifies them.
+    """
+    import aiosmtplib
+
+    if tls not in TLS_MODES:
+        raise ValueError(f"tls must be one of {', '.join(TLS_MODES)}")
+    smtp = aiosmtplib.SMTP(hostname=host, port=port, use_tls=tls == "tls",
+                           start_tls=tls == "starttls", timeout=timeout)
+    async with smtp:
+        if smtp.is_ehlo_or_helo_needed:
+            try:
+                await smtp.ehlo()
+            except aiosmtplib.SMTPHeloError:
+                await smtp.helo()
+        if user:
+            await smtp.login(user, password or "")
+        options = ["NOTIFY=NEVER"] if smtp.supports_extension("dsn") else []
+        await smtp.sendmail(envelope_sender, recipients, message.as_bytes(policy=_POLICY),
+                            rcpt_options=options)
+
+
+def _mailbox(name: str | None, address: str) -> str:
+    if not name:
+        return address
+    from email.headerregistry import Address
+
+    return str(Address(display_name=name, addr_spec=address))
+
+
+def _set_subject(msg: EmailMessage, prefix: str, raw: str) -> None:
+    """Keep encoded words exactly as they came (RFC 3834 §3.1.5); encode a plain subject."""
+    subject = " ".join(raw.split())
+    if "=?" in subject and "?=" in subject:
+        msg.set_raw("Subject", _fold(prefix + subject, start=len("Subject: ")))
+    else:
+        msg["Subject"] = prefix + subject
+
+
+def _fold(value: str, *, start: int = 12) -> str:
+    """Fold at spaces so that lines stay within 76 characters where words allow."""
+    lines: list[str] = []
+    current = ""
+    width = _MAX_LINE - start
+    for word in value.split():
+        if current and len(current) + 1 + len(word) > width:
+            lines.append(current)
+            current, width = word, _MAX_LINE - 1
+        else:
+            current = f"{current} {word}" if current else word
+    lines.append(current)
+    return "\n ".join(lines)
+
+
+def _decoded(value: str) -> str:
+    """A header value with encoded words decoded, for people to read."""
+    if "=?" not in value:
+        return value
+    from email.header import decode_header, make_header
+
+    try:
+        return str(make_header(decode_header(value)))
+    except (ValueError, LookupError, UnicodeDecodeError):
+        return value
+
+
+def _headers(message: Message) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for name, value in message.items():
+        headers.setdefault(name.lower(), " ".join(str(value).split()))
+    return headers
+
+
+def _form(request: RawRequest) -> dict[str, str]:
+    if request.headers.get("content-type", "").lower().startswith("multipart/"):
+        return _multipart(request)
+    try:
+        return dict(parse_qsl(request.body.decode("utf-8"), keep_blank_values=True))
+    except UnicodeDecodeError as exc:
+        raise BadPayload("the form is not UTF-8") from exc
 
 
 def _multipart(request: RawRequest) -> dict[str, str]:
     content_type = request.headers.get("content-type", "")
-    if "multipart/form-data" not in content_type:
+    if "multipart/form-data" not in content_type.lower():
         raise BadPayload("expected multipart/form-data")
-    parsed = message_from_bytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + request.body,
-                                policy=policy.compat32)
+    parsed = message_from_bytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n"
+                                + request.body, policy=policy.compat32)
     fields: dict[str, str] = {}
     for part in parsed.walk():
         name = part.get_param("name", header="content-disposition")
-        if not name or part.is_multipart():
+        if not name or part.is_multipart() or part.get_filename():
             continue
         payload = part.get_payload(decode=True) or b""
         charset = part.get_content_charset() or "utf-8"
-        fields[str(name)] = payload.decode(charset, "replace").rstrip("\r\n") if isinstance(
-            payload, bytes) else str(payload)
+        try:
+            value = payload.decode(charset, "replace")
+        except LookupError:
+            value = payload.decode("utf-8", "replace")
+        fields[str(name)] = value
     return fields
 
 
 def _from_mime(raw: bytes, sender: str | None) -> dict[str, Any]:
     message = message_from_bytes(raw, policy=policy.compat32)
-    headers = {k.lower(): str(v) for k, v in message.items()}
+    headers = _headers(message)
     text = ""
     for part in message.walk():
         if part.get_content_type() == "text/plain" and not part.get_filename():
             payload = part.get_payload(decode=True) or b""
-            text = payload.decode(part.get_content_charset() or "utf-8", "replace")
+            try:
+                text = payload.decode(part.get_content_charset() or "utf-8", "replace")
+            except LookupError:
+                text = payload.decode("utf-8", "replace")
             break
-    return {"headers": headers, "sender": sender or headers.get("return-path", ""),
-            "recipients": [headers.get("to", ""), headers.get("cc", "")],
-            "subject": headers.get("subject", ""), "text": text, "from": headers.get("from", "")}
+    envelope = sender if sender is not None else headers.get("return-path", "")
+    return {"headers": headers, "sender": envelope, "subject": headers.get("subject", ""),
+            "text": text, "from": headers.get("from", "")}

@@ -1,8 +1,21 @@
 """Slack Events API: v0 signatures (5-minute window), DMs answered with chat.postMessage.
 
 Settings: ``signing_secret``, ``bot_token``, ``bot_user_id`` and ``bot_id`` (our own bot,
-to ignore its echoes), ``owner_user_id`` (the owner's own Slack user: their messages count
-as activity), ``api_base_url`` (default https://slack.com/api).
+to ignore its echoes — ``auth.test`` gives both), ``owner_user_id`` (optional: the owner's
+own Slack user, whose messages count as activity and are never answered),
+``api_base_url`` (default https://slack.com/api).
+
+Verification (PROTOCOLS.md §1.1): ``v0=hex(HMAC-SHA256(signing_secret,
+"v0:" + X-Slack-Request-Timestamp + ":" + raw body))``, compared in constant time; a
+timestamp more than 300 s before *or after* ``now`` is refused. ``url_verification`` is
+verified like everything else and answered with ``{"challenge": ...}``.
+
+What is answered: plain ``message`` events in direct messages (``channel_type == "im"``).
+Ignored: our own bot (``bot_id`` or ``bot_user_id``), any ``subtype`` (``bot_message``,
+``message_changed``, ``message_deleted``, joins …), messages without a user, and messages in
+channels, groups and multi-person DMs — an availability notice in a shared channel would
+be noise. Retries (``X-Slack-Retry-Num``) parse to the same ``event_id`` dedupe key, so the
+decision layer answers once.
 """
 
 from __future__ import annotations
@@ -72,7 +85,9 @@ class SlackChannel:
         if not isinstance(body, dict):
             raise BadPayload("not a JSON object")
         if body.get("type") == "url_verification":
-            return json_handshake({"challenge": body.get("challenge", "")})
+            if not isinstance(body.get("challenge"), str):
+                raise BadPayload("url_verification without a challenge")
+            return json_handshake({"challenge": body["challenge"]})
         if body.get("type") != "event_callback" or not isinstance(body.get("event"), dict):
             return [Ignored(f"event type {body.get('type')!r}")]
         event = body["event"]
@@ -86,7 +101,7 @@ class SlackChannel:
         if event.get("bot_id") or not event.get("user"):
             return [Ignored("bot")]
         if event.get("channel_type") != "im":
-            return [Ignored("not a direct message")]
+            return [Ignored(f"channel_type {event.get('channel_type')}")]
         ts = event.get("ts") or event.get("event_ts")
         try:
             received = datetime.fromtimestamp(float(ts), UTC) if ts else request.received_at
@@ -100,7 +115,8 @@ class SlackChannel:
             from_owner=bool(self.owner_user_id and event.get("user") == self.owner_user_id))]
 
     def webhook_response(self, inbound: Inbound | None, reply_text: str | None) -> Handshake:
-        return Handshake(status=200, body=b"", media_type="text/plain")
+        """Slack's 200 is only an acknowledgement: the reply goes by chat.postMessage."""
+        return json_handshake({})
 
     def build_send(self, context: Mapping[str, Any], text: str) -> OutboundRequest:
         payload: dict[str, Any] = {"channel": context.get("channel"), "text": text}

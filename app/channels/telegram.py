@@ -1,16 +1,22 @@
 """Telegram Bot API webhooks: the secret-token header, private chats, replies in the
 webhook response (return mode) or through ``sendMessage`` (send mode).
 
-Settings: ``secret_token`` (set with setWebhook), ``bot_token`` (send mode), ``allow_groups``
-(default false: only private chats are answered), ``api_base_url``
-(default https://api.telegram.org).
+Settings: ``secret_token`` (set with setWebhook; compared in constant time with
+``X-Telegram-Bot-Api-Secret-Token``), ``bot_token`` (send mode), ``allow_groups`` (default
+false: only private chats are answered), ``api_base_url`` (default https://api.telegram.org).
+
+Ignored: edits (``edited_message``, ``edited_channel_post``, ``edited_business_message``),
+updates that are not messages (callback queries, ``my_chat_member``, reactions, polls,
+channel posts), messages from bots, and group/supergroup chats unless ``allow_groups``.
+A message without text (a voice note, a photo, a sticker) is answered like any other: the
+client still deserves the notice. The dedupe key is ``update_id``.
 """
 
 from __future__ import annotations
 
 import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,10 +40,12 @@ EDITS = ("edited_message", "edited_channel_post", "edited_business_message")
 class TelegramChannel:
     platform = "telegram"
 
-    def __init__(self, settings: Mapping[str, Any], **_: Any) -> None:
+    def __init__(self, settings: Mapping[str, Any], *,
+                 now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.now = now
         self.secret_token = str(settings.get("secret_token") or "")
         self.bot_token = str(settings.get("bot_token") or "")
-        self.allow_groups = bool(settings.get("allow_groups", False))
+        self.allow_groups = settings.get("allow_groups", False) in (True, "true", "1", 1)
         self.api = str(settings.get("api_base_url") or "https://api.telegram.org").rstrip("/")
 
     def verify(self, request: RawRequest) -> None:
@@ -61,12 +69,14 @@ class TelegramChannel:
             return [Ignored("not a message")]
         chat = message.get("chat") or {}
         sender = message.get("from") or {}
+        if chat.get("id") is None:
+            raise BadPayload("a message without chat.id")
         if sender.get("is_bot"):
             return [Ignored("bot")]
         if chat.get("type") != "private" and not self.allow_groups:
             return [Ignored(f"{chat.get('type')} chat")]
         name = " ".join(p for p in (sender.get("first_name"), sender.get("last_name")) if p)
-        language = str(sender.get("language_code") or "")[:2] or None
+        language = str(sender.get("language_code") or "").split("-")[0].lower() or None
         try:
             received = datetime.fromtimestamp(int(message.get("date")), UTC)
         except (TypeError, ValueError):
@@ -74,15 +84,19 @@ class TelegramChannel:
         return [Inbound(
             platform=self.platform, dedupe_key=str(update["update_id"]),
             address=str(chat.get("id")), name=name or None,
-            language_hint=language if language in ("ar", "en") else None,
+            language_hint=language,
             text=str(message.get("text") or message.get("caption") or ""),
             received_at=received, conversation=str(chat.get("id")),
-            reply_context={"chat_id": chat.get("id"), "message_id": message.get("message_id")})]
+            reply_context={"chat_id": chat.get("id"), "message_id": message.get("message_id"),
+                           **({"business_connection_id": message["business_connection_id"]}
+                              if message.get("business_connection_id") else {})})]
 
     def _send_body(self, context: Mapping[str, Any], text: str) -> dict[str, Any]:
         body: dict[str, Any] = {"chat_id": context.get("chat_id"), "text": text[:MAX_TEXT]}
         if context.get("message_id") is not None:
             body["reply_parameters"] = {"message_id": context["message_id"]}
+        if context.get("business_connection_id"):  # replying on behalf of a business account
+            body["business_connection_id"] = context["business_connection_id"]
         return body
 
     def webhook_response(self, inbound: Inbound | None, reply_text: str | None) -> Handshake:

@@ -1,11 +1,21 @@
 """Twilio Messaging (SMS and WhatsApp through Twilio): ``X-Twilio-Signature`` over the
 public URL and the sorted form parameters, answered with TwiML in the webhook response.
 
-Settings: ``auth_token``; for messages we start ourselves (forwards), ``account_sid`` and
-``from_number``; ``api_base_url`` (default https://api.twilio.com).
+Settings: ``auth_token``; for messages we start ourselves (send mode, forwards),
+``account_sid`` and ``from_number``; ``api_base_url`` (default https://api.twilio.com).
 
-The URL that is signed is the one Twilio called: ``IJAZA_PUBLIC_BASE_URL`` + path + query,
-so behind a proxy that base URL must be the public one.
+Verification (PROTOCOLS.md §4.1, as twilio-python's ``RequestValidator``):
+``Base64(HMAC-SHA1(auth_token, url + name1 + value1 + name2 + value2 …))`` with the form
+parameters sorted by name (repeated names: values sorted, de-duplicated), tried with the
+URL as given, with the default port added and with the port removed (Twilio is not
+consistent about ports). JSON bodies: the URL carries ``bodySHA256`` (hex SHA-256 of the
+body), checked separately; the signature covers the URL only. The URL that is signed is
+the one Twilio called: ``IJAZA_PUBLIC_BASE_URL`` + path + query, so behind a proxy that
+base URL must be the public one.
+
+Ignored: status callbacks (``MessageStatus``/``SmsStatus`` without ``Body``) and requests
+without ``Body``. The dedupe key is ``MessageSid``. Replies are TwiML in the response,
+the text XML-escaped.
 """
 
 from __future__ import annotations
@@ -13,7 +23,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlsplit, urlunsplit
 from xml.sax.saxutils import escape
@@ -30,6 +42,8 @@ from app.channels.base import (
     http_result,
 )
 
+# Characters XML 1.0 does not allow at all (they cannot even be escaped).
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 NO_REPLY = b'<?xml version="1.0" encoding="UTF-8"?><Response />'
 
 
@@ -42,6 +56,11 @@ def signature(auth_token: str, url: str, params: list[tuple[str, str]]) -> str:
                             for value in sorted(set(grouped[name])))
     digest = hmac.new(auth_token.encode(), payload.encode(), hashlib.sha1).digest()
     return base64.b64encode(digest).decode()
+
+
+def twiml_escape(text: str) -> str:
+    """The text as XML character data: ``& < >`` escaped, illegal control characters dropped."""
+    return escape(_XML_ILLEGAL.sub("", text))
 
 
 def _url_variants(url: str) -> list[str]:
@@ -59,7 +78,9 @@ def _url_variants(url: str) -> list[str]:
 class TwilioChannel:
     platform = "twilio"
 
-    def __init__(self, settings: Mapping[str, Any], **_: Any) -> None:
+    def __init__(self, settings: Mapping[str, Any], *,
+                 now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.now = now
         self.auth_token = str(settings.get("auth_token") or "")
         self.account_sid = settings.get("account_sid")
         self.from_number = settings.get("from_number")
@@ -84,25 +105,31 @@ class TwilioChannel:
         raise VerificationFailed("X-Twilio-Signature mismatch")
 
     def parse(self, request: RawRequest) -> Handshake | list[Inbound | Ignored]:
-        try:
-            form = dict(parse_qsl(request.body.decode("utf-8"), keep_blank_values=True))
-        except UnicodeDecodeError as exc:
-            raise BadPayload("not a form") from exc
+        if request.method == "GET":  # a webhook configured as GET: the parameters are the query
+            form = dict(request.query)
+        else:
+            try:
+                form = dict(parse_qsl(request.body.decode("utf-8"), keep_blank_values=True))
+            except UnicodeDecodeError as exc:
+                raise BadPayload("not a form") from exc
+        if "Body" not in form:
+            if form.get("MessageStatus") or form.get("SmsStatus"):
+                return [Ignored("status callback")]
+            return [Ignored("no Body")]
         sid = form.get("MessageSid") or form.get("SmsSid")
         if not sid or not form.get("From"):
             raise BadPayload("not a Twilio message webhook")
-        if "Body" not in form and (form.get("MessageStatus") or form.get("SmsStatus")):
-            return [Ignored("status callback")]
         return [Inbound(platform=self.platform, dedupe_key=sid, address=form["From"],
                         text=form.get("Body", ""), received_at=request.received_at,
                         conversation=form["From"],
-                        reply_context={"to": form["From"], "from": form.get("To")})]
+                        reply_context={"to": form["From"], "from": form.get("To"),
+                                       "message_sid": sid})]
 
     def webhook_response(self, inbound: Inbound | None, reply_text: str | None) -> Handshake:
         if inbound is None or not reply_text:
             return Handshake(status=200, body=NO_REPLY, media_type="text/xml")
         body = ('<?xml version="1.0" encoding="UTF-8"?><Response><Message>'
-                f"{escape(reply_text)}</Message></Response>")
+                f"{twiml_escape(reply_text)}</Message></Response>")
         return Handshake(status=200, body=body.encode(), media_type="text/xml")
 
     def build_send(self, context: Mapping[str, Any], text: str) -> OutboundRequest:

@@ -1,13 +1,23 @@
 """WhatsApp Cloud API webhooks: the GET subscription handshake, ``X-Hub-Signature-256``
 over the raw body, batched notifications, replies through ``/{phone_number_id}/messages``.
 
-Settings: ``app_secret``, ``verify_token``, ``access_token``, ``phone_number_id``,
-``api_base_url`` (default https://graph.facebook.com/v25.0), ``template_name`` and
-``template_language`` (a pre-approved template for messages outside the 24-hour
-customer-service window; without one nothing is sent there).
+Settings: ``app_secret`` (``X-Hub-Signature-256`` = ``sha256=`` + hex HMAC-SHA256 of the
+raw body — Meta signs the ``\\uXXXX``-escaped bytes it sends, so never re-serialise),
+``verify_token`` (the GET handshake's ``hub.verify_token``), ``access_token``,
+``phone_number_id`` (default sender; the notification's ``metadata.phone_number_id`` wins
+for replies), ``api_base_url`` (default https://graph.facebook.com/v25.0),
+``template_name`` and ``template_language`` (default ``ar``): a pre-approved template used
+when the last message from the client is more than 24 hours old (outside the customer
+service window only templates may be sent). The template must have one body variable
+``{{1}}``, which receives the text (newlines folded to spaces, as Meta requires); without a
+template such a send fails permanently (error 131047), which is the honest outcome.
 
-Non-text messages (voice notes, images) are answered too: a client who sends a voice note
-during Eid deserves the same notice. Reactions and statuses are ignored.
+Every ``entry[]`` / ``changes[]`` / ``messages[]`` is read (notifications may be batched).
+Non-text messages (voice notes, images, documents, locations, unsupported types) are
+answered too: a client who sends a voice note during Eid deserves the same notice — the
+text is the caption, or empty. Ignored: ``statuses[]`` (receipts of our own sends), fields
+other than ``messages`` (including ``smb_message_echoes``), reactions, ``system`` and
+``request_welcome`` messages. The dedupe key is the message id (wamid).
 """
 
 from __future__ import annotations
@@ -15,8 +25,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.channels.base import (
@@ -31,13 +41,19 @@ from app.channels.base import (
     http_result,
 )
 
+# Throughput (130429), pair rate limit (131056), generic temporary errors (1, 2, 131000),
+# app and account rate limits (4, 80007): worth trying again even when answered with a 4xx.
 RETRYABLE_CODES = frozenset({130429, 131056, 131000, 1, 2, 4, 80007})
+NOT_ANSWERED_TYPES = frozenset({"reaction", "system", "request_welcome"})
+SERVICE_WINDOW = timedelta(hours=24)
 
 
 class WhatsAppChannel:
     platform = "whatsapp"
 
-    def __init__(self, settings: Mapping[str, Any], **_: Any) -> None:
+    def __init__(self, settings: Mapping[str, Any], *,
+                 now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.now = now
         self.app_secret = str(settings.get("app_secret") or "")
         self.verify_token = str(settings.get("verify_token") or "")
         self.access_token = str(settings.get("access_token") or "")
@@ -89,7 +105,7 @@ class WhatsAppChannel:
     def _message(self, message: Mapping[str, Any], names: Mapping[str, Any], phone_id: Any,
                  request: RawRequest) -> Inbound | Ignored:
         kind = message.get("type")
-        if kind in ("reaction", "system", "unsupported", "ephemeral"):
+        if kind in NOT_ANSWERED_TYPES:
             return Ignored(f"type {kind}")
         sender = str(message.get("from") or "")
         if not sender or not message.get("id"):
@@ -107,18 +123,24 @@ class WhatsAppChannel:
         return Inbound(platform=self.platform, dedupe_key=str(message["id"]), address=to,
                        name=names.get(sender), text=text, received_at=received, conversation=to,
                        reply_context={"to": to, "phone_number_id": phone_id,
-                                      "message_id": message["id"]})
+                                      "message_id": message["id"],
+                                      "received_at": received.isoformat()})
 
     def webhook_response(self, inbound: Inbound | None, reply_text: str | None) -> Handshake:
         return Handshake(status=200, body=b"", media_type="text/plain")
 
     def build_send(self, context: Mapping[str, Any], text: str) -> OutboundRequest:
         phone_id = context.get("phone_number_id") or self.phone_number_id
+        to = str(context.get("to") or "")
+        if to and not to.startswith("+"):
+            to = "+" + to  # Meta: include + and the country code
         payload: dict[str, Any] = {"messaging_product": "whatsapp", "recipient_type": "individual",
-                                   "to": context.get("to")}
-        if context.get("use_template") and self.template_name:
+                                   "to": to}
+        if self.template_name and (context.get("use_template") or not self._inside_window(context)):
             payload |= {"type": "template", "template": {
-                "name": self.template_name, "language": {"code": self.template_language}}}
+                "name": self.template_name, "language": {"code": self.template_language},
+                "components": [{"type": "body", "parameters": [
+                    {"type": "text", "text": " ".join(text.split())}]}]}}
         else:
             payload |= {"type": "text", "text": {"preview_url": False, "body": text}}
             if context.get("message_id") and not context.get("unsolicited"):
@@ -127,6 +149,16 @@ class WhatsAppChannel:
                                headers={"Content-Type": "application/json",
                                         "Authorization": f"Bearer {self.access_token}"},
                                json=payload)
+
+    def _inside_window(self, context: Mapping[str, Any]) -> bool:
+        """Whether the client's last message (``received_at``) is less than 24 h old."""
+        try:
+            last = datetime.fromisoformat(str(context.get("received_at")))
+        except ValueError:
+            return not context.get("unsolicited")
+        if last.tzinfo is None:
+            last = last.replace(tzinfo=UTC)
+        return self.now() - last < SERVICE_WINDOW
 
     def classify_response(self, status: int, headers: Mapping[str, str], body: bytes) -> SendResult:
         if 200 <= status < 300:

@@ -1,245 +1,384 @@
-"""When an owner works: status at an instant, the next change, when they are back, and when
-a client can expect an answer.
+"""When an owner works: the status at an instant, the next change, when they are back, and
+when a client can expect an answer.
 
-All functions take a :class:`~app.domain.model.Policy` and a timezone-aware ``at`` (a naive
-``at`` raises ValueError). Local times are built per day in the owner's IANA timezone with
-``zoneinfo``; durations are measured on absolute time, so results are exact across
-daylight-saving changes and do not depend on the process's ``TZ``.
+Every public function takes a :class:`~app.domain.model.Policy` and a timezone-aware
+instant (a naive one raises ValueError). :func:`back_at`, :func:`reply_by` and
+:func:`next_change` answer in the owner's timezone, for display; :func:`working_segments`
+answers in UTC, for arithmetic. Python subtracts and compares two datetimes of one zone by
+wall clock, and an ambiguous local time (``fold=1``) compares unequal to every other zone
+(PEP 495): do arithmetic and equality on ``.astimezone(UTC)``.
 
-Precedence at an instant (the *effective* window):
-- if any **manual** window contains the instant, only manual windows count (an owner who
-  adds a manual ``reduced`` window over a rule's Eid ``off`` window is working that Eid);
-- among the counted windows ``off`` beats ``reduced``;
-- with no window, the weekly working hours apply.
+Precedence at an instant — the *effective* window:
+
+- windows are half-open, ``[starts_at, ends_at)``; only those containing the instant count
+  (a window whose end is not after its start never does);
+- if any **manual** window contains it, only the manual windows count: an owner who adds a
+  manual ``reduced`` window over a rule's Eid ``off`` window is working that Eid;
+- among the counted windows ``off`` beats ``reduced``; among equals the one ending last
+  (then starting last, then the greater id) is reported;
+- with no window, the weekly working hours decide.
 
 Working time:
-- inside an effective ``off`` window: none;
-- inside an effective ``reduced`` window with ``reply_slots``: only the slots (daily times,
-  every day of the window, midnight-crossing allowed);
-- inside a ``reduced`` window without slots, or outside windows: the weekly hours.
 
-Local times that do not exist (the clock jumps forward over them) start at the first
-instant that exists after them; ambiguous local times (the clock goes back) use their
-first occurrence (``fold=0``).
+- inside an effective ``off`` window: none;
+- inside an effective ``reduced`` window with ``reply_slots``: only the slots — daily times
+  in the owner's timezone, on every day, possibly past midnight, clipped to the window;
+- inside a ``reduced`` window without slots, and outside windows: the weekly hours (an
+  interval starting Thursday 22:00 and ending 02:00 covers Friday 00:00–02:00).
+
+Status: ``off`` / ``reduced`` inside an effective window of that kind, otherwise
+``available`` in working time and ``outside_hours`` outside it.
+
+Response time (for :func:`reply_by`): the ``response_time`` of the window effective at
+``at`` if it has one (so an Eid ``off`` window can say "replies within two days after the
+break"), else that of the window effective at :func:`back_at`, else the owner's.
+
+Local time is exact across daylight-saving changes: each local time is built per calendar
+day with ``zoneinfo`` and every duration is measured on absolute (UTC) time, so nothing
+depends on the process's ``TZ``. A local time that does not exist (the clock jumps over
+it) is taken as the first instant after the jump, so an interval starting in the gap
+starts when the clock jumps; an ambiguous local time (the clock goes back) is its first
+occurrence (``fold=0``), so ``00:00-04:00`` on a fall-back night holds five real hours.
+
+Searches stop at :data:`HORIZON` (400 days); with no working time in it, :func:`back_at`
+and :func:`reply_by` raise :class:`NoWorkingTime`.
+
+Cost: a policy's windows are indexed once (sorted by start; cached for the last few
+policy objects), so one call costs O(log n + windows and days it walks through).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import threading
+from bisect import bisect_right
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from itertools import chain
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from app.domain.model import DailyInterval, Policy, Status, Window, WindowKind, WindowSource
 
 HORIZON = timedelta(days=400)
 _DAY = timedelta(days=1)
+_TICK = timedelta(microseconds=1)
+_LONG = timedelta(days=62)  # windows longer than this are kept aside, scanned separately
+_CACHE_SIZE = 32
+
+_MANUAL, _OFF = WindowSource.MANUAL, WindowKind.OFF
+Segment = tuple[datetime, datetime]
+
+
+def _first(item: tuple[datetime, datetime, Window]) -> datetime:
+    return item[0]
 
 
 class NoWorkingTime(ValueError):
-    """No working time exists within the horizon (e.g. no working hours at all)."""
+    """No working time (or not enough for the response time) within :data:`HORIZON`."""
 
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
+    """The state at one instant: its status, the effective window, whether it is working."""
+
     status: Status
     window: Window | None
     working: bool
 
 
-def _check(at: datetime) -> datetime:
-    """``at`` in UTC. All arithmetic happens in UTC: Python adds and compares datetimes of
-    one zone by wall clock, which is wrong across a DST change."""
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise ValueError("'at' must be timezone-aware")
+def _utc(at: datetime, name: str = "at") -> datetime:
+    """``at`` in UTC. Python adds and compares datetimes of one zone by wall clock, which is
+    wrong across a DST change, so all arithmetic happens in UTC."""
+    if not isinstance(at, datetime) or at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError(f"'{name}' must be a timezone-aware datetime, got {at!r}")
     return at.astimezone(UTC)
 
 
+@lru_cache(maxsize=16384)
 def _local(day: date, clock: time, tz: ZoneInfo) -> datetime:
-    """The instant a local wall-clock time happens on ``day`` (see the module docstring)."""
+    """The UTC instant of the local wall time ``clock`` on ``day`` (see module docstring)."""
     wall = datetime.combine(day, clock)
-    first = wall.replace(tzinfo=tz, fold=0)
-    back = first.astimezone(UTC).astimezone(tz)
-    if back.replace(tzinfo=None) == wall:
-        return first.astimezone(UTC)
-    # A gap: find the moment the clock jumps (the first existing local time after ``wall``).
-    lo = wall.replace(tzinfo=tz, fold=1).astimezone(UTC)
-    hi = first.astimezone(UTC)
-    if lo > hi:
-        lo, hi = hi, lo
-    while hi - lo > timedelta(seconds=1):
-        mid = lo + (hi - lo) / 2
-        if mid.astimezone(tz).replace(tzinfo=None) >= wall:
-            hi = mid
+    before = wall.replace(tzinfo=tz).utcoffset()
+    after = wall.replace(tzinfo=tz, fold=1).utcoffset()
+    assert before is not None and after is not None
+    if after <= before:  # an ordinary time, or an ambiguous one (fold=0: first occurrence)
+        return (wall - before).replace(tzinfo=UTC)
+    # In a gap: the jump happens between ``wall - after`` and ``wall - before``; find the
+    # second (tzdata transitions are whole seconds) where the offset becomes ``after``.
+    lo = (wall - after).replace(tzinfo=UTC, microsecond=0)
+    steps = int((after - before).total_seconds()) + 1
+    low, high = 0, steps
+    while low < high:
+        mid = (low + high) // 2
+        if (lo + timedelta(seconds=mid)).astimezone(tz).utcoffset() == after:
+            high = mid
         else:
-            lo = mid
-    return hi.replace(microsecond=0)
+            low = mid + 1
+    return lo + timedelta(seconds=low)
 
 
-def _effective(windows: Sequence[Window]) -> Window | None:
-    if not windows:
-        return None
-    manual = [w for w in windows if w.source is WindowSource.MANUAL]
-    counted = manual or list(windows)
-    off = [w for w in counted if w.kind is WindowKind.OFF]
-    pool = off or counted
-    return max(pool, key=lambda w: (w.ends_at, w.starts_at))
+class PreparedPolicy:
+    """A policy with its windows indexed for O(log n) lookups; build it with :func:`prepare`."""
 
+    __slots__ = ("policy", "tz", "hours", "windows", "starts", "ends", "long", "short_max")
 
-def _touching(policy: Policy, start: datetime, end: datetime) -> list[Window]:
-    return [w for w in policy.windows if w.ends_at > start and w.starts_at < end]
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.tz = policy.timezone
+        self.hours = policy.working_hours.days
+        timed = []
+        for w in policy.windows:
+            try:
+                start, end = w.starts_at.astimezone(UTC), w.ends_at.astimezone(UTC)
+            except (AttributeError, TypeError):
+                start, end = _utc(w.starts_at, f"window {w.id} starts_at"), _utc(
+                    w.ends_at, f"window {w.id} ends_at")
+            if w.starts_at.tzinfo is None or w.ends_at.tzinfo is None:
+                raise ValueError(f"window {w.id}: starts_at and ends_at must be timezone-aware")
+            if end > start:
+                timed.append((start, end, w))
+        timed.sort(key=_first)
+        self.windows: list[Window] = [t[2] for t in timed]
+        self.starts: list[datetime] = [t[0] for t in timed]
+        self.ends: list[datetime] = [t[1] for t in timed]
+        self.long: list[int] = []
+        self.short_max = timedelta(0)
+        for i, (start, end, _w) in enumerate(timed):
+            if end - start > _LONG:
+                self.long.append(i)
+            elif end - start > self.short_max:
+                self.short_max = end - start
 
+    def active_at(self, t: datetime) -> list[int]:
+        """Indices of the windows containing the UTC instant ``t``."""
+        first = bisect_right(self.starts, t - self.short_max)
+        last = bisect_right(self.starts, t)
+        found = [i for i in range(first, last) if self.ends[i] > t]
+        found += [i for i in self.long if i < first and self.ends[i] > t]
+        return found
 
-def _regimes(policy: Policy, start: datetime,
-             end: datetime) -> Iterator[tuple[datetime, datetime, Window | None]]:
-    """Consecutive spans of ``[start, end)`` with one effective window (or none) each."""
-    windows = _touching(policy, start, end)
-    points = {start, end}
-    for w in windows:
-        if start < w.starts_at < end:
-            points.add(w.starts_at)
-        if start < w.ends_at < end:
-            points.add(w.ends_at)
-    ordered = sorted(points)
-    for a, b in zip(ordered, ordered[1:], strict=False):
-        active = [w for w in windows if w.starts_at <= a < w.ends_at]
-        yield a, b, _effective(active)
+    def effective(self, active: Sequence[int]) -> Window | None:
+        """The window deciding the status among ``active`` (see precedence above)."""
+        if not active:
+            return None
+        if len(active) == 1:
+            return self.windows[active[0]]
+        return self.windows[max(active, key=self._rank)]
 
+    def _rank(self, i: int) -> tuple[bool, bool, datetime, datetime, str]:
+        w = self.windows[i]
+        return w.source is _MANUAL, w.kind is _OFF, self.ends[i], self.starts[i], w.id
 
-def _daily(intervals_for: object, tz: ZoneInfo, start: datetime,
-           end: datetime) -> Iterator[tuple[datetime, datetime]]:
-    """Concrete instants of daily intervals overlapping ``[start, end)``, clipped."""
-    day = start.astimezone(tz).date() - _DAY
-    last = end.astimezone(tz).date()
-    while day <= last:
-        for interval in intervals_for(day):  # type: ignore[operator]
-            s = _local(day, interval.start, tz)
-            e = _local(day + _DAY if interval.crosses_midnight else day, interval.end, tz)
-            if e <= start or s >= end:
+    def regimes(self, start: datetime, stop: datetime) -> Iterator[tuple[datetime, datetime,
+                                                                         Window | None]]:
+        """Consecutive ``(from, to, effective window)`` spans covering ``[start, stop)``."""
+        active = self.active_at(start)
+        pointer = bisect_right(self.starts, start)
+        count = len(self.starts)
+        cur = start
+        span_start, span_window = start, self.effective(active)
+        while cur < stop:
+            nxt = stop
+            if pointer < count and self.starts[pointer] < nxt:
+                nxt = self.starts[pointer]
+            for i in active:
+                if self.ends[i] < nxt:
+                    nxt = self.ends[i]
+            cur = nxt
+            active = [i for i in active if self.ends[i] > cur]
+            while pointer < count and self.starts[pointer] <= cur:
+                if self.ends[pointer] > cur:
+                    active.append(pointer)
+                pointer += 1
+            window = self.effective(active)
+            if cur >= stop or window is not span_window:
+                yield span_start, cur, span_window
+                span_start, span_window = cur, window
+
+    def _daily(self, intervals_on: Callable[[date], Sequence[DailyInterval]], start: datetime,
+               stop: datetime) -> Iterator[Segment]:
+        """Daily intervals as UTC instants, clipped to ``[start, stop)``, in order."""
+        tz = self.tz
+        day = start.astimezone(tz).date() - _DAY
+        last = stop.astimezone(tz).date()
+        while day <= last:
+            for interval in intervals_on(day):
+                s = _local(day, interval.start, tz)
+                if s >= stop:
+                    return
+                e = _local(day + _DAY if interval.crosses_midnight else day, interval.end, tz)
+                if e > start and e > s:
+                    yield max(s, start), min(e, stop)
+            day += _DAY
+
+    def pieces(self, start: datetime, stop: datetime) -> Iterator[tuple[datetime, datetime,
+                                                                        Window | None]]:
+        """Working time in ``[start, stop)`` as ``(from, to, effective window)``, in order;
+        pieces may touch (a day's end and the next day's start) but never overlap."""
+        weekly = self.hours
+        for a, b, window in self.regimes(start, stop):
+            if window is not None and window.kind is WindowKind.OFF:
                 continue
-            yield max(s, start), min(e, end)
-        day += _DAY
+            if window is not None and window.reply_slots:
+                slots = tuple(sorted(window.reply_slots, key=attrgetter("start")))
+                source = self._daily(lambda _day, slots=slots: slots, a, b)
+            else:
+                source = self._daily(lambda day: weekly[day.weekday()], a, b)
+            last_end = a
+            for s, e in source:
+                s = max(s, last_end)  # overlapping reply slots count once
+                if e > s:
+                    yield s, e, window
+                    last_end = e
+
+    def segments(self, start: datetime, stop: datetime) -> Iterator[Segment]:
+        """Working time in ``[start, stop)`` as maximal, disjoint, ordered UTC spans."""
+        return _merged(self.pieces(start, stop))
+
+    def is_working(self, t: datetime) -> bool:
+        return next(self.pieces(t, t + _TICK), None) is not None
+
+    def state(self, t: datetime) -> tuple[Status, Window | None, bool]:
+        window = self.effective(self.active_at(t))
+        working = self.is_working(t)
+        return _status(window, working), window, working
+
+
+def _status(window: Window | None, working: bool) -> Status:
+    if window is not None:
+        return Status.OFF if window.kind is WindowKind.OFF else Status.REDUCED
+    return Status.AVAILABLE if working else Status.OUTSIDE_HOURS
+
+
+_prepared: OrderedDict[int, PreparedPolicy] = OrderedDict()
+_prepared_lock = threading.Lock()
+
+
+def prepare(policy: Policy) -> PreparedPolicy:
+    """The indexed form of ``policy``, cached for the last few policy objects (by identity,
+    holding a reference so the identity cannot be reused). Policies are immutable."""
+    key = id(policy)
+    with _prepared_lock:
+        hit = _prepared.get(key)
+        if hit is not None and hit.policy is policy:
+            _prepared.move_to_end(key)
+            return hit
+    built = PreparedPolicy(policy)
+    with _prepared_lock:
+        _prepared[key] = built
+        _prepared.move_to_end(key)
+        while len(_prepared) > _CACHE_SIZE:
+            _prepared.popitem(last=False)
+    return built
 
 
 def working_segments(policy: Policy, start: datetime,
                      end: datetime) -> Iterator[tuple[datetime, datetime]]:
-    """Working time within ``[start, end)`` as ordered, non-touching ``(from, to)`` pairs
-    (UTC instants)."""
-    start, end = _check(start), _check(end)
-    tz = policy.timezone
-    weekly = policy.working_hours
-
-    def hours_on(day: date) -> tuple[DailyInterval, ...]:
-        return weekly.on(day.weekday())
-
-    pending: tuple[datetime, datetime] | None = None
-    for a, b, window in _regimes(policy, start, end):
-        if window is not None and window.kind is WindowKind.OFF:
-            continue
-        if window is not None and window.reply_slots:
-            slots = window.reply_slots
-
-            def source(_day: date, slots: tuple[DailyInterval, ...] = slots) -> tuple[DailyInterval, ...]:
-                return slots
-        else:
-            source = hours_on
-        for s, e in sorted(_daily(source, tz, a, b)):
-            if pending is None:
-                pending = (s, e)
-            elif s <= pending[1]:
-                pending = (pending[0], max(pending[1], e))
-            else:
-                yield pending
-                pending = (s, e)
-    if pending is not None:
-        yield pending
-
-
-def _segments_from(policy: Policy, at: datetime) -> Iterator[tuple[datetime, datetime]]:
-    """Working segments from ``at`` on, in chunks so the common case stays cheap."""
-    chunk = timedelta(days=14)
-    start = at
-    carry: tuple[datetime, datetime] | None = None
-    while start < at + HORIZON:
-        stop = min(start + chunk, at + HORIZON)
-        for seg in working_segments(policy, start, stop):
-            if carry is not None and seg[0] <= carry[1]:
-                carry = (carry[0], seg[1])
-                continue
-            if carry is not None:
-                yield carry
-            carry = seg
-        start = stop
-        chunk *= 2
-    if carry is not None:
-        yield carry
+    """Working time within ``[start, end)``: maximal, disjoint ``(from, to)`` pairs in
+    order, as UTC instants (so ``to - from`` is the real duration). Raises ValueError for
+    naive instants."""
+    yield from prepare(policy).segments(_utc(start, "start"), _utc(end, "end"))
 
 
 def effective_window(policy: Policy, at: datetime) -> Window | None:
-    """The window that decides the status at ``at`` (see precedence above)."""
-    at = _check(at)
-    return _effective([w for w in policy.windows if w.starts_at <= at < w.ends_at])
+    """The window that decides the status at ``at`` (see the precedence above), or None."""
+    p = prepare(policy)
+    return p.effective(p.active_at(_utc(at)))
 
 
 def status_at(policy: Policy, at: datetime) -> Snapshot:
-    """Status at an instant: off / reduced (by window), else available / outside_hours."""
-    at = _check(at)
-    window = effective_window(policy, at)
-    first = next(working_segments(policy, at, at + timedelta(days=2)), None)
-    working = first is not None and first[0] == at
-    if window is not None and window.kind is WindowKind.OFF:
-        return Snapshot(Status.OFF, window, False)
-    if window is not None:
-        return Snapshot(Status.REDUCED, window, working)
-    return Snapshot(Status.AVAILABLE if working else Status.OUTSIDE_HOURS, None, working)
+    """The status at ``at``, the effective window and whether ``at`` is working time."""
+    status, window, working = prepare(policy).state(_utc(at))
+    return Snapshot(status, window, working)
+
+
+def _back_at(p: PreparedPolicy, at: datetime) -> tuple[datetime, Window | None]:
+    for s, _e, window in p.pieces(at, at + HORIZON):
+        return s, window
+    raise NoWorkingTime(f"no working time within {HORIZON.days} days of {at.isoformat()}: "
+                        "check the working hours, reply slots and off windows")
 
 
 def back_at(policy: Policy, at: datetime) -> datetime:
-    """When the owner is next working: ``at`` itself when working now. In the owner's tz."""
-    at = _check(at)
-    for start, _end in _segments_from(policy, at):
-        return start.astimezone(policy.timezone)
-    raise NoWorkingTime("no working time within 400 days: check the working hours")
+    """When the owner is next working: ``at`` itself if working now, else the first working
+    instant after it. In the owner's timezone. Raises NoWorkingTime past the horizon."""
+    p = prepare(policy)
+    return _back_at(p, _utc(at))[0].astimezone(p.tz)
 
 
 def response_time_at(policy: Policy, at: datetime) -> timedelta:
-    window = effective_window(policy, at)
-    if window is not None and window.response_time is not None:
-        return window.response_time
-    return policy.response_time
+    """The response time that applies to a message arriving at ``at`` (module docstring)."""
+    p = prepare(policy)
+    return _response_time(p, _utc(at), *_back_at(p, _utc(at)))
+
+
+def _response_time(p: PreparedPolicy, at: datetime, back: datetime,
+                   window_at_back: Window | None) -> timedelta:
+    now = p.effective(p.active_at(at))
+    if now is not None and now.response_time is not None:
+        return now.response_time
+    if window_at_back is not None and window_at_back.response_time is not None:
+        return window_at_back.response_time
+    return p.policy.response_time
 
 
 def reply_by(policy: Policy, at: datetime) -> datetime:
-    """``back_at`` plus the response time counted in working time only. In the owner's tz.
+    """When the client can expect an answer, in the owner's timezone.
 
-    The response time is the effective window's (at ``back_at``) if it has one, else the
-    owner's. The result is the instant the accumulated working time reaches it: working
-    time in ``[back_at, reply_by]`` equals the response time.
+    ``back_at`` plus the response time counted in working time only: the working time in
+    ``[back_at, reply_by]`` equals the response time and the instant just before
+    ``reply_by`` is working time (so it never falls in an off window, a night or a
+    weekend). A zero response time gives ``back_at``. Raises NoWorkingTime when the
+    horizon does not hold enough working time.
     """
-    back = back_at(policy, _check(at)).astimezone(UTC)
-    remaining = response_time_at(policy, back)
-    for start, end in _segments_from(policy, back):
-        if end - start >= remaining:
-            return (start + remaining).astimezone(policy.timezone)
-        remaining -= end - start
-    raise NoWorkingTime("not enough working time within 400 days for the response time")
+    p = prepare(policy)
+    at = _utc(at)
+    back, window = _back_at(p, at)
+    remaining = _response_time(p, at, back, window)
+    if remaining <= timedelta(0):
+        return back.astimezone(p.tz)
+    for s, e, _w in p.pieces(back, back + HORIZON):
+        if e - s >= remaining:
+            return (s + remaining).astimezone(p.tz)
+        remaining -= e - s
+    raise NoWorkingTime(f"not {remaining} of working time within {HORIZON.days} days of "
+                        f"{back.isoformat()}: check the working hours and the response time")
 
 
 def next_change(policy: Policy, at: datetime) -> datetime | None:
-    """The next instant after ``at`` when the status or working-ness changes (or None)."""
-    at = _check(at)
-    now = status_at(policy, at)
-    candidates: list[datetime] = []
-    for start, end in _segments_from(policy, at):
-        if start > at:
-            candidates.append(start)
-            break
-        if end > at:
-            candidates.append(end)
-            break
-    for w in policy.windows:
-        for edge in (w.starts_at, w.ends_at):
-            if edge > at and (not candidates or edge < min(candidates)):
-                if status_at(policy, edge).status is not now.status:
-                    candidates.append(edge)
-    return min(candidates).astimezone(policy.timezone) if candidates else None
+    """The first instant after ``at`` when the status or working-ness changes (in the
+    owner's timezone), or None if nothing changes within the horizon."""
+    p = prepare(policy)
+    at = _utc(at)
+    status, _window, working = p.state(at)
+    current = (status, working)
+    for a, b, window in p.regimes(at, at + HORIZON):
+        spans = _merged(p.pieces(a, b))
+        first = next(spans, None)
+        is_working = first is not None and first[0] == a
+        if a > at and (_status(window, is_working), is_working) != current:
+            return a.astimezone(p.tz)
+        if first is None:
+            continue
+        for s, e in chain((first,), spans):  # the working edges inside the regime
+            for edge, now_working in ((s, True), (e, False)):
+                if a < edge < b and edge > at and (
+                        (_status(window, now_working), now_working) != current):
+                    return edge.astimezone(p.tz)
+    return None
+
+
+def _merged(pieces: Iterator[tuple[datetime, datetime, Window | None]]) -> Iterator[Segment]:
+    pending: Segment | None = None
+    for s, e, _w in pieces:
+        if pending is not None and s <= pending[1]:
+            pending = (pending[0], e)
+            continue
+        if pending is not None:
+            yield pending
+        pending = (s, e)
+    if pending is not None:
+        yield pending

@@ -1,9 +1,17 @@
 """Weekly working hours, daily intervals and ISO 8601 durations: parsing and formatting.
 
 Working hours are written as ``{"sun": ["09:00-13:00", "16:00-20:00"], ...}``: weekday
-names ``mon``…``sun``, intervals ``HH:MM-HH:MM`` in the owner's timezone. An interval whose
-end is not after its start runs past midnight into the next day (``"22:00-02:00"``);
-``"00:00-24:00"`` (or ``"00:00-00:00"``) is the whole day. A day left out is a day off.
+names ``mon``…``sun`` (full English names are accepted too), intervals ``HH:MM-HH:MM`` in
+the owner's timezone. An interval whose end is not after its start runs past midnight into
+the next day (``"22:00-02:00"``); ``"00:00-24:00"`` and ``"00:00-00:00"`` are the whole day.
+A day left out is a day off. Any other interval whose end equals its start is refused as
+empty, and so are intervals that overlap anywhere in the week — including a Thursday
+``22:00-02:00`` against a Friday ``01:00-05:00``, and Sunday night running into Monday.
+
+Durations are ISO 8601 in weeks, days, hours, minutes and seconds (``PT4H``, ``P1DT2H30M``,
+``P2W``, ``PT0.5S``). Years and months are refused: their length depends on the calendar.
+
+Every parser raises ``ValueError`` with a message a person can act on.
 """
 
 from __future__ import annotations
@@ -11,145 +19,173 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import time, timedelta
+from decimal import Decimal, InvalidOperation
 
 from app.domain.model import WEEKDAYS, DailyInterval, WorkingHours
 
+_FULL_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _CLOCK = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+_NUMBER = r"\d+(?:[.,]\d+)?"
 _DURATION = re.compile(
-    r"^P(?!$)(?:(?P<weeks>\d+(?:[.,]\d+)?)W)?(?:(?P<days>\d+(?:[.,]\d+)?)D)?"
-    r"(?:T(?=\d)(?:(?P<hours>\d+(?:[.,]\d+)?)H)?(?:(?P<minutes>\d+(?:[.,]\d+)?)M)?"
-    r"(?:(?P<seconds>\d+(?:[.,]\d+)?)S)?)?$"
+    rf"^P(?!$)(?:(?P<weeks>{_NUMBER})W)?(?:(?P<days>{_NUMBER})D)?"
+    rf"(?:T(?=\d)(?:(?P<hours>{_NUMBER})H)?(?:(?P<minutes>{_NUMBER})M)?"
+    rf"(?:(?P<seconds>{_NUMBER})S)?)?$"
 )
-DAY = timedelta(days=1)
+_CALENDAR_UNITS = re.compile(r"^P(?:[^T]*[YM])")  # Y or M before any T: years or months
+_MICROSECONDS = {"weeks": 604_800_000_000, "days": 86_400_000_000, "hours": 3_600_000_000,
+                 "minutes": 60_000_000, "seconds": 1_000_000}
+_MINUTES_PER_DAY = 24 * 60
+_MINUTES_PER_WEEK = 7 * _MINUTES_PER_DAY
 
 
 def _clock(value: str, where: str) -> time | None:
-    """``HH:MM`` → time; ``24:00`` → None (end of day)."""
+    """``HH:MM`` → time; ``24:00`` → None (the end of the day)."""
     m = _CLOCK.match(value.strip())
     if not m or (m.group(1) == "24" and m.group(2) != "00"):
-        raise ValueError(f"{where}: '{value}' is not a time of day HH:MM")
+        raise ValueError(f"{where}: '{value.strip()}' is not a time of day HH:MM (00:00–24:00)")
     if m.group(1) == "24":
         return None
     return time(int(m.group(1)), int(m.group(2)))
 
 
 def parse_daily_interval(value: str, where: str = "interval") -> DailyInterval:
-    """``"HH:MM-HH:MM"`` → DailyInterval. ``end <= start`` runs past midnight;
-    ``24:00`` as an end means midnight. Raises ValueError naming ``where``."""
+    """``"HH:MM-HH:MM"`` → DailyInterval, in local time.
+
+    ``end <= start`` runs past midnight; ``24:00`` as an end is midnight; ``00:00-00:00`` is
+    the whole day. Raises ValueError naming ``where`` for malformed or empty intervals
+    (``"09:00-09:00"``).
+    """
     if not isinstance(value, str) or value.count("-") != 1:
-        raise ValueError(f"{where}: '{value}' is not an interval like '09:00-17:00'")
+        raise ValueError(f"{where}: {value!r} is not an interval like '09:00-17:00'")
     raw_start, raw_end = value.split("-")
     start = _clock(raw_start, where)
     end = _clock(raw_end, where)
     if start is None:
-        raise ValueError(f"{where}: an interval cannot start at 24:00")
-    return DailyInterval(start=start, end=end if end is not None else time(0))
+        raise ValueError(f"{where}: '{value}' cannot start at 24:00")
+    if end is None:
+        end = time(0)
+    if start == end and start != time(0):
+        raise ValueError(f"{where}: '{value}' is empty (its end equals its start)")
+    return DailyInterval(start=start, end=end)
 
 
 def format_daily_interval(interval: DailyInterval) -> str:
-    end = "24:00" if interval.end == time(0) and interval.start != time(0) else f"{interval.end:%H:%M}"
-    if interval.start == time(0) and interval.end == time(0):
-        end = "24:00"
+    """DailyInterval → ``"HH:MM-HH:MM"``; an interval ending at midnight ends ``24:00``."""
+    end = "24:00" if interval.end == time(0) else f"{interval.end:%H:%M}"
     return f"{interval.start:%H:%M}-{end}"
 
 
 def interval_minutes(interval: DailyInterval) -> tuple[int, int]:
-    """Minutes from the start of its day: ``(start, end)`` with ``end`` up to 2 × 1440."""
+    """Minutes from the start of its own day: ``(start, end)``, ``end`` up to 2 × 1440."""
     start = interval.start.hour * 60 + interval.start.minute
     end = interval.end.hour * 60 + interval.end.minute
     if end <= start:
-        end += 24 * 60
+        end += _MINUTES_PER_DAY
     return start, end
 
 
+def _weekday(name: object) -> int:
+    key = str(name).strip().lower()
+    if key in WEEKDAYS:
+        return WEEKDAYS.index(key)
+    if key in _FULL_NAMES:
+        return _FULL_NAMES.index(key)
+    raise ValueError(f"'{name}' is not a weekday (use mon, tue, wed, thu, fri, sat, sun)")
+
+
 def parse_working_hours(spec: Mapping[str, Sequence[str]]) -> WorkingHours:
-    """Parse the weekly schedule; ValueError names the day and interval that is wrong."""
+    """Parse the weekly schedule (see the module docstring).
+
+    Raises ValueError naming the day and interval for an unknown day, a malformed or empty
+    interval, or two intervals that overlap (within a day or across midnight).
+    """
     if not isinstance(spec, Mapping):
-        raise ValueError("working hours must be an object of weekday → intervals")
+        raise ValueError("working hours must be an object of weekday → list of intervals")
     days: list[list[DailyInterval]] = [[] for _ in WEEKDAYS]
     for name, values in spec.items():
-        key = str(name).strip().lower()[:3]
-        if str(name).strip().lower() not in WEEKDAYS and str(name).strip().lower() not in (
-                "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"):
-            raise ValueError(f"'{name}' is not a weekday (mon, tue, wed, thu, fri, sat, sun)")
+        index = _weekday(name)
+        where = WEEKDAYS[index]
         if isinstance(values, str) or not isinstance(values, Sequence):
-            raise ValueError(f"{key}: give a list of intervals like ['09:00-17:00']")
+            raise ValueError(f"{where}: give a list of intervals like ['09:00-17:00']")
         for raw in values:
-            interval = parse_daily_interval(raw, key)
-            start, end = interval_minutes(interval)
-            if end - start <= 0:
-                raise ValueError(f"{key}: '{raw}' is empty")
-            days[WEEKDAYS.index(key)].append(interval)
+            days[index].append(parse_daily_interval(raw, where))
     _refuse_overlaps(days)
     return WorkingHours(days=tuple(tuple(sorted(d, key=lambda i: i.start)) for d in days))
 
 
 def _refuse_overlaps(days: list[list[DailyInterval]]) -> None:
-    week = 7 * 24 * 60
-    spans: list[tuple[int, int, str]] = []
+    """Place every interval on one week of minutes (Sunday night wraps onto Monday)."""
+    spans: list[tuple[int, int, int, str]] = []
     for index, intervals in enumerate(days):
-        for interval in intervals:
+        for number, interval in enumerate(intervals):
             start, end = interval_minutes(interval)
             label = f"{WEEKDAYS[index]} {format_daily_interval(interval)}"
-            offset = index * 24 * 60
-            spans.append((offset + start, offset + end, label))
-            if offset + end > week:  # Sunday night running into Monday morning
-                spans.append((offset + start - week, offset + end - week, label))
+            offset = index * _MINUTES_PER_DAY
+            ident = index * 1000 + number
+            spans.append((offset + start, offset + end, ident, label))
+            if offset + end > _MINUTES_PER_WEEK:
+                spans.append((offset + start - _MINUTES_PER_WEEK,
+                               offset + end - _MINUTES_PER_WEEK, ident, label))
     spans.sort()
-    for (s1, e1, l1), (s2, _e2, l2) in zip(spans, spans[1:], strict=False):
-        if s2 < e1 and l1 != l2:
+    # Sorted by start, a set of spans is disjoint iff each pair of neighbours is.
+    for (_s1, e1, id1, l1), (s2, _e2, id2, l2) in zip(spans, spans[1:], strict=False):
+        if s2 < e1 and id1 != id2:
             raise ValueError(f"working hours overlap: {l1} and {l2}")
 
 
 def working_hours_to_spec(hours: WorkingHours) -> dict[str, list[str]]:
-    """The canonical ``{"sun": ["09:00-13:00"], ...}`` form (days off left out)."""
+    """The canonical ``{"sun": ["09:00-13:00"], ...}`` form; days off are left out."""
     return {WEEKDAYS[i]: [format_daily_interval(iv) for iv in hours.days[i]]
             for i in range(7) if hours.days[i]}
 
 
 def default_working_hours(weekend: Sequence[str]) -> WorkingHours:
     """09:00–17:00 on every day that is not in ``weekend`` (weekday names)."""
-    off = {w.lower()[:3] for w in weekend}
+    off = {_weekday(w) for w in weekend}
     nine_to_five = (DailyInterval(time(9), time(17)),)
-    return WorkingHours(days=tuple(() if name in off else nine_to_five for name in WEEKDAYS))
+    return WorkingHours(days=tuple(() if i in off else nine_to_five for i in range(7)))
 
 
 def parse_duration(value: str, *, allow_zero: bool = False) -> timedelta:
-    """ISO 8601 duration (``PT4H``, ``P1DT2H30M``, ``P2W``) → timedelta.
+    """ISO 8601 duration (``PT4H``, ``P1DT2H30M``, ``P2W``, ``PT1.5S``) → timedelta.
 
-    Years and months are refused: their length depends on the calendar. Raises ValueError.
+    Exact to the microsecond (decimal fractions, ``.`` or ``,``). Must be longer than zero
+    unless ``allow_zero``. Years and months are refused. Raises ValueError.
     """
     if not isinstance(value, str):
         raise ValueError("a duration is an ISO 8601 string such as 'PT4H'")
-    m = _DURATION.match(value.strip().upper())
+    text = value.strip().upper()
+    m = _DURATION.match(text)
     if not m:
+        if _CALENDAR_UNITS.match(text):
+            raise ValueError(f"'{value}': years and months have no fixed length; give the "
+                             "duration in weeks, days, hours, minutes or seconds (e.g. 'P30D')")
         raise ValueError(f"'{value}' is not an ISO 8601 duration in weeks, days, hours, "
                          "minutes or seconds (e.g. 'PT4H', 'P1DT12H')")
-    parts = {k: float(v.replace(",", ".")) for k, v in m.groupdict().items() if v}
-    td = timedelta(**parts)
+    try:
+        micro = sum(Decimal(v.replace(",", ".")) * _MICROSECONDS[k]
+                    for k, v in m.groupdict().items() if v)
+        td = timedelta(microseconds=int(micro.to_integral_value()))
+    except (OverflowError, InvalidOperation) as exc:
+        raise ValueError(f"'{value}' is too long") from exc
     if td <= timedelta(0) and not allow_zero:
         raise ValueError(f"'{value}' must be longer than zero")
     return td
 
 
 def format_duration(td: timedelta) -> str:
-    """timedelta → canonical ISO 8601 (``PT4H``, ``P1DT2H30M``, ``PT0S``)."""
-    total = td.total_seconds()
-    if total < 0:
+    """timedelta → canonical ISO 8601 (``PT4H``, ``P1DT2H30M``, ``PT0.5S``, ``PT0S``).
+
+    Weeks are written as days. Raises ValueError for a negative duration.
+    """
+    if td < timedelta(0):
         raise ValueError("negative durations are not supported")
-    days, rest = divmod(int(total), 86400)
-    hours, rest = divmod(rest, 3600)
+    hours, rest = divmod(td.seconds, 3600)
     minutes, seconds = divmod(rest, 60)
-    fraction = total - int(total)
-    out = "P" + (f"{days}D" if days else "")
-    clock = ""
-    if hours:
-        clock += f"{hours}H"
-    if minutes:
-        clock += f"{minutes}M"
-    if seconds or fraction:
-        secs = seconds + fraction
-        clock += (f"{secs:.6f}".rstrip("0").rstrip(".") if fraction else str(seconds)) + "S"
-    if clock:
-        out += "T" + clock
-    return out if out != "P" else "PT0S"
+    clock = (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "")
+    if td.microseconds:
+        clock += f"{seconds}.{td.microseconds:06d}".rstrip("0") + "S"
+    elif seconds:
+        clock += f"{seconds}S"
+    text = "P" + (f"{td.days}D" if td.days else "") + (f"T{clock}" if clock else "")
+    return text if text != "P" else "PT0S"

@@ -1,5 +1,10 @@
+"""Loading the shared samples: the payload bytes exactly as stored, the headers from the
+sibling ``.headers`` file (names lower-cased; ``#`` lines are comments such as the request
+line or the signed URL), and a ``RawRequest`` built from them."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -7,9 +12,18 @@ from urllib.parse import parse_qsl
 
 from app.channels.base import RawRequest
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
-if not SAMPLES.exists():  # a clone with shared/ beside it
-    SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
+
+def _samples_dir() -> Path:
+    here = Path(__file__).resolve()
+    for candidate in (here.parents[3] / "shared" / "samples", here.parents[2] / "shared" / "samples"):
+        if candidate.exists():
+            return candidate
+    return here.parents[3] / "shared" / "samples"
+
+
+SAMPLES = _samples_dir()
+HOOK_URL = "https://ijaza.example.com/hooks/ch_test"
+SAMPLE_TS = 1779868800  # 2026-05-27T08:00:00Z, the samples' signing time
 
 
 @dataclass
@@ -18,21 +32,31 @@ class Sample:
     headers: dict[str, str]
     comments: list[str]
 
-    def request(self, *, url: str = "https://ijaza.example.com/hooks/ch_test", method: str = "POST",
-                query: str = "", at: datetime | None = None, body: bytes | None = None,
+    def request(self, *, url: str = HOOK_URL, method: str = "POST", query: str = "",
+                at: datetime | None = None, body: bytes | None = None,
                 headers: dict[str, str] | None = None) -> RawRequest:
+        """A RawRequest of this sample, with any part replaced."""
         return RawRequest(method=method, url=url + (f"?{query}" if query else ""),
                           headers=headers if headers is not None else dict(self.headers),
-                          query=dict(parse_qsl(query)), body=self.body if body is None else body,
-                          received_at=at or datetime(2026, 5, 27, 8, 0, tzinfo=UTC))
+                          query=dict(parse_qsl(query, keep_blank_values=True)),
+                          body=self.body if body is None else body,
+                          received_at=at or datetime.fromtimestamp(SAMPLE_TS, UTC))
+
+    def comment_value(self, prefix: str) -> str:
+        """The rest of the first comment line that starts with ``prefix``."""
+        for line in self.comments:
+            if line.lower().startswith(prefix.lower()):
+                return line[len(prefix):].strip()
+        raise KeyError(prefix)
 
 
-def sample(name: str) -> Sample:
-    """A payload file and its sibling .headers file (names lower-cased, # lines kept apart)."""
-    payload = next(p for p in SAMPLES.glob(f"{name}.*") if not p.name.endswith(".headers"))
+def load_sample(name: str) -> Sample:
+    """A payload file (any extension) and its sibling .headers file."""
+    payload = next(p for p in sorted(SAMPLES.glob(f"{name}.*"))
+                   if p.name != f"{name}.headers" and p.name.removeprefix(name + ".").count(".") == 0)
     headers: dict[str, str] = {}
     comments: list[str] = []
-    for line in (SAMPLES / f"{name}.headers").read_text().splitlines():
+    for line in (SAMPLES / f"{name}.headers").read_text(encoding="utf-8").splitlines():
         if line.startswith("#"):
             comments.append(line[1:].strip())
         elif ":" in line:
@@ -41,5 +65,14 @@ def sample(name: str) -> Sample:
     return Sample(body=payload.read_bytes(), headers=headers, comments=comments)
 
 
-def frozen(ts: int):  # noqa: ANN201
+sample = load_sample  # short alias used by the tests
+
+
+def frozen(ts: float) -> Callable[[], datetime]:
+    """A clock stopped at unix time ``ts``."""
     return lambda: datetime.fromtimestamp(ts, UTC)
+
+
+def all_sample_names() -> list[str]:
+    """Every sample that has a payload and a .headers file."""
+    return sorted(p.name.removesuffix(".headers") for p in SAMPLES.glob("*.headers"))
