@@ -156,7 +156,7 @@ def handle(session: Session, channel_row: ChannelRow, channel: Any, raw: RawRequ
     if owner is None:
         return HookResult(handshake=channel.webhook_response(None, None))
     result_inbound: Inbound | None = None
-    reply_text: str | None = None
+    reply_text: str | dict[str, Any] | None = None
     handled = 0
     ignored: list[str] = []
     for item in parsed:
@@ -171,7 +171,11 @@ def handle(session: Session, channel_row: ChannelRow, channel: Any, raw: RawRequ
         handled += 1
         if result_inbound is None:
             result_inbound = item
-            if outcome.reply is not None and channel_row.mode == "return":
+            if channel_row.platform == "generic" and channel_row.mode == "return":
+                # An integrator gets the whole decision; a retry with the same
+                # Idempotency-Key gets the same answer again (and nothing is re-recorded).
+                reply_text = outcome.decision.model_dump(mode="json")
+            elif outcome.reply is not None and channel_row.mode == "return":
                 reply_text = outcome.reply.text
     return HookResult(handshake=channel.webhook_response(result_inbound, reply_text),
                       handled=handled, ignored=ignored)
