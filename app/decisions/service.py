@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import validation
+from app.metrics import DECISIONS
 from app.contacts.models import Contact
 from app.decisions import repository
 from app.decisions.models import EventRow, OwnerActivity
@@ -232,6 +233,9 @@ def evaluate(session: Session, owner: Owner, message: Message, *,
                        contact_name=(contact.name if contact and contact.name else message.name),
                        subject=message.subject)
     decision = _decision_out(policy, verdict, message.at, reply, contact)
+    if not dry_run:
+        DECISIONS.labels(str(verdict.status),
+                         "replied" if reply else (verdict.suppressed or "no_reply")).inc()
     event = None
     if not dry_run:
         event = EventRow(

@@ -10,6 +10,7 @@ from app.connections.service import channel_object
 from app.deps import SessionDep
 from app.errors import IjazaError, NotFound, Unauthorized
 from app.inbound import service
+from app.metrics import WEBHOOKS
 
 router = APIRouter(tags=["webhooks"])
 
@@ -41,9 +42,12 @@ def _handle(session, request: Request, row: ChannelRow, raw: RawRequest) -> Resp
     try:
         result = service.handle(session, row, channel, raw)
     except VerificationFailed as exc:
+        WEBHOOKS.labels(row.platform, "unverified").inc()
         raise Unauthorized(f"The request did not verify: {exc}") from exc
     except BadPayload as exc:
+        WEBHOOKS.labels(row.platform, "bad_payload").inc()
         raise BadRequest(f"The body is not a {row.platform} webhook: {exc}") from exc
+    WEBHOOKS.labels(row.platform, "handled" if result.handled else "acknowledged").inc()
     hs = result.handshake
     return Response(hs.body, status_code=hs.status, media_type=hs.media_type)
 

@@ -28,6 +28,7 @@ from app.crypto import SecretBox
 from app.db import session_scope
 from app.domain.retry import next_delay
 from app.logs import log
+from app.metrics import DELIVERIES, SEND_SECONDS
 from app.outbox import repository
 from app.outbox.models import DeliveryAttempt
 from app.settings import Settings
@@ -166,6 +167,9 @@ class Relay:
             await self.pacer(platform).wait()
             result = await deliver(platform, channel, payload, self.http)
         ms = int((time.perf_counter() - t0) * 1000)
+        SEND_SECONDS.labels(platform).observe(ms / 1000)
+        DELIVERIES.labels(platform, "ok" if result.ok else
+                          ("permanent" if result.permanent else "retry")).inc()
         status = await asyncio.to_thread(self._finish, delivery_id, result, started, ms)
         if status != "sent":
             log.warning("delivery not sent", delivery=delivery_id, platform=platform,

@@ -245,3 +245,26 @@ def test_urgent_message_is_forwarded_to_the_delegate_once(client, admin, away, s
     assert all(r.status == "sent" for r in forwards)
     assert "site down" in fake.requests[0].json()["text"]
     assert fake.requests[0].json()["channel"] == "UOMAR"
+
+
+def test_two_relays_never_send_one_delivery_twice(client, admin, away, sessions, settings) -> None:
+    """Several replicas on one database: rows are claimed (SKIP LOCKED on PostgreSQL), so
+    every delivery goes out exactly once."""
+    with FakePlatform() as fake:
+        ch = channel(client, admin, away, "slack", SLACK | {"api_base_url": fake.url})
+        enqueue(sessions, away["id"], ch["id"], "slack", n=60)
+        s = settings.model_copy(update={"relay_batch": 7})
+        s = s.model_copy(update={"rate_limits": s.rate_limits.model_copy(update={"slack": 1000.0})})
+
+        async def go() -> None:
+            async with httpx.AsyncClient() as http:
+                relays = [Relay(sessions, http, s, worker=f"w{i}") for i in range(3)]
+                for _ in range(40):
+                    handled = await asyncio.gather(*(r.run_once() for r in relays))
+                    if not any(handled):
+                        break
+
+        asyncio.run(go())
+    sent = [json.loads(r.body)["text"] for r in fake.requests]
+    assert len(sent) == 60 == len(set(sent))
+    assert {r.status for r in rows(sessions)} == {"sent"}

@@ -1,0 +1,13 @@
+"""Prometheus counters (served at /metrics)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram
+
+DECISIONS = Counter("ijaza_decisions_total", "Decisions taken, by status and outcome",
+                    ["status", "outcome"])
+DELIVERIES = Counter("ijaza_delivery_attempts_total", "Send attempts, by platform and result",
+                     ["platform", "result"])
+WEBHOOKS = Counter("ijaza_webhooks_total", "Webhook deliveries, by platform and result",
+                   ["platform", "result"])
+SEND_SECONDS = Histogram("ijaza_send_seconds", "Duration of one platform send", ["platform"])
