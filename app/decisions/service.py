@@ -13,7 +13,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import validation
-from app.metrics import DECISIONS
 from app.contacts.models import Contact
 from app.decisions import repository
 from app.decisions.models import EventRow, OwnerActivity
@@ -21,6 +20,7 @@ from app.decisions.schemas import DecisionOut, ReplyOut, WindowOut
 from app.domain import availability, hours, rendering, text
 from app.domain.decision import Inquiry, OwnerTraits, Verdict, decide
 from app.domain.model import Policy, Window
+from app.metrics import DECISIONS
 from app.owners.models import Owner
 from app.windows import repository as windows_repository
 from app.windows.service import to_domain
