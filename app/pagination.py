@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
@@ -36,3 +37,11 @@ def decode_cursor(cursor: str | None) -> Any:
         return json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, UnicodeDecodeError) as exc:
         raise Invalid("This cursor is not one we issued.", field="cursor") from exc
+
+
+def page_of(rows: list[Any], limit: int, *, item: Callable[[Any], T],
+            cursor: Callable[[Any], Any]) -> Page[T]:
+    """A page from ``limit + 1`` fetched rows: the extra row only says there is more."""
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(items=[item(r) for r in rows], next_cursor=encode_cursor(cursor(rows[-1])) if more else None)

@@ -20,7 +20,7 @@ from app.calendar.schemas import (
 from app.deps import AdminDep, SessionDep
 from app.domain import countries
 from app.domain.model import OccasionDate
-from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_of
 
 router = APIRouter(prefix="/v1/calendar", tags=["calendar"])
 
@@ -71,10 +71,8 @@ def list_confirmations(country: str, session: SessionDep, limit: LimitQuery = 50
     rows = repository.page(session, code, limit=limit,
                            after=int(after) if isinstance(after, int) else None,
                            include_withdrawn=include_withdrawn)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(items=[ConfirmationRead.model_validate(r) for r in rows],
-                next_cursor=encode_cursor(rows[-1].id) if more else None)
+    return page_of(rows, limit, item=lambda r: ConfirmationRead.model_validate(r),
+                   cursor=lambda r: r.id)
 
 
 @router.post("/{country}/confirmations", response_model=ConfirmationResult, status_code=201,

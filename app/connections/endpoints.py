@@ -7,7 +7,7 @@ from app.connections.schemas import ChannelCreate, ChannelRead, ChannelUpdate
 from app.crypto import SecretBox
 from app.deps import PrincipalDep, SessionDep
 from app.owners.service import visible_owner
-from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_of
 
 router = APIRouter(prefix="/v1/owners/{owner_id}/channels", tags=["channels"])
 
@@ -25,10 +25,8 @@ def list_channels(owner_id: str, request: Request, session: SessionDep, principa
                   limit: LimitQuery = 50, cursor: CursorQuery = None) -> Page[ChannelRead]:
     owner = visible_owner(session, principal, owner_id)
     rows = service.for_owner(session, owner.id, limit=limit, after=decode_cursor(cursor))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(items=[service.read(r, _box(request), _base(request)) for r in rows],
-                next_cursor=encode_cursor(rows[-1].id) if more else None)
+    return page_of(rows, limit, item=lambda r: service.read(r, _box(request), _base(request)),
+                   cursor=lambda r: r.id)
 
 
 @router.post("", response_model=ChannelRead, status_code=201,

@@ -6,7 +6,7 @@ from app.contacts import repository, service
 from app.contacts.schemas import ContactCreate, ContactRead, ContactUpdate
 from app.deps import PrincipalDep, SessionDep
 from app.owners.service import visible_owner
-from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_of
 
 router = APIRouter(prefix="/v1/owners/{owner_id}/contacts", tags=["contacts"])
 
@@ -16,10 +16,8 @@ def list_contacts(owner_id: str, session: SessionDep, principal: PrincipalDep,
                   limit: LimitQuery = 50, cursor: CursorQuery = None) -> Page[ContactRead]:
     owner = visible_owner(session, principal, owner_id)
     rows = repository.page(session, owner.id, limit=limit, after=decode_cursor(cursor))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(items=[ContactRead.model_validate(r) for r in rows],
-                next_cursor=encode_cursor(rows[-1].id) if more else None)
+    return page_of(rows, limit, item=lambda r: ContactRead.model_validate(r),
+                   cursor=lambda r: r.id)
 
 
 @router.post("", response_model=ContactRead, status_code=201)

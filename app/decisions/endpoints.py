@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query
 
@@ -21,7 +21,7 @@ from app.domain import availability
 from app.domain.decision import upcoming_off
 from app.errors import Invalid
 from app.owners.service import visible_owner
-from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_of
 
 router = APIRouter(prefix="/v1/owners/{owner_id}", tags=["decisions"])
 
@@ -125,11 +125,11 @@ def list_events(
                            after=after if isinstance(after, int) else None,
                            client_key=client_key,
                            since=_aware(since, "since") if since else None)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(items=[EventOut(id=r.id, kind=r.kind, at=r.at, contact_id=r.contact_id,
-                                source=r.source, text=r.text, status=r.status,
-                                window_id=r.window_id, urgent=r.urgent, suppressed=r.suppressed,
-                                situation=r.situation, replied=r.replied_at is not None,
-                                decision=r.decision or {}) for r in rows],
-                next_cursor=encode_cursor(rows[-1].id) if more else None)
+    return page_of(rows, limit, item=_event_out, cursor=lambda r: r.id)
+
+
+def _event_out(r: Any) -> EventOut:
+    return EventOut(id=r.id, kind=r.kind, at=r.at, contact_id=r.contact_id, source=r.source,
+                    text=r.text, status=r.status, window_id=r.window_id, urgent=r.urgent,
+                    suppressed=r.suppressed, situation=r.situation,
+                    replied=r.replied_at is not None, decision=r.decision or {})

@@ -44,7 +44,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from app.domain import countries, hijri, occasions
+from app.domain import countries, hijri, hours, occasions
 from app.domain.model import DailyInterval, OccasionDate, Window, WindowKind, WindowSource
 
 RULE_OCCASIONS = (*countries.ISLAMIC_OCCASIONS, "national")
@@ -220,37 +220,19 @@ def _slot_from(value: Any, where: str) -> DailyInterval:
     return DailyInterval(start, end)
 
 
-_DURATION = re.compile(
-    r"P(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?"
-    r"(?:(?P<s>\d+(?:\.\d+)?)S)?)?")
 
 
 def parse_duration(value: Any, where: str = "duration") -> timedelta:
-    """ISO 8601 duration (weeks, days, hours, minutes, seconds; e.g. ``PT8H``) -> timedelta.
-
-    Years and months are refused (their length is ambiguous); ``ValueError`` names ``where``.
-    """
-    m = _DURATION.fullmatch(value) if isinstance(value, str) else None
-    if not m or value in {"P", "PT"} or value.endswith("T"):
-        raise ValueError(f"{where}: an ISO 8601 duration such as 'PT8H' or 'P1DT4H', "
-                         f"got {value!r}")
-    parts = {k: float(v) for k, v in m.groupdict().items() if v}
-    result = timedelta(weeks=parts.get("w", 0), days=parts.get("d", 0), hours=parts.get("h", 0),
-                       minutes=parts.get("m", 0), seconds=parts.get("s", 0))
-    if result <= timedelta(0):
-        raise ValueError(f"{where}: must be longer than zero, got {value!r}")
-    return result
+    """ISO 8601 duration -> timedelta (``hours.parse_duration``); ``ValueError`` names ``where``."""
+    if not isinstance(value, str):
+        raise ValueError(f"{where}: an ISO 8601 duration such as 'PT8H', got {value!r}")
+    try:
+        return hours.parse_duration(value)
+    except ValueError as exc:
+        raise ValueError(f"{where}: {exc}") from exc
 
 
-def format_duration(value: timedelta) -> str:
-    """timedelta -> ISO 8601 duration (``PT8H``, ``P1DT30M``)."""
-    days, rest = value.days, value.seconds
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    seconds = f"{secs}.{value.microseconds:06d}".rstrip("0") if value.microseconds else secs
-    clock = "".join(f"{n}{u}" for n, u in ((hours, "H"), (minutes, "M"), (seconds, "S")) if n)
-    text = "P" + (f"{days}D" if days else "") + (f"T{clock}" if clock else "")
-    return text if text != "P" else "PT0S"
+format_duration = hours.format_duration
 
 
 # --------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from app.deps import PrincipalDep, SessionDep
 from app.errors import NotFound
 from app.keys import service
 from app.keys.schemas import KeyCreate, KeyCreated, KeyRead
-from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_of
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"])
 
@@ -15,10 +15,8 @@ router = APIRouter(prefix="/v1/keys", tags=["keys"])
 def list_keys(session: SessionDep, principal: PrincipalDep, limit: LimitQuery = 50,
               cursor: CursorQuery = None) -> Page[KeyRead]:
     rows = service.list_keys(session, principal, limit=limit, after=decode_cursor(cursor))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(items=[KeyRead.model_validate(r) for r in rows],
-                next_cursor=encode_cursor(rows[-1].id) if more else None)
+    return page_of(rows, limit, item=lambda r: KeyRead.model_validate(r),
+                   cursor=lambda r: r.id)
 
 
 @router.post("", response_model=KeyCreated, status_code=201)

@@ -10,7 +10,7 @@ from app import clock
 from app.deps import PrincipalDep, SessionDep
 from app.outbox import repository, service
 from app.owners.service import visible_owner
-from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_of
 
 router = APIRouter(prefix="/v1/owners/{owner_id}/deliveries", tags=["deliveries"])
 
@@ -63,10 +63,8 @@ def list_deliveries(
     after = decode_cursor(cursor)
     rows = repository.page(session, owner.id, status=status, limit=limit,
                            after=after if isinstance(after, int) else None)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(items=[_out(r) for r in rows],
-                next_cursor=encode_cursor(rows[-1].id) if more else None)
+    return page_of(rows, limit, item=lambda r: _out(r),
+                   cursor=lambda r: r.id)
 
 
 @router.get("/{delivery_id}", response_model=DeliveryOut)

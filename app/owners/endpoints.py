@@ -5,7 +5,7 @@ from fastapi import APIRouter, Response
 from app.deps import AdminDep, PrincipalDep, SessionDep
 from app.owners import repository, service
 from app.owners.schemas import OwnerCreate, OwnerRead, OwnerUpdate
-from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_of
 
 router = APIRouter(prefix="/v1/owners", tags=["owners"])
 
@@ -15,10 +15,8 @@ def list_owners(session: SessionDep, principal: PrincipalDep, limit: LimitQuery 
                 cursor: CursorQuery = None) -> Page[OwnerRead]:
     rows = repository.page(session, limit=limit, after=decode_cursor(cursor),
                            only=None if principal.admin else principal.owner_id)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(items=[OwnerRead.model_validate(r) for r in rows],
-                next_cursor=encode_cursor(rows[-1].id) if more else None)
+    return page_of(rows, limit, item=lambda r: OwnerRead.model_validate(r),
+                   cursor=lambda r: r.id)
 
 
 @router.post("", response_model=OwnerRead, status_code=201)

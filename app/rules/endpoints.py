@@ -4,7 +4,7 @@ from fastapi import APIRouter, Response
 
 from app.deps import PrincipalDep, SessionDep
 from app.owners.service import visible_owner
-from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_of
 from app.rules import repository, service
 from app.rules.schemas import RuleCreate, RuleRead, RuleUpdate
 
@@ -17,10 +17,8 @@ def list_rules(owner_id: str, session: SessionDep, principal: PrincipalDep,
     owner = visible_owner(session, principal, owner_id)
     after = decode_cursor(cursor)
     rows = [r for r in repository.for_owner(session, owner.id) if after is None or r.id > after]
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(items=[RuleRead.model_validate(r) for r in rows],
-                next_cursor=encode_cursor(rows[-1].id) if more else None)
+    return page_of(rows, limit, item=lambda r: RuleRead.model_validate(r),
+                   cursor=lambda r: r.id)
 
 
 @router.post("", response_model=RuleRead, status_code=201,

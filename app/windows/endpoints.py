@@ -9,7 +9,7 @@ from app import validation
 from app.deps import PrincipalDep, SessionDep
 from app.errors import Invalid
 from app.owners.service import visible_owner
-from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_of
 from app.windows import service
 from app.windows.schemas import WindowCreate, WindowRead, WindowUpdate
 
@@ -44,10 +44,8 @@ def list_windows(
         except (TypeError, ValueError, IndexError, KeyError) as exc:
             raise Invalid("This cursor is not one we issued.", field="cursor") from exc
     rows = service.list_windows(session, owner, start, end, limit=limit, after=after)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = encode_cursor([rows[-1].starts_at.isoformat(), rows[-1].id]) if more else None
-    return Page(items=[service.read(r, owner) for r in rows], next_cursor=next_cursor)
+    return page_of(rows, limit, item=lambda r: service.read(r, owner),
+                   cursor=lambda r: [r.starts_at.isoformat(), r.id])
 
 
 @router.post("", response_model=WindowRead, status_code=201)
