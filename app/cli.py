@@ -133,7 +133,7 @@ def calendar(
 ) -> None:
     """Print a country's occasions: Hijri and Gregorian dates, tentative ones with their range."""
     from app import clock
-    from app.calendar.service import country_year
+    from app.country_calendar.service import country_year
     from app.db import session_scope
     from app.errors import IjazaError
 
@@ -168,7 +168,7 @@ def confirm(
     force: Annotated[bool, typer.Option(help="Accept a date more than two days from the prediction.")] = False,
 ) -> None:
     """Record an announced date: every owner's windows move at once."""
-    from app.calendar.service import confirm as do_confirm
+    from app.country_calendar.service import confirm as do_confirm
     from app.db import session_scope
     from app.errors import IjazaError
 

@@ -69,7 +69,7 @@ def _include_routers(app: FastAPI) -> None:
 
     for router in (ops, keys, owners, windows, contacts):
         app.include_router(router)
-    for name in ("app.rules.endpoints", "app.calendar.endpoints", "app.decisions.endpoints",
+    for name in ("app.rules.endpoints", "app.country_calendar.endpoints", "app.decisions.endpoints",
                  "app.templates.endpoints", "app.inbound.endpoints", "app.outbox.endpoints",
                  "app.connections.endpoints", "app.pages.endpoints", "app.notices.endpoints"):
         try:

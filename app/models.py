@@ -1,8 +1,8 @@
 """Every table, imported in one place so Alembic and the tests see the whole schema."""
 
-from app.calendar.models import Confirmation
 from app.connections.models import ChannelRow
 from app.contacts.models import Contact
+from app.country_calendar.models import Confirmation
 from app.db import Base
 from app.decisions.models import EventRow, OwnerActivity
 from app.keys.models import ApiKey

@@ -12,6 +12,8 @@ from datetime import datetime
 
 import harness
 
+OVERLOAD = 64  # connections: more than anyio's 40 worker threads
+
 WINDOW_LUA = """
 local base = %(base)d
 local headers = {["Content-Type"] = "application/json", ["Authorization"] = %(auth)s}
@@ -51,21 +53,35 @@ def run() -> harness.Report:
             ]
             for name, path, lua_script, headers in cases:
                 floor = harness.measure(f"bare {name}", bare.url + path, lua_script,
-                                        headers=headers)
-                real_run = harness.measure(name, real.url + path, lua_script, headers=headers)
+                                        headers=headers, server=bare)
+                real_run = harness.measure(name, real.url + path, lua_script, headers=headers,
+                                           server=real)
                 r = harness.ratio(real_run.rps, floor.rps)
                 report.rows.append({**real_run.as_dict(), "floor_rps": round(floor.rps, 1),
-                                    "floor_p99_ms": round(floor.p99_ms, 2), "ratio": r})
+                                    "floor_p99_ms": round(floor.p99_ms, 2),
+                                    "floor_cpu_ms": floor.cpu_ms_per_req, "ratio": r})
                 report.info(name, real_run.headline())
                 report.info(f"bare {name}", floor.headline())
                 report.info(f"{name}: ratio to the floor", r)
                 report.check(f"{name}: errors", real_run.non_2xx + real_run.socket_errors,
                              "0", real_run.non_2xx + real_run.socket_errors == 0)
+            # More requests in flight than the server's thread pool has threads (40):
+            # does it keep serving? (Last: a server that stalls is not reused.)
+            over = harness.measure(f"GET /v1/owners/{{owner}}, {OVERLOAD} connections",
+                                   real.url + "/v1/owners/bench", warmup=0, server=real,
+                                   connections=OVERLOAD, headers=auth, allow_empty=True)
+            report.rows.append(over.as_dict())
+            report.info(over.label, over.headline()
+                        + f", {over.requests} requests, {over.socket_errors} timeouts/errors")
+            report.check(f"{OVERLOAD} connections: keeps serving",
+                         f"{over.requests:,} answered, {over.non_2xx + over.socket_errors} "
+                         "errors", "> 0 answered, 0 errors",
+                         over.requests > 0 and over.non_2xx + over.socket_errors == 0)
     return report
 
 
 COLUMNS = ["label", "requests", "rps", "p50_ms", "p90_ms", "p99_ms", "non_2xx",
-           "floor_rps", "floor_p99_ms", "ratio"]
+           "cpu_ms_per_req", "cpu_util", "floor_rps", "floor_p99_ms", "floor_cpu_ms", "ratio"]
 
 
 def main() -> None:

@@ -27,20 +27,24 @@ def _in_process(report: harness.Report) -> None:
 
     today = clock.now().date()
     cold = []
-    for _ in range(5):
+    for _ in range(6):
         occasions.clear_cache()
         countries.clear_cache()
         started = time.perf_counter()
         found = occasions.occasions_for_year("SA", 2027, today=today)
         cold.append(time.perf_counter() - started)
     assert found, "no occasions for SA 2027"
+    first, cold = cold[0], cold[1:]
     timer = timeit.Timer(lambda: occasions.occasions_for_year("SA", 2027, today=today))
     number = 5000
     cached = min(timer.repeat(repeat=5, number=number)) / number
+    report.rows.append({"label": "occasions_for_year('SA', 2027), first call in the process",
+                        "value": round(first * 1000, 1), "unit": "ms",
+                        "detail": "caches cleared; includes the holidays library's first use"})
     report.rows.append({"label": "occasions_for_year('SA', 2027) cold",
                         "value": round(statistics.median(cold) * 1000, 2), "unit": "ms",
-                        "detail": f"median of 5 (min {min(cold) * 1000:.1f} ms, "
-                                  f"max {max(cold) * 1000:.1f} ms), caches cleared"})
+                        "detail": f"median of {len(cold)} (min {min(cold) * 1000:.1f} ms, "
+                                  f"max {max(cold) * 1000:.1f} ms), both caches cleared"})
     report.rows.append({"label": "occasions_for_year('SA', 2027) cached",
                         "value": round(cached * 1e6, 2), "unit": "µs",
                         "detail": f"best of 5 × {number} calls"})
@@ -125,9 +129,10 @@ def _end_to_end(report: harness.Report, db_url: str) -> None:
                                   f"{BATCH} owners per transaction"})
     report.check("rematerialise: all owners done within the cap", f"{done:,}/{OWNERS:,}",
                  f"{OWNERS:,} in ≤ {E2E_TIME_CAP:.0f} s", done == OWNERS)
-    report.rows.append({"label": "rematerialise, projected for 10,000 owners",
-                        "value": round(per_owner_ms * OWNERS / 1000, 1), "unit": "s",
-                        "detail": "per-owner cost × 10,000"})
+    if done < OWNERS:
+        report.rows.append({"label": "rematerialise, projected for 10,000 owners",
+                            "value": round(per_owner_ms * OWNERS / 1000, 1), "unit": "s",
+                            "detail": "per-owner cost × 10,000"})
     # A second pass: nothing moves, so this is the cost of a no-op re-materialisation
     # (what a confirmation pays for every owner of a country).
     sample = ids[:1000]
@@ -146,15 +151,18 @@ def _http(report: harness.Report, work: harness.Workdir) -> None:
     with harness.ijaza_server(work) as real, harness.bare_server(work) as bare:
         status, body = harness.http_json("GET", real.url + path)
         assert status == 200 and body["occasions"], (status, body)
-        floor = harness.measure("bare GET /v1/calendar/SA?year=2027", bare.url + path)
-        measured = harness.measure("GET /v1/calendar/SA?year=2027", real.url + path)
+        floor = harness.measure("bare GET /v1/calendar/SA?year=2027", bare.url + path,
+                                server=bare)
+        measured = harness.measure("GET /v1/calendar/SA?year=2027", real.url + path,
+                                   server=real)
     r = harness.ratio(measured.rps, floor.rps)
     for result in (measured, floor):
         report.rows.append({"label": result.label, "value": round(result.rps, 1),
                             "unit": "req/s",
                             "detail": f"p50 {result.p50_ms:.2f} ms, p90 {result.p90_ms:.2f} "
                                       f"ms, p99 {result.p99_ms:.2f} ms, non-2xx "
-                                      f"{result.non_2xx}"})
+                                      f"{result.non_2xx}, server CPU "
+                                      f"{result.cpu_ms_per_req} ms/request"})
     report.rows.append({"label": "GET calendar / bare floor", "value": r, "unit": "×",
                         "detail": ""})
     report.check("GET calendar: errors", measured.non_2xx + measured.socket_errors, "0",

@@ -15,7 +15,7 @@ import time
 import harness
 
 DELIVERIES = 10_000
-KILL_AFTER = 3_000
+KILL_AFTER = 3_025  # mid-batch (the relay claims 50 at a time)
 RATE = 200
 CLAIM_SECONDS = 3
 
@@ -25,9 +25,9 @@ def _worker(work: harness.Workdir, name: str) -> subprocess.Popen[bytes]:
                             IJAZA_RELAY_CLAIM_SECONDS=str(CLAIM_SECONDS),
                             IJAZA_RELAY_POLL_SECONDS="0.2")
     out = (work.path / f"{name}.log").open("wb")
-    return subprocess.Popen([harness.PYTHON, str(harness.BENCH / "relay_worker.py")], env=env,
-                            cwd=harness.ROOT, stdout=out, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    return harness.spawn([harness.PYTHON, str(harness.BENCH / "relay_worker.py")], env=env,
+                         cwd=harness.ROOT, stdout=out, stderr=subprocess.STDOUT,
+                         start_new_session=True)
 
 
 def _sending_ids(sessions: object) -> list[int]:

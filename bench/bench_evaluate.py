@@ -113,15 +113,17 @@ def run() -> harness.Report:
                 "text": "hello", "received_at": at}, key=key)
             assert status == 200, (status, decision)
             assert decision["status"] == "off" and decision["reply"], decision
-            floor = harness.measure("bare POST evaluate", bare.url + path, script)
-            empty = harness.measure("POST evaluate (empty history)", real.url + path, script)
+            floor = harness.measure("bare POST evaluate", bare.url + path, script,
+                                    server=bare)
+            empty = harness.measure("POST evaluate (empty history)", real.url + path, script,
+                                    server=real)
             before = _count_events(sessions)
             started = time.perf_counter()
             _history(sessions, now)
             seeded = time.perf_counter() - started
             history = harness.measure(
                 f"POST evaluate ({HISTORY_WINDOWS:,} windows, {HISTORY_EVENTS:,}+ events)",
-                real.url + path, script)
+                real.url + path, script, server=real)
         after = _count_events(sessions)
     report.notes.append(f"history seeded in {seeded:.1f} s; events before the history case "
                         f"{before + HISTORY_EVENTS:,}, after {after:,}")
@@ -142,7 +144,8 @@ def run() -> harness.Report:
     return report
 
 
-COLUMNS = ["label", "requests", "rps", "p50_ms", "p90_ms", "p99_ms", "non_2xx", "ratio"]
+COLUMNS = ["label", "requests", "rps", "p50_ms", "p90_ms", "p99_ms", "non_2xx",
+           "cpu_ms_per_req", "cpu_util", "ratio"]
 
 
 def main() -> None:

@@ -158,7 +158,9 @@ def run() -> harness.Report:
                 label = ("bare " if server is bare else "") + "POST /hooks/{channel_id}"
                 harness.wrk(label + " (warm-up)", server.url + path, scripts["warmup"],
                             duration=harness.WARMUP)
-                results.append(harness.wrk(label, server.url + path, scripts["main"]))
+                harness.settle(server)
+                results.append(harness.measure(label, server.url + path, scripts["main"],
+                                               warmup=0, server=server))
             floor, measured = results
         outbox = _outbox_check(sessions, channel["id"])
     r = harness.ratio(measured.rps, floor.rps)
@@ -183,7 +185,8 @@ def run() -> harness.Report:
     return report
 
 
-COLUMNS = ["label", "requests", "rps", "p50_ms", "p90_ms", "p99_ms", "non_2xx", "ratio"]
+COLUMNS = ["label", "requests", "rps", "p50_ms", "p90_ms", "p99_ms", "non_2xx",
+           "cpu_ms_per_req", "cpu_util", "ratio"]
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ in-process seeding) and on ``PYTHONPATH`` (for the subprocesses).
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import json
 import os
@@ -16,12 +17,12 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
-import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -42,6 +43,26 @@ THREADS = 2
 DURATION = 10  # seconds per measured wrk run
 WARMUP = 2  # seconds of wrk before each measured run
 ZONE_RIYADH = ZoneInfo("Asia/Riyadh")
+
+_CHILDREN: list[subprocess.Popen[bytes]] = []
+
+
+@atexit.register
+def _stop_children() -> None:
+    """Never leave a server, fake or worker this process started running."""
+    for proc in _CHILDREN:
+        if proc.poll() is None:
+            proc.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=5)
+
+
+def spawn(cmd: Sequence[str], **kwargs: Any) -> subprocess.Popen[bytes]:
+    """``subprocess.Popen`` for a child that is killed at exit if still running."""
+    proc = subprocess.Popen(list(cmd), **kwargs)
+    _CHILDREN.append(proc)
+    return proc
+
 
 for _path in (ROOT, BENCH):
     if str(_path) not in sys.path:
@@ -194,8 +215,8 @@ class Server:
         if self.app_dir is not None:
             cmd += ["--app-dir", str(self.app_dir)]
         log = self.log_path.open("wb")
-        self.proc = subprocess.Popen(cmd, env=self.env, cwd=ROOT, stdout=log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = spawn(cmd, env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                          start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -210,6 +231,10 @@ class Server:
         self.stop()
         raise RuntimeError(f"{self.name} did not answer /healthz in {timeout:.0f} s:\n"
                            f"{self.log_tail()}")
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU the server process has used so far (all its threads)."""
+        return process_cpu(self.proc.pid) if self.proc is not None else 0.0
 
     def log_tail(self, lines: int = 30) -> str:
         try:
@@ -232,6 +257,15 @@ class Server:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a live process, from /proc (0.0 where unreadable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def ijaza_server(workdir: Workdir, *, env: dict[str, str] | None = None) -> Server:
@@ -275,7 +309,7 @@ class FakeSlack:
     def start(self, timeout: float = 30.0) -> FakeSlack:
         self.log_path.touch()
         out = self.out_path.open("wb")
-        self.proc = subprocess.Popen(
+        self.proc = spawn(
             [PYTHON, str(BENCH / "fake_slack.py"), "--port", str(self.port), "--log",
              str(self.log_path)], stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
             start_new_session=True)
@@ -372,7 +406,15 @@ def pacing(arrivals: list[tuple[float, str, str]], limit: float) -> dict[str, An
     ids = [a[1] for a in arrivals]
     span = (max(times) - min(times)) if len(times) > 1 else 0.0
     rate = (len(times) - 1) / span if span else 0.0
+    ordered = sorted(times)
+    gaps = [b - a for a, b in zip(ordered, ordered[1:], strict=False)]
+    interval = 1.0 / limit
+    stalls = [g for g in gaps if g > 3 * interval]
+    steady = [g for g in gaps if g <= 3 * interval]
     return {"received": len(times), "distinct_ids": len(set(ids)),
+            "median_gap_ms": round(statistics.median(gaps) * 1000, 2) if gaps else None,
+            "steady_rate_per_s": round(len(steady) / sum(steady), 1) if steady else None,
+            "stalls": len(stalls), "stalled_s": round(sum(stalls), 2),
             "duplicates": len(ids) - len(set(ids)), "span_s": round(span, 2),
             "rate_per_s": round(rate, 1), "rate_share": round(rate / limit, 3),
             "max_in_1s": max_in_window(times) if times else 0,
@@ -431,6 +473,8 @@ class WrkResult:
     socket_errors: int = 0
     duration_s: float = 0.0
     settle_s: float = 0.0
+    cpu_ms_per_req: float | None = None  # server CPU (all threads) per request
+    cpu_util: float | None = None  # server CPU seconds per wall second (1.0 = one core)
     raw: str = field(default="", repr=False)
 
     def headline(self) -> str:
@@ -440,7 +484,8 @@ class WrkResult:
         return {"label": self.label, "requests": self.requests, "rps": round(self.rps, 1),
                 "p50_ms": round(self.p50_ms, 2), "p90_ms": round(self.p90_ms, 2),
                 "p99_ms": round(self.p99_ms, 2), "non_2xx": self.non_2xx,
-                "socket_errors": self.socket_errors, "settle_s": self.settle_s}
+                "socket_errors": self.socket_errors, "settle_s": self.settle_s,
+                "cpu_ms_per_req": self.cpu_ms_per_req, "cpu_util": self.cpu_util}
 
 
 _RUNS = [0]
@@ -486,7 +531,8 @@ def parse_wrk(label: str, out: str) -> WrkResult:
 
 def wrk(label: str, url: str, script: Path | None = None, *, duration: int = DURATION,
         connections: int = CONNECTIONS, threads: int = THREADS,
-        headers: Sequence[str] = (), args: Sequence[str] = ()) -> WrkResult:
+        headers: Sequence[str] = (), args: Sequence[str] = (),
+        allow_empty: bool = False) -> WrkResult:
     """One wrk run (``--latency``); the result is parsed, the output kept in ``raw``.
 
     The script gets a fresh run tag as its first argument, then ``args``."""
@@ -503,31 +549,30 @@ def wrk(label: str, url: str, script: Path | None = None, *, duration: int = DUR
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr}\n{done.stdout}")
     result = parse_wrk(label, done.stdout)
-    if result.requests == 0:
+    if result.requests == 0 and not allow_empty:
         raise RuntimeError(f"wrk made no requests:\n{done.stdout}\n{done.stderr}")
-    result.settle_s = settle(url)
     return result
 
 
-def settle(url: str, *, timeout: float = 90.0) -> float:
-    """Wait until the server has finished the requests wrk left in flight (it stops with
-    up to CONNECTIONS requests unanswered); returns the seconds waited.
+def settle(server: Server | None, *, timeout: float = 120.0) -> float:
+    """Wait until the server has finished the requests wrk left in flight (wrk stops with
+    up to CONNECTIONS requests unanswered): until it uses under 5 % of a core over half a
+    second. Returns the seconds waited.
 
     Without this, the next run's connections pile onto the abandoned requests: Ijaza then
     has more requests in flight than its thread pool has threads (40), which it does not
     survive (see bench/README.md, "findings").
     """
-    parts = urllib.parse.urlsplit(url)
-    health = f"{parts.scheme}://{parts.netloc}/healthz"
+    if server is None or server.proc is None:
+        return 0.0
     started = time.monotonic()
-    time.sleep(0.3)
+    last = server.cpu_seconds()
     while time.monotonic() - started < timeout:
-        try:
-            with urllib.request.urlopen(health, timeout=5) as r:
-                if r.status == 200:
-                    break
-        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-            time.sleep(0.2)
+        time.sleep(0.5)
+        now = server.cpu_seconds()
+        if now - last < 0.025:
+            break
+        last = now
     return round(time.monotonic() - started, 2)
 
 
@@ -542,12 +587,21 @@ def ensure_wrk() -> None:
 
 
 def measure(label: str, url: str, script: Path | None = None, *,
-            warmup: int = WARMUP, **kwargs: Any) -> WrkResult:
-    """A short warm-up run, then the measured one."""
+            warmup: int = WARMUP, server: Server | None = None, **kwargs: Any) -> WrkResult:
+    """A short warm-up run, then the measured one (with the server's CPU per request when
+    ``server`` is given)."""
     if warmup:
         wrk(label + " (warm-up)", url, script, duration=warmup,
             **{k: v for k, v in kwargs.items() if k != "duration"})
-    return wrk(label, url, script, **kwargs)
+        settle(server)
+    before = server.cpu_seconds() if server is not None else 0.0
+    result = wrk(label, url, script, **kwargs)
+    result.settle_s = settle(server)
+    if server is not None:
+        used = server.cpu_seconds() - before
+        result.cpu_ms_per_req = round(used * 1000 / max(result.requests, 1), 3)
+        result.cpu_util = round(used / max(result.duration_s + result.settle_s, 0.001), 2)
+    return result
 
 
 # --------------------------------------------------------------------------------------
@@ -622,7 +676,10 @@ def cli(run: Any, columns: Sequence[str]) -> None:
     args = parser.parse_args()
     ensure_wrk()
     started = time.monotonic()
+    load = os.getloadavg()
     report = run()
+    report.notes.append("load average before the run: "
+                        + ", ".join(f"{x:.2f}" for x in load) + f" ({os.cpu_count()} cores)")
     report.notes.append(f"scenario took {time.monotonic() - started:.0f} s")
     print_report(report, columns)
     if args.json:

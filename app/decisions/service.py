@@ -100,7 +100,7 @@ def _computed_beyond_horizon(session: Session, owner: Owner, start: datetime, en
                              stored: set[str]) -> list[Any]:
     """Rule windows are stored for the coming months only; past that, compute them."""
     from app import clock
-    from app.calendar.service import rule_windows
+    from app.country_calendar.service import rule_windows
     from app.windows.service import horizon
 
     today = clock.now().date()

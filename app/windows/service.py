@@ -127,7 +127,7 @@ def rematerialise(session: Session, owner: Owner, *, today: date | None = None) 
     Windows keep their deterministic ids, so a moved window is updated in place and a
     caller can tell clients who were given the old dates.
     """
-    from app.calendar.service import rule_windows
+    from app.country_calendar.service import rule_windows
 
     today = today or clock.now().date()
     start, end = horizon(today)
@@ -167,7 +167,7 @@ def list_windows(session: Session, owner: Owner, start: datetime | None, end: da
     tz = validation.zone(owner.timezone)
     beyond = datetime.combine(horizon_end, datetime.min.time(), tzinfo=tz)
     if end is not None and end > beyond and len(rows) <= limit:
-        from app.calendar.service import rule_windows
+        from app.country_calendar.service import rule_windows
 
         first_day = max(beyond, start or beyond).astimezone(tz).date()
         last_day = end.astimezone(tz).date()

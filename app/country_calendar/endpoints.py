@@ -6,8 +6,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app import clock
-from app.calendar import repository, service
-from app.calendar.schemas import (
+from app.country_calendar import repository, service
+from app.country_calendar.schemas import (
     ConfirmationCreate,
     ConfirmationRead,
     ConfirmationResult,

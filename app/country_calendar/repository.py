@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.calendar.models import Confirmation
+from app.country_calendar.models import Confirmation
 from app.owners.models import Owner
 from app.windows.models import WindowRow
 

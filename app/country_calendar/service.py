@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy.orm import Session
 
 from app import clock, validation
-from app.calendar import repository
-from app.calendar.models import Confirmation
+from app.country_calendar import repository
+from app.country_calendar.models import Confirmation
 from app.domain import countries, hijri, occasions, rules
 from app.domain.model import OccasionDate, WindowSource
 from app.errors import Invalid, NotFound
