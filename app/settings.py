@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     run_relay_in_server: bool = True
     run_scheduler_in_server: bool = True
     relay_poll_seconds: float = Field(0.5, gt=0)
-    relay_batch: int = Field(50, ge=1, le=1000)
+    relay_batch: int = Field(500, ge=1, le=5000)
     relay_max_attempts: int = Field(8, ge=1, le=50)
     relay_claim_seconds: float = Field(60.0, gt=0)
     send_timeout_seconds: float = Field(10.0, gt=0)

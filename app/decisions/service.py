@@ -9,7 +9,6 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import validation
@@ -136,15 +135,14 @@ def _contact_for(session: Session, owner: Owner, message: Message, *,
         return contact
     if contact is None:
         cid = "c_" + secrets.token_hex(8)
-        contact = Contact(id=cid, owner_id=owner.id, channel=message.channel,
-                          address=message.address, name=message.name, language=message.language,
-                          tone=message.tone, vip=False, opted_out=False, client_key=cid,
-                          created_at=message.at, updated_at=message.at)
-        try:
-            with session.begin_nested():
-                session.add(contact)
-        except IntegrityError:
-            contact = session.scalars(stmt).one()
+        # INSERT … ON CONFLICT DO NOTHING: a client writing twice at once gets one contact,
+        # without a savepoint on the hot path.
+        session.execute(_insert(session, Contact).values(
+            id=cid, owner_id=owner.id, channel=message.channel, address=message.address,
+            name=message.name, language=message.language, tone=message.tone, vip=False,
+            opted_out=False, client_key=cid, created_at=message.at, updated_at=message.at,
+        ).on_conflict_do_nothing(index_elements=["owner_id", "channel", "address"]))
+        contact = session.scalars(stmt).one()
     else:
         if message.name and not contact.name:
             contact.name = message.name
@@ -249,18 +247,21 @@ def evaluate(session: Session, owner: Owner, message: Message, *,
             reply_text=reply.text if reply else None, language=verdict.language,
             tone=verdict.tone, back_at=verdict.back_at, reply_by=verdict.reply_by,
             decision={}, created_at=message.at)
-        try:
-            with session.begin_nested():
-                session.add(event)
-        except IntegrityError:
-            seen = repository.by_dedupe(session, owner.id, message.source,
-                                        message.dedupe_key or "")
-            if seen is not None:
-                return _duplicate(seen)
-            raise
+        # No savepoint: the duplicate check above runs under the client's lock (the contact
+        # row on PostgreSQL, the write lock on SQLite), so the unique index is a last guard.
+        session.add(event)
+        session.flush()
         decision.event_id = event.id
         event.decision = decision.model_dump(mode="json")
     return Outcome(decision=decision, verdict=verdict, reply=reply, contact=contact, event=event)
+
+
+def _insert(session: Session, model: Any) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(model)
 
 
 def _duplicate(seen: EventRow) -> Outcome:
