@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import QueuePool, StaticPool
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -68,6 +68,11 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs["poolclass"] = StaticPool
+        else:
+            # One connection per process: SQLite has one writer anyway, and waiting for the
+            # pool wakes the next request at once, where SQLite's busy handler sleeps in
+            # steps of up to 100 ms (that made p99 latencies of seconds under load).
+            kwargs.update(poolclass=QueuePool, pool_size=1, max_overflow=0, pool_timeout=30)
         engine = create_engine(url, echo=echo, json_serializer=_json_serializer, **kwargs)
 
         @event.listens_for(engine, "connect")
