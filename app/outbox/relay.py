@@ -13,6 +13,7 @@ import asyncio
 import os
 import secrets
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -44,21 +45,30 @@ class Result:
 
 
 class Pacer:
-    """Spaces sends of one platform at least ``1/rate`` seconds apart (never above rate)."""
+    """At most ``rate`` sends of one platform in any window of one second (or one send per
+    ``1/rate`` seconds when the rate is below one): a sliding window, so a send that starts
+    late is made up for at once and the rate is reached, never exceeded."""
 
     def __init__(self, rate: float, now: Callable[[], float] = time.monotonic) -> None:
-        self.interval = 1.0 / rate if rate > 0 else 0.0
-        self._next = 0.0
+        # 2 % of headroom on the window: requests do not arrive exactly when they leave.
+        if rate >= 1:
+            self.capacity, self.window = int(rate), 1.02
+        else:
+            self.capacity, self.window = 1, (1.02 / rate if rate > 0 else 0.0)
+        self._sent: deque[float] = deque()
         self._now = now
         self._lock = asyncio.Lock()
 
     async def wait(self) -> None:
         async with self._lock:
             current = self._now()
-            if self._next > current:
-                await asyncio.sleep(self._next - current)
-                current = self._now()
-            self._next = max(current, self._next) + self.interval
+            if len(self._sent) >= self.capacity:
+                wait_until = self._sent[0] + self.window
+                if wait_until > current:
+                    await asyncio.sleep(wait_until - current)
+                    current = max(self._now(), wait_until)
+                self._sent.popleft()
+            self._sent.append(current)
 
 
 async def deliver(platform: str, channel: Any, payload: dict[str, Any],
