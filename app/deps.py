@@ -4,20 +4,40 @@ caller's key, and tenant checks. Endpoints declare these with ``Annotated`` alia
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from app.db import session_scope
 from app.errors import NotFound, Unauthorized
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    with session_scope(request.app.state.sessions) as session:
-        yield session
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's session: committed before the response, rolled back on any error.
+
+    On SQLite (one writer, one pooled connection) requests take turns on an app-wide lock
+    while they wait on the event loop: a waiting request must not hold one of the worker
+    threads that the request holding the connection needs to finish.
+    """
+    lock = request.app.state.db_lock
+    if lock is not None:
+        await lock.acquire()
+    try:
+        session = request.app.state.sessions()
+        try:
+            yield session
+            await run_in_threadpool(session.commit)
+        except BaseException:
+            await run_in_threadpool(session.rollback)
+            raise
+        finally:
+            await run_in_threadpool(session.close)
+    finally:
+        if lock is not None:
+            lock.release()
 
 
 # "function" scope: commit before the response is sent, so a 2xx always means "stored".

@@ -119,6 +119,14 @@ def install(app: FastAPI) -> None:
     async def _country(_request: Request, exc: UnknownCountry) -> JSONResponse:
         return problem(404, str(exc))
 
+    from sqlalchemy.exc import IntegrityError
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_request: Request, _exc: IntegrityError) -> JSONResponse:
+        # A unique index caught two writers at once; nothing was stored for this request.
+        return problem(409, "This request collided with another one that changed the same "
+                            "thing at the same moment; nothing was changed. Try again.")
+
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = []

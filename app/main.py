@@ -8,6 +8,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio
 import httpx
 from fastapi import FastAPI
 
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, *, background: bool | None = No
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
     app.state.secret_box = SecretBox(settings.secret_key)
+    app.state.db_lock = anyio.Lock() if engine.dialect.name == "sqlite" else None
     errors.install(app)
     _include_routers(app)
     app.add_middleware(RequestContext, access_log=settings.env != "test")

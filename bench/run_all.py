@@ -44,6 +44,18 @@ def machine() -> dict[str, str]:
             "platform": platform.platform()}
 
 
+def revision() -> str:
+    """The commit measured, marked when the app has uncommitted changes."""
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=harness.ROOT, capture_output=True, text=True,
+                              timeout=30, check=False)
+        return done.stdout.strip()
+
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--", "app", "config", "migrations")
+    return head + (" + uncommitted app changes" if dirty else "")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Run all Ijaza benchmarks.")
     parser.add_argument("--only", help="comma-separated subset of: " + ", ".join(SCENARIOS))
@@ -77,7 +89,8 @@ def main() -> None:
         report["name"] = name
         report["seconds"] = round(time.monotonic() - t0, 1)
         reports.append(report)
-    summary = {"date": datetime.now(UTC).date().isoformat(), "machine": machine(),
+    summary = {"date": datetime.now(UTC).date().isoformat(), "revision": revision(),
+               "machine": machine(),
                "seconds": round(time.monotonic() - started, 1), "reports": reports}
     (RESULTS / "latest.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
 
@@ -90,7 +103,7 @@ def main() -> None:
             ok = "info" if check["ok"] is None else check["ok"]
             rows.append({**check, "scenario": report["name"], "ok": ok})
     print(f"\n# Ijaza benchmarks — {summary['date']}, {summary['machine']['cores']} cores, "
-          f"{summary['machine']['cpu']}, {summary['seconds']:.0f} s\n")
+          f"{summary['machine']['cpu']}, {summary['revision']}, {summary['seconds']:.0f} s\n")
     print(harness.table(rows, ["scenario", "what", "value", "target", "ok"]))
     print(f"\nresults: {RESULTS / 'latest.json'}")
     if failures:

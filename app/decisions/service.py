@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app import validation
 from app.contacts.models import Contact
+from app.db import insert_for
 from app.decisions import repository
 from app.decisions.models import EventRow, OwnerActivity
 from app.decisions.schemas import DecisionOut, ReplyOut, WindowOut
@@ -137,7 +138,7 @@ def _contact_for(session: Session, owner: Owner, message: Message, *,
         cid = "c_" + secrets.token_hex(8)
         # INSERT … ON CONFLICT DO NOTHING: a client writing twice at once gets one contact,
         # without a savepoint on the hot path.
-        session.execute(_insert(session, Contact).values(
+        session.execute(insert_for(session, Contact).values(
             id=cid, owner_id=owner.id, channel=message.channel, address=message.address,
             name=message.name, language=message.language, tone=message.tone, vip=False,
             opted_out=False, client_key=cid, created_at=message.at, updated_at=message.at,
@@ -208,11 +209,13 @@ def render_verdict(session: Session, owner: Owner, policy: Policy, verdict: Verd
 def evaluate(session: Session, owner: Owner, message: Message, *,
              dry_run: bool = False) -> Outcome:
     """Decide for one message; record it unless ``dry_run``. Idempotent per dedupe key."""
+    # The contact is taken (and on PostgreSQL locked) first, so that a platform's retry of
+    # the same event waits here and then finds the first delivery's event.
+    contact = _contact_for(session, owner, message, dry_run=dry_run)
     if message.dedupe_key and not dry_run:
         seen = repository.by_dedupe(session, owner.id, message.source, message.dedupe_key)
         if seen is not None:
             return _duplicate(seen)
-    contact = _contact_for(session, owner, message, dry_run=dry_run)
     policy = policy_of(session, owner, message.at)
     client_key = contact.client_key if contact is not None else None
     history = repository.past_replies(session, owner.id, client_key) if client_key else []
@@ -254,14 +257,6 @@ def evaluate(session: Session, owner: Owner, message: Message, *,
         decision.event_id = event.id
         event.decision = decision.model_dump(mode="json")
     return Outcome(decision=decision, verdict=verdict, reply=reply, contact=contact, event=event)
-
-
-def _insert(session: Session, model: Any) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(model)
 
 
 def _duplicate(seen: EventRow) -> Outcome:

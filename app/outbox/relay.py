@@ -34,6 +34,9 @@ from app.outbox import repository
 from app.outbox.models import DeliveryAttempt
 from app.settings import Settings
 
+MAX_IN_FLIGHT = 16
+CHANNEL_CACHE_SECONDS = 5.0
+
 
 @dataclass(frozen=True, slots=True)
 class Result:
@@ -55,12 +58,22 @@ class Pacer:
             self.capacity, self.window = int(rate), 1.02
         else:
             self.capacity, self.window = 1, (1.02 / rate if rate > 0 else 0.0)
+        self.spacing = self.window / self.capacity if self.capacity else 0.0
         self._sent: deque[float] = deque()
+        self._next = 0.0
         self._now = now
         self._lock = asyncio.Lock()
 
     async def wait(self) -> None:
         async with self._lock:
+            current = self._now()
+            # Evenly spaced on a schedule (with the window's headroom): no bursts, and a
+            # wake-up that comes a little late does not push every later send back.
+            if current < self._next:
+                await asyncio.sleep(self._next - current)
+                self._next += self.spacing
+            else:
+                self._next = current + self.spacing
             current = self._now()
             if len(self._sent) >= self.capacity:
                 wait_until = self._sent[0] + self.window
@@ -110,8 +123,15 @@ class Relay:
         self.box = SecretBox(settings.secret_key)
         self.worker = worker or f"{os.getpid()}-{secrets.token_hex(3)}"
         self.pacers: dict[str, Pacer] = {}
+        self._in_flight: dict[str, asyncio.Semaphore] = {}
+        self._channels: dict[str, tuple[float, Any]] = {}
         self.max_attempts = settings.relay_max_attempts
         self.hold = timedelta(seconds=settings.relay_claim_seconds)
+
+    def in_flight(self, platform: str) -> asyncio.Semaphore:
+        if platform not in self._in_flight:
+            self._in_flight[platform] = asyncio.Semaphore(MAX_IN_FLIGHT)
+        return self._in_flight[platform]
 
     def pacer(self, platform: str) -> Pacer:
         if platform not in self.pacers:
@@ -135,14 +155,19 @@ class Relay:
         return claimed
 
     def _channel(self, channel_id: str | None) -> Any:
+        """The channel module for a row, re-read at most every few seconds (edits apply)."""
         if channel_id is None:
             return None
+        cached = self._channels.get(channel_id)
+        if cached is not None and time.monotonic() - cached[0] < CHANNEL_CACHE_SECONDS:
+            return cached[1]
         with session_scope(self.sessions) as session:
             row = session.get(ChannelRow, channel_id)
-            if row is None:
-                return None
-            session.expunge(row)
-        return channel_object(row, self.box)
+            if row is not None:
+                session.expunge(row)
+        channel = channel_object(row, self.box) if row is not None else None
+        self._channels[channel_id] = (time.monotonic(), channel)
+        return channel
 
     def _finish(self, delivery_id: int, result: Result, started: datetime, ms: int) -> str:
         with session_scope(self.sessions) as session:
@@ -168,14 +193,21 @@ class Relay:
 
     async def _send(self, item: tuple[int, str, str | None, dict[str, Any], int]) -> str:
         delivery_id, platform, channel_id, payload, _attempts = item
-        channel = await asyncio.to_thread(self._channel, channel_id)
+        cached = self._channels.get(channel_id) if channel_id else None
+        if cached is not None and time.monotonic() - cached[0] < CHANNEL_CACHE_SECONDS:
+            channel = cached[1]
+        else:
+            channel = await asyncio.to_thread(self._channel, channel_id)
         started = clock.now()
         t0 = time.perf_counter()
         if channel is None and platform != "console":
             result = Result(ok=False, permanent=True, detail="the channel was deleted")
         else:
-            await self.pacer(platform).wait()
-            result = await deliver(platform, channel, payload, self.http)
+            # Few requests in flight per platform: a send that passes the pacer goes on the
+            # wire at once instead of queueing for a connection and arriving in a burst.
+            async with self.in_flight(platform):
+                await self.pacer(platform).wait()
+                result = await deliver(platform, channel, payload, self.http)
         ms = int((time.perf_counter() - t0) * 1000)
         SEND_SECONDS.labels(platform).observe(ms / 1000)
         DELIVERIES.labels(platform, "ok" if result.ok else
@@ -186,6 +218,13 @@ class Relay:
                         status=status, detail=result.detail[:200])
         return status
 
+    async def _send_logged(self, item: tuple[int, str, str | None, dict[str, Any], int]) -> str:
+        try:
+            return await self._send(item)
+        except Exception as exc:  # the row stays claimed and is taken over when the claim ends
+            log.error("send failed", delivery=item[0], error=f"{type(exc).__name__}: {exc}")
+            return "error"
+
     async def run_once(self) -> int:
         """Claim and send one batch; returns how many were handled."""
         claimed = await asyncio.to_thread(self._claim)
@@ -195,16 +234,29 @@ class Relay:
         return len(claimed)
 
     async def run_forever(self) -> None:
+        """Claim, send, repeat — claiming the next rows while the last ones are still going
+        out, so a batch boundary is no pause in the sending."""
         log.info("relay started", worker=self.worker)
+        in_flight: set[asyncio.Task[str]] = set()
+        low_water = max(1, self.settings.relay_batch // 2)
         while True:
             try:
-                handled = await self.run_once()
+                claimed = await asyncio.to_thread(self._claim) if len(in_flight) < low_water else []
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # keep the relay alive; the rows stay claimable
-                log.error("relay iteration failed", error=f"{type(exc).__name__}: {exc}")
-                handled = 0
-            if not handled:
+                log.error("relay claim failed", error=f"{type(exc).__name__}: {exc}")
+                claimed = []
+            for item in claimed:
+                task = asyncio.create_task(self._send_logged(item))
+                in_flight.add(task)
+                task.add_done_callback(in_flight.discard)
+            if claimed:
+                continue
+            if in_flight:
+                await asyncio.wait(in_flight, timeout=self.settings.relay_poll_seconds,
+                                   return_when=asyncio.FIRST_COMPLETED)
+            else:
                 await asyncio.sleep(self.settings.relay_poll_seconds)
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.db import insert_for
 from app.errors import Conflict, NotFound
 from app.outbox import repository
 from app.outbox.models import Delivery
@@ -21,18 +21,15 @@ def enqueue(session: Session, *, owner_id: str, channel_id: str | None, platform
     existing = repository.by_key(session, key)
     if existing is not None:
         return existing
-    row = Delivery(owner_id=owner_id, channel_id=channel_id, platform=platform, kind=kind,
-                   idempotency_key=key, payload=payload, status="pending", attempts=0,
-                   next_attempt_at=now, event_id=event_id, created_at=now)
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        found = repository.by_key(session, key)
-        if found is None:
-            raise
-        return found
-    return row
+    session.flush()
+    session.execute(insert_for(session, Delivery).values(
+        owner_id=owner_id, channel_id=channel_id, platform=platform, kind=kind,
+        idempotency_key=key, payload=payload, status="pending", attempts=0,
+        next_attempt_at=now, event_id=event_id, created_at=now,
+    ).on_conflict_do_nothing(index_elements=["idempotency_key"]))
+    found = repository.by_key(session, key)
+    assert found is not None
+    return found
 
 
 def retry(session: Session, owner_id: str, delivery_id: int, now: datetime) -> Delivery:
