@@ -10,10 +10,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app.db import Base, make_engine, make_session_factory
+
+# CI explores the same examples every run (a red CI must be reproducible); a developer's
+# run explores new ones each time.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.register_profile("dev", print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 DB_FIXTURES = {"db_url", "engine", "sessions", "app", "client", "admin_key", "owner", "owner_key"}
 

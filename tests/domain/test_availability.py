@@ -533,6 +533,7 @@ def test_next_change_is_the_first_change(p: Policy, at: datetime) -> None:
     if change is None:
         return
     assert change > at
+    change = change.astimezone(UTC)  # subtract on absolute time, not on the wall clock
     before = av.status_at(p, change - timedelta(microseconds=1))
     after = av.status_at(p, change)
     assert (before.status, before.working) == (state.status, state.working)
