@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -185,9 +186,40 @@ def render(session: Session, owner: Owner, policy: Policy, *, situation: str, la
         latest_end=window.latest_end if window else None,
         timezone=policy.timezone, urgent=urgent, original_subject=subject,
         old_back_at=old_back_at)
+    shift = hijri_shift(session, owner, window)
+    if shift:
+        ctx = dataclasses.replace(ctx, hijri_shift_days=shift)
     if source is None:
         source = template_source(session, owner, situation, language, tone)
     return rendering.render_reply(situation, ctx, source=source)
+
+
+HIJRI_OCCASIONS = frozenset({"ramadan", "eid_al_fitr", "arafah", "eid_al_adha",
+                             "islamic_new_year", "ashura", "mawlid"})
+
+
+def hijri_shift(session: Session, owner: Owner, window: Window | None) -> int:
+    """How many days the country's Hijri month runs behind Umm al-Qura around this window
+    (after an observed or confirmed sighting), so a reply's Hijri dates match it."""
+    if window is None or window.occasion not in HIJRI_OCCASIONS:
+        return 0
+    from app import clock
+    from app.country_calendar.repository import active_confirmations
+    from app.domain import hijri, occasions, rules
+
+    try:
+        occasion, hijri_year = rules.occurrence_key(window.id)
+        if hijri_year is None or occasion != window.occasion:
+            return 0
+        found = occasions.occurrence(owner.country, occasion, hijri_year,
+                                     today=clock.now().date(),
+                                     confirmations=active_confirmations(session, owner.country))
+        if not found.hijri_date:
+            return 0
+        year, month, day = (int(part) for part in found.hijri_date.split("-"))
+        return (found.date - hijri.to_gregorian(year, month, day)).days
+    except (ValueError, LookupError):
+        return 0
 
 
 def render_verdict(session: Session, owner: Owner, policy: Policy, verdict: Verdict, *,

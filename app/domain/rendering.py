@@ -102,6 +102,9 @@ class ReplyContext:
     urgent: bool = False
     original_subject: str | None = None
     old_back_at: datetime | None = None
+    # Days the country's month runs behind Umm al-Qura (a moon sighting a day later: +1),
+    # so Hijri dates in the reply match what was announced.
+    hijri_shift_days: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,16 +155,17 @@ _TO_LATIN_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01
 
 
 @lru_cache(maxsize=4096)
-def format_date_only(day: date, language: str) -> str:
+def format_date_only(day: date, language: str, hijri_shift_days: int = 0) -> str:
     """A calendar day in both calendars: «الأربعاء 10 مارس 2027 (2 شوال 1448)» /
     "Wednesday 10 March 2027 (2 Shawwal 1448)".
 
     Latin digits in Arabic too (what Gulf business writing uses). The Hijri part is the
-    Umm al-Qura date and is left out for a day outside its range (before 1343 / after 1500 AH).
+    Umm al-Qura date, moved back by ``hijri_shift_days`` where the country's month began
+    later (after a confirmed sighting), and is left out outside the supported range.
     """
     gregorian = format_date(day, "EEEE d MMMM y", locale=language).translate(_TO_LATIN_DIGITS)
     try:
-        year, month, mday = hijri.to_hijri(day)
+        year, month, mday = hijri.to_hijri(day - timedelta(days=hijri_shift_days))
     except hijri.OutOfRange:
         return gregorian
     return f"{gregorian} ({mday} {hijri.month_name(month, language)} {year})"
@@ -185,7 +189,8 @@ def _zone_label(zone: str, offset: timedelta, language: str) -> str:
     return f"بتوقيت {city}" if language == "ar" else f"{city} time"
 
 
-def format_instant(value: datetime, language: str, tz: ZoneInfo) -> str:
+def format_instant(value: datetime, language: str, tz: ZoneInfo,
+                   hijri_shift_days: int = 0) -> str:
     """An instant as the owner's local day (both calendars), time and place, e.g.
     "Wednesday 10 March 2027 (2 Shawwal 1448), 9:00 AM Riyadh time" /
     «الأربعاء 10 مارس 2027 (2 شوال 1448)، 9:00 ص بتوقيت الرياض».
@@ -197,7 +202,7 @@ def format_instant(value: datetime, language: str, tz: ZoneInfo) -> str:
     local = value.astimezone(tz)
     offset = local.utcoffset() or timedelta(0)
     joiner = "، " if language == "ar" else ", "
-    return (f"{format_date_only(local.date(), language)}{joiner}"
+    return (f"{format_date_only(local.date(), language, hijri_shift_days)}{joiner}"
             f"{_clock(local.hour, local.minute, language)} {_zone_label(tz.key, offset, language)}")
 
 
@@ -358,7 +363,8 @@ def _variables(ctx: ReplyContext) -> dict[str, Any]:
     language, tz = ctx.language, ctx.timezone
 
     def instant(value: datetime | None) -> str:
-        return format_instant(value, language, tz) if value is not None else ""
+        return (format_instant(value, language, tz, ctx.hijri_shift_days)
+                if value is not None else "")
 
     def day(value: datetime | None, *, end: bool = False) -> str:
         if value is None:
@@ -366,7 +372,7 @@ def _variables(ctx: ReplyContext) -> dict[str, Any]:
         local = value.astimezone(tz)
         if end:  # an exclusive end: the last day covered is the day of the instant before
             local -= timedelta(microseconds=1)
-        return format_date_only(local.date(), language)
+        return format_date_only(local.date(), language, ctx.hijri_shift_days)
 
     title = ""
     if ctx.occasion_title:

@@ -406,3 +406,14 @@ def test_rendering_is_fast() -> None:
         render_reply("off", c)
     per_reply = (time.perf_counter() - started) / rounds
     assert per_reply < 0.002  # about 0.1 ms on a laptop; generous for slow CI machines
+
+
+def test_hijri_part_follows_a_sighting_a_day_later() -> None:
+    from datetime import date as _date
+
+    from app.domain.rendering import format_date_only as fmt
+
+    # Umm al-Qura: 10 March 2027 is 2 Shawwal; where the month began a day later it is the 1st.
+    assert fmt(_date(2027, 3, 10), "ar") == "الأربعاء 10 مارس 2027 (2 شوال 1448)"
+    assert fmt(_date(2027, 3, 10), "ar", 1) == "الأربعاء 10 مارس 2027 (1 شوال 1448)"
+    assert fmt(_date(2027, 3, 10), "en", 1) == "Wednesday 10 March 2027 (1 Shawwal 1448)"
