@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.keys.models import ApiKey
@@ -29,7 +30,7 @@ def seed(session: Session, *, admin_key: str | None = None) -> tuple[bool, str]:
     if created:
         service.create(session, DEMO)
     if admin_key and admin_key.startswith(KEY_PREFIX):
-        if session.query(ApiKey).filter_by(digest=digest(admin_key)).first() is None:
+        if session.scalars(select(ApiKey).where(ApiKey.digest == digest(admin_key))).first() is None:
             from app import clock
 
             session.add(ApiKey(id="demo-admin", digest=digest(admin_key), prefix=admin_key[:8],

@@ -63,21 +63,21 @@ def create_app(settings: Settings | None = None, *, background: bool | None = No
 
 
 def _include_routers(app: FastAPI) -> None:
+    from app.connections.endpoints import router as channels
     from app.contacts.endpoints import router as contacts
+    from app.country_calendar.endpoints import router as calendar
+    from app.decisions.endpoints import router as decisions
+    from app.inbound.endpoints import router as hooks
     from app.keys.endpoints import router as keys
+    from app.notices.endpoints import router as digest
     from app.ops.endpoints import router as ops
+    from app.outbox.endpoints import router as deliveries
     from app.owners.endpoints import router as owners
+    from app.pages.endpoints import router as pages
+    from app.rules.endpoints import router as rules
+    from app.templates.endpoints import router as templates
     from app.windows.endpoints import router as windows
 
-    for router in (ops, keys, owners, windows, contacts):
+    for router in (ops, keys, owners, rules, windows, decisions, templates, contacts, channels,
+                   deliveries, digest, calendar, hooks, pages):
         app.include_router(router)
-    for name in ("app.rules.endpoints", "app.country_calendar.endpoints", "app.decisions.endpoints",
-                 "app.templates.endpoints", "app.inbound.endpoints", "app.outbox.endpoints",
-                 "app.connections.endpoints", "app.pages.endpoints", "app.notices.endpoints"):
-        try:
-            module = __import__(name, fromlist=["router"])
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        app.include_router(module.router)

@@ -48,7 +48,6 @@ class CountryYear:
     weekend: tuple[str, ...]
     occasions: list[OccasionDate]
     holidays: list[occasions.NationalHoliday]
-    confirmed_by: dict[tuple[str, int], str]
 
 
 def country_year(session: Session, code: str, year: int, *, today: date) -> CountryYear:
@@ -62,7 +61,7 @@ def country_year(session: Session, code: str, year: int, *, today: date) -> Coun
     except hijri.OutOfRange as exc:
         raise Invalid(str(exc), field="year") from exc
     return CountryYear(country=code, year=year, weekend=tuple(countries.country(code).weekend),
-                       occasions=found, holidays=national, confirmed_by={})
+                       occasions=found, holidays=national)
 
 
 def _nearest_occurrence(code: str, occasion: str, day: date, *, today: date) -> OccasionDate:

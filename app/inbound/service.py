@@ -51,16 +51,13 @@ def can_write_first(session: Session, contact: Contact, now: datetime) -> bool:
         return False
     if channel.platform == "generic" and not (channel.settings or {}).get("callback_url"):
         return False
-    if channel.platform == "telegram" and channel.mode == "return" and not _has_secret(channel):
-        return False
+    if channel.platform == "telegram" and channel.mode != "send":
+        return False  # writing first needs the bot token, which only send mode requires
     if channel.platform == "whatsapp":
         inside = contact.last_seen_at is not None and now - contact.last_seen_at < WHATSAPP_SERVICE_WINDOW
         return inside or bool((channel.settings or {}).get("template_name"))
     return True
 
-
-def _has_secret(channel: ChannelRow) -> bool:
-    return channel.sealed_secrets is not None
 
 
 def enqueue_to_contact(session: Session, owner: Owner, contact: Contact, *, text: str,

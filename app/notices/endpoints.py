@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from dataclasses import asdict
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -20,23 +18,11 @@ from app.windows.service import read as window_read
 router = APIRouter(prefix="/v1/owners/{owner_id}", tags=["digest"])
 
 
-class DigestEntryOut(BaseModel):
-    contact_id: str | None
-    name: str | None
-    address: str | None
-    channel: str | None
-    urgent: bool
-    messages: int
-    first_at: datetime
-    last_at: datetime
-    last_text: str | None
-
-
 class DigestOut(BaseModel):
     window: WindowRead
     clients: int
     urgent: int
-    entries: list[DigestEntryOut]
+    entries: list[service.DigestEntry]
     text: str
 
 
@@ -58,5 +44,5 @@ def get_digest(owner_id: str, session: SessionDep, principal: PrincipalDep,
     entries = service.digest(session, owner, row)
     return DigestOut(window=window_read(row, owner), clients=len(entries),
                      urgent=sum(1 for e in entries if e.urgent),
-                     entries=[DigestEntryOut(**asdict(e)) for e in entries],
+                     entries=entries,
                      text=service.format_digest(owner, row, entries))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,17 +33,18 @@ def materialise_all(sessions: sessionmaker[Session]) -> int:
     return count
 
 
-def advance_notices(sessions: sessionmaker[Session]) -> int:
+def _queue(sessions: sessionmaker[Session], job: Callable[[Session, datetime], int],
+           what: str) -> int:
     with session_scope(sessions) as session:
-        sent = service.send_advance_notices(session, clock.now())
-    if sent:
-        log.info("advance notices queued", count=sent)
-    return sent
+        queued = job(session, clock.now())
+    if queued:
+        log.info(f"{what} queued", count=queued)
+    return queued
+
+
+def advance_notices(sessions: sessionmaker[Session]) -> int:
+    return _queue(sessions, service.send_advance_notices, "advance notices")
 
 
 def back_digests(sessions: sessionmaker[Session]) -> int:
-    with session_scope(sessions) as session:
-        sent = service.send_back_digests(session, clock.now())
-    if sent:
-        log.info("digests queued", count=sent)
-    return sent
+    return _queue(sessions, service.send_back_digests, "digests")

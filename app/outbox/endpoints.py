@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from app import clock
 from app.deps import PrincipalDep, SessionDep
 from app.outbox import repository, service
+from app.outbox.models import Delivery
 from app.owners.service import visible_owner
 from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_of
 
@@ -71,7 +72,7 @@ def list_deliveries(
 def get_delivery(owner_id: str, delivery_id: int, session: SessionDep,
                  principal: PrincipalDep) -> DeliveryOut:
     owner = visible_owner(session, principal, owner_id)
-    row = session.get(repository.Delivery, delivery_id)
+    row = session.get(Delivery, delivery_id)
     if row is None or row.owner_id != owner.id:
         from app.errors import NotFound
 

@@ -97,8 +97,10 @@ def update_manual(session: Session, row: WindowRow, body: WindowUpdate) -> Windo
     ends = changes.get("ends_at", row.ends_at)
     if starts >= ends:
         raise Invalid("starts_at must be before ends_at", field="ends_at")
+    if "reply_slots" in changes and changes["reply_slots"] is None:
+        changes["reply_slots"] = []
     for field, value in changes.items():
-        setattr(row, field, value if value is not None or field not in ("reply_slots",) else [])
+        setattr(row, field, value)
     row.updated_at = clock.now()
     session.flush()
     return row
