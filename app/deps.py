@@ -56,20 +56,56 @@ class Principal:
         return self.admin or self.owner_id == owner_id
 
 
-def get_principal(request: Request, session: SessionDep) -> Principal:
-    from app.keys.service import authenticate
-
+def _bearer(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Send an API key as 'Authorization: Bearer <key>'.")
-    principal = authenticate(session, token.strip())
+    return token.strip()
+
+
+def get_principal(request: Request, session: SessionDep) -> Principal:
+    from app.keys.service import authenticate
+
+    principal = authenticate(session, _bearer(request))
     if principal is None:
         raise Unauthorized("This API key is unknown or revoked.")
     return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+async def get_caller(request: Request) -> Principal:
+    """The caller, for endpoints without a request session (the message intake): from the
+    key cache on the event loop, or else from a short session of its own."""
+    from app.keys.service import authenticate, recently_authenticated
+
+    token = _bearer(request)
+    principal = recently_authenticated(token)
+    if principal is None:
+        lock = request.app.state.db_lock
+        if lock is not None:
+            await lock.acquire()
+        try:
+            principal = await run_in_threadpool(_authenticate_alone, request, token,
+                                                authenticate)
+        finally:
+            if lock is not None:
+                lock.release()
+    if principal is None:
+        raise Unauthorized("This API key is unknown or revoked.")
+    return principal
+
+
+def _authenticate_alone(request: Request, token: str, authenticate) -> Principal | None:  # noqa: ANN001
+    from app.db import session_scope
+
+    with session_scope(request.app.state.sessions) as session:
+        return authenticate(session, token)
+
+
+CallerDep = Annotated[Principal, Depends(get_caller)]
 
 
 def require_admin(principal: PrincipalDep) -> Principal:

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from app import errors, logs
 from app.crypto import SecretBox
 from app.db import make_engine, make_session_factory
+from app.inbound.recorder import Recorder
 from app.middleware import RequestContext
 from app.settings import Settings, get_settings
 
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, *, background: bool | None = No
     app.state.sessions = make_session_factory(engine)
     app.state.secret_box = SecretBox(settings.secret_key)
     app.state.db_lock = anyio.Lock() if engine.dialect.name == "sqlite" else None
+    app.state.recorder = Recorder(app.state.sessions, app.state.secret_box, app.state.db_lock)
     errors.install(app)
     _include_routers(app)
     app.add_middleware(RequestContext, access_log=settings.env != "test")

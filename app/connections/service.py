@@ -165,3 +165,18 @@ def channel_object(row: ChannelRow, box: SecretBox) -> Any:
                                              **box.open(row.sealed_secrets), "mode": row.mode})
         _CHANNELS[key] = found
     return found
+
+
+def context_for_address(channel: ChannelRow, address: str, *,
+                        subject: str | None = None) -> dict[str, Any]:
+    """What a platform module needs to write to an address we were not replying to."""
+    platform = channel.platform
+    if platform == "slack":
+        return {"channel": address}
+    if platform == "telegram":
+        return {"chat_id": int(address) if address.lstrip("-").isdigit() else address}
+    if platform == "whatsapp":
+        return {"to": address, "phone_number_id": (channel.settings or {}).get("phone_number_id")}
+    if platform == "email":
+        return {"to": address, "subject": subject or "", "unsolicited": True}
+    return {"to": address}

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from app import clock, validation
 from app.contacts import repository as contacts_repository
@@ -16,10 +16,10 @@ from app.decisions.schemas import (
     EvaluateRequest,
     EventOut,
 )
-from app.deps import PrincipalDep, SessionDep
+from app.deps import CallerDep, PrincipalDep, SessionDep
 from app.domain import availability
 from app.domain.decision import upcoming_off
-from app.errors import Invalid
+from app.errors import Invalid, NotFound
 from app.owners.service import visible_owner
 from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_of
 
@@ -58,9 +58,11 @@ def get_availability(
 
 @router.post("/evaluate", response_model=DecisionOut,
              summary="The decision for one message; recorded unless dry_run")
-def evaluate(owner_id: str, body: EvaluateRequest, session: SessionDep, principal: PrincipalDep,
-             idempotency_key: Annotated[str | None, Header(max_length=300)] = None) -> DecisionOut:
-    owner = visible_owner(session, principal, owner_id)
+async def evaluate(owner_id: str, body: EvaluateRequest, request: Request, principal: CallerDep,
+                   idempotency_key: Annotated[str | None, Header(max_length=300)] = None
+                   ) -> Response:
+    if not principal.may_see(owner_id):
+        raise NotFound(f"No owner '{owner_id}'.")
     message = service.Message(
         channel=body.channel, address=body.contact.address.strip(), name=body.contact.name,
         language=body.contact.language, tone=body.contact.tone, text=body.text,
@@ -69,12 +71,11 @@ def evaluate(owner_id: str, body: EvaluateRequest, session: SessionDep, principa
         suppressed=_email_suppression(body), source="api", dedupe_key=idempotency_key)
     if not message.address:
         raise Invalid("contact.address must not be blank", field="contact.address")
-    outcome = service.evaluate(session, owner, message, dry_run=body.dry_run)
-    if not outcome.duplicate and not body.dry_run:
-        from app.inbound.service import after_decision
-
-        after_decision(session, owner, outcome, message)
-    return outcome.decision
+    # Decided and recorded with the other messages of the moment (group commit); answered
+    # after the commit.
+    outcome = await request.app.state.recorder.evaluate(owner_id, message,
+                                                        dry_run=body.dry_run)
+    return Response(outcome.decision.model_dump_json(), media_type="application/json")
 
 
 def _email_suppression(body: EvaluateRequest) -> str | None:
@@ -132,4 +133,6 @@ def _event_out(r: Any) -> EventOut:
     return EventOut(id=r.id, kind=r.kind, at=r.at, contact_id=r.contact_id, source=r.source,
                     text=r.text, status=r.status, window_id=r.window_id, urgent=r.urgent,
                     suppressed=r.suppressed, situation=r.situation,
-                    replied=r.replied_at is not None, decision=r.decision or {})
+                    replied=r.replied_at is not None,
+                    decision=service.stored_decision(r.id, r.decision)
+                    if r.kind == "inbound" else (r.decision or {}))

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import Row, exists, func, insert, select
 from sqlalchemy.orm import Session
 
+from app.contacts.models import Contact
+from app.db import insert_for
 from app.decisions.models import EventRow, OwnerActivity
 from app.domain.decision import PastReply
 
@@ -49,3 +53,106 @@ def page(session: Session, owner_id: str, *, limit: int, after: int | None,
     if after is not None:
         stmt = stmt.where(EventRow.id < after)
     return list(session.scalars(stmt.order_by(EventRow.id.desc()).limit(limit + 1)))
+
+
+# The batch reads below serve ``service.decide_many``: one statement per batch of messages,
+# whatever its size, instead of one per message.
+
+CONTACT_COLUMNS = (Contact.id, Contact.owner_id, Contact.channel, Contact.address, Contact.name,
+                   Contact.language, Contact.tone, Contact.vip, Contact.opted_out,
+                   Contact.client_key, Contact.last_channel_id)
+
+
+def touch_contacts(session: Session, rows: Sequence[dict[str, Any]], *,
+                   with_reply_context: bool) -> dict[tuple[str, str, str], Row[Any]]:
+    """Create or update the contacts who just wrote; on PostgreSQL this also locks them, so
+    that one client's messages are decided one at a time across replicas.
+
+    ``rows`` are unique per (owner_id, channel, address) and sorted, so that two batches
+    always lock in the same order. Known names, languages and tones are kept.
+    """
+    if not rows:
+        return {}
+    table = Contact.__table__
+    stmt = insert_for(session, Contact)
+    excluded = stmt.excluded
+    values: dict[str, Any] = {
+        "name": func.coalesce(table.c.name, excluded.name),
+        "language": func.coalesce(table.c.language, excluded.language),
+        "tone": func.coalesce(table.c.tone, excluded.tone),
+        "last_seen_at": excluded.last_seen_at,
+        "last_channel_id": func.coalesce(excluded.last_channel_id, table.c.last_channel_id),
+        "opted_out": table.c.opted_out | excluded.opted_out,
+    }
+    if with_reply_context:
+        values["reply_context"] = excluded.reply_context
+    stmt = stmt.on_conflict_do_update(index_elements=["owner_id", "channel", "address"],
+                                      set_=values).returning(*CONTACT_COLUMNS)
+    found = session.execute(stmt, list(rows)).all()
+    return {(r.owner_id, r.channel, r.address): r for r in found}
+
+
+def find_contacts(session: Session, keys: Sequence[tuple[str, str, str]]
+                  ) -> dict[tuple[str, str, str], Row[Any]]:
+    """Contacts as they are (a dry run writes nothing)."""
+    found: dict[tuple[str, str, str], Row[Any]] = {}
+    for owner_id, channel, address in set(keys):
+        row = session.execute(select(*CONTACT_COLUMNS).where(
+            Contact.owner_id == owner_id, Contact.channel == channel,
+            Contact.address == address)).first()
+        if row is not None:
+            found[(owner_id, channel, address)] = row
+    return found
+
+
+def seen_events(session: Session, keys: Sequence[tuple[str, str, str]]
+                ) -> dict[tuple[str, str, str], tuple[int, dict[str, Any]]]:
+    """Events already recorded for these (owner, source, dedupe key): platform retries."""
+    if not keys:
+        return {}
+    wanted = set(keys)
+    rows = session.execute(
+        select(EventRow.id, EventRow.owner_id, EventRow.source, EventRow.dedupe_key,
+               EventRow.decision)
+        .where(EventRow.owner_id.in_({k[0] for k in wanted}),
+               EventRow.source.in_({k[1] for k in wanted}),
+               EventRow.dedupe_key.in_({k[2] for k in wanted})))
+    return {(r.owner_id, r.source, r.dedupe_key): (r.id, r.decision) for r in rows
+            if (r.owner_id, r.source, r.dedupe_key) in wanted}
+
+
+def recent_replies(session: Session, owner_id: str, client_keys: Sequence[str]
+                   ) -> dict[str, list[PastReply]]:
+    """``past_replies`` for many clients of one owner in one statement."""
+    if not client_keys:
+        return {}
+    ranked = (
+        select(EventRow.client_key, EventRow.replied_at, EventRow.situation, EventRow.window_id,
+               func.row_number().over(partition_by=EventRow.client_key,
+                                      order_by=EventRow.replied_at.desc()).label("n"))
+        .where(EventRow.owner_id == owner_id, EventRow.client_key.in_(set(client_keys)),
+               EventRow.replied_at.is_not(None))
+        .subquery())
+    found: dict[str, list[PastReply]] = {}
+    for r in session.execute(select(ranked).where(ranked.c.n <= HISTORY_LIMIT)):
+        found.setdefault(r.client_key, []).append(
+            PastReply(at=r.replied_at, situation=r.situation or "", window_id=r.window_id))
+    return found
+
+
+def activity_between(session: Session, owner_id: str, first: datetime,
+                     last: datetime) -> list[tuple[str | None, datetime, datetime]]:
+    """The owner's activity that covers any instant in ``[first, last]``."""
+    rows = session.execute(select(OwnerActivity.client_key, OwnerActivity.at, OwnerActivity.until)
+                           .where(OwnerActivity.owner_id == owner_id,
+                                  OwnerActivity.until > first, OwnerActivity.at <= last))
+    return [(r.client_key, r.at, r.until) for r in rows]
+
+
+def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert events in one statement; their ids in the order given."""
+    if not rows:
+        return []
+    stmt = insert(EventRow.__table__).returning(EventRow.__table__.c.id,
+                                                sort_by_parameter_order=True)
+    return list(session.scalars(stmt, list(rows)))

@@ -9,19 +9,18 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import validation
-from app.contacts.models import Contact
-from app.db import insert_for
-from app.decisions import repository
-from app.decisions.models import EventRow, OwnerActivity
+from app import clock, validation
+from app.connections.models import ChannelRow
+from app.decisions import actions, repository
+from app.decisions.models import OwnerActivity
 from app.decisions.schemas import DecisionOut, ReplyOut, WindowOut
 from app.domain import availability, hours, rendering, text
-from app.domain.decision import Inquiry, OwnerTraits, Verdict, decide
+from app.domain.decision import Inquiry, OwnerTraits, PastReply, Verdict, decide
 from app.domain.model import Policy, Window
 from app.metrics import DECISIONS
+from app.outbox.service import enqueue_many, pending
 from app.owners.models import Owner
 from app.windows import repository as windows_repository
 from app.windows.service import to_domain
@@ -55,8 +54,8 @@ class Outcome:
     decision: DecisionOut
     verdict: Verdict | None
     reply: rendering.RenderedReply | None
-    contact: Contact | None
-    event: EventRow | None
+    contact: Any  # the contact's columns (a row), None on a dry run for a new client
+    event_id: int | None
     duplicate: bool = False
 
 
@@ -83,14 +82,16 @@ def _weekly(owner_id: str, updated_at: datetime, tz: str, spec: str,
             hours.parse_duration(response_time))
 
 
-def policy_of(session: Session, owner: Owner, at: datetime) -> Policy:
-    """The owner's policy around ``at``: a bounded slice of windows, whatever the history."""
+def policy_of(session: Session, owner: Owner, at: datetime, *,
+              until: datetime | None = None) -> Policy:
+    """The owner's policy around ``at`` (to ``until``): a bounded slice of windows, whatever
+    the history."""
     import json
 
     tz, weekly, response_time = _weekly(owner.id, owner.updated_at, owner.timezone,
                                         json.dumps(owner.working_hours, sort_keys=True),
                                         owner.response_time)
-    start, end = at - LOOKBEHIND, at + LOOKAHEAD
+    start, end = at - LOOKBEHIND, (until or at) + LOOKAHEAD
     rows = windows_repository.overlapping(session, owner.id, start, end)
     rows += _computed_beyond_horizon(session, owner, start, end, {r.id for r in rows})
     return Policy(timezone=tz, working_hours=weekly, response_time=response_time,
@@ -126,46 +127,18 @@ def window_out(window: Window | None, tz: Any) -> WindowOut | None:
         latest_end=window.latest_end.astimezone(tz) if window.latest_end else None)
 
 
-def _contact_for(session: Session, owner: Owner, message: Message, *,
-                 dry_run: bool) -> Contact | None:
-    stmt = select(Contact).where(Contact.owner_id == owner.id, Contact.channel == message.channel,
-                                 Contact.address == message.address)
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()  # one decision per client at a time
-    contact = session.scalars(stmt).first()
-    if dry_run:
-        return contact
-    if contact is None:
-        cid = "c_" + secrets.token_hex(8)
-        # INSERT … ON CONFLICT DO NOTHING: a client writing twice at once gets one contact,
-        # without a savepoint on the hot path.
-        session.execute(insert_for(session, Contact).values(
-            id=cid, owner_id=owner.id, channel=message.channel, address=message.address,
-            name=message.name, language=message.language, tone=message.tone, vip=False,
-            opted_out=False, client_key=cid, created_at=message.at, updated_at=message.at,
-        ).on_conflict_do_nothing(index_elements=["owner_id", "channel", "address"]))
-        contact = session.scalars(stmt).one()
-    else:
-        if message.name and not contact.name:
-            contact.name = message.name
-        if message.language and not contact.language:
-            contact.language = message.language
-        if message.tone and not contact.tone:
-            contact.tone = message.tone
-    contact.last_seen_at = message.at
-    if message.channel_id:
-        contact.last_channel_id = message.channel_id
-    if text.is_opt_out(message.text):
-        contact.opted_out = True
-    return contact
-
-
 def template_source(session: Session, owner: Owner, situation: str, language: str,
                     tone: str) -> str | None:
     from app.templates.repository import get as get_template
 
-    row = get_template(session, owner.id, situation, language, tone)
-    return row.source if row is not None else None
+    # Remembered for the session (one batch of decisions): most owners keep the defaults,
+    # and a template that is not there is not in the identity map either.
+    memo = session.info.setdefault("template_source", {})
+    key = (owner.id, situation, language, tone)
+    if key not in memo:
+        row = get_template(session, owner.id, situation, language, tone)
+        memo[key] = row.source if row is not None else None
+    return memo[key]
 
 
 def render(session: Session, owner: Owner, policy: Policy, *, situation: str, language: str,
@@ -238,67 +211,235 @@ def render_verdict(session: Session, owner: Owner, policy: Policy, verdict: Verd
                   source=source)
 
 
+@dataclass(slots=True)
+class Request:
+    """One message to decide for one owner. ``channel`` is the webhook's channel: the reply
+    goes back through it (``reply_context`` says where)."""
+
+    owner: Owner
+    message: Message
+    dry_run: bool = False
+    channel: ChannelRow | None = None
+    reply_context: dict[str, Any] | None = None
+
+
 def evaluate(session: Session, owner: Owner, message: Message, *,
              dry_run: bool = False) -> Outcome:
     """Decide for one message; record it unless ``dry_run``. Idempotent per dedupe key."""
-    # The contact is taken (and on PostgreSQL locked) first, so that a platform's retry of
-    # the same event waits here and then finds the first delivery's event.
-    contact = _contact_for(session, owner, message, dry_run=dry_run)
-    if message.dedupe_key and not dry_run:
-        seen = repository.by_dedupe(session, owner.id, message.source, message.dedupe_key)
-        if seen is not None:
-            return _duplicate(seen)
-    policy = policy_of(session, owner, message.at)
-    client_key = contact.client_key if contact is not None else None
-    history = repository.past_replies(session, owner.id, client_key) if client_key else []
-    active = repository.owner_active(session, owner.id, client_key, message.at)
-    inquiry = Inquiry(
+    return decide_many(session, [Request(owner, message, dry_run)])[0]
+
+
+def decide_many(session: Session, requests: list[Request]) -> list[Outcome]:
+    """Decide for many messages in one transaction, in order, as if one after another.
+
+    The statements are per batch, not per message (contacts, retries, recent replies and
+    the owner's activity are read together; events and deliveries written together), so a
+    burst of messages costs a few statements. Raises on any failure; the caller then rolls
+    back and decides the messages one by one, so that one bad message fails alone.
+    """
+    if not requests:
+        return []
+    recorded = [r for r in requests if not r.dry_run]
+    contacts = _contacts(session, requests)
+    seen = repository.seen_events(session, sorted({
+        (r.owner.id, r.message.source, r.message.dedupe_key) for r in recorded
+        if r.message.dedupe_key}))
+    histories = _histories(session, requests, contacts)
+    spans = _spans(requests)
+    activity = {owner_id: repository.activity_between(session, owner_id, first, last)
+                for owner_id, (first, last) in spans.items()}
+    policies: dict[tuple[str, Any], Policy] = {}
+    outcomes: list[Outcome] = []
+    first_of: dict[tuple[str, str, str], int] = {}
+    repeats: list[tuple[int, int]] = []
+    events: list[dict[str, Any]] = []
+    evented: list[tuple[Outcome, str, list[actions.Send]]] = []
+    for request in requests:
+        owner, message = request.owner, request.message
+        dedupe = (owner.id, message.source, message.dedupe_key or "")
+        if message.dedupe_key and not request.dry_run:
+            if dedupe in seen:
+                event_id, stored = seen[dedupe]
+                outcomes.append(_duplicate(event_id, stored))
+                continue
+            if dedupe in first_of:  # the same delivery twice in one batch
+                repeats.append((len(outcomes), first_of[dedupe]))
+                outcomes.append(outcomes[first_of[dedupe]])
+                continue
+            first_of[dedupe] = len(outcomes)
+        contact = contacts.get((owner.id, message.channel, message.address))
+        client_key = contact.client_key if contact is not None else None
+        history = histories.setdefault((owner.id, client_key), []) if client_key else []
+        policy = _policy(session, policies, owner, message.at, spans[owner.id])
+        active = any((who is None or who == client_key) and at <= message.at < until
+                     for who, at, until in activity.get(owner.id, ()))
+        verdict = decide(policy, _inquiry(message, contact), traits_of(owner), history,
+                         owner_active=active)
+        reply = None
+        if verdict.replies:
+            assert verdict.situation is not None
+            reply = render_verdict(
+                session, owner, policy, verdict, situation=verdict.situation,
+                contact_name=(contact.name if contact and contact.name else message.name),
+                subject=message.subject)
+        decision = _decision_out(policy, verdict, message.at, reply, contact)
+        outcome = Outcome(decision=decision, verdict=verdict, reply=reply, contact=contact,
+                          event_id=None)
+        outcomes.append(outcome)
+        if request.dry_run:
+            continue
+        if reply is not None:
+            # A client writing twice in one batch is throttled as if the batch were serial.
+            history.insert(0, PastReply(at=message.at, situation=verdict.situation or "",
+                                        window_id=_window_id(verdict)))
+        decision.actions, sends = actions.plan(session, owner, message, verdict, reply,
+                                               request.channel, request.reply_context)
+        events.append(_event_row(owner, message, verdict, reply, decision, client_key, contact))
+        evented.append((outcome, owner.id, sends))
+        DECISIONS.labels(str(verdict.status),
+                         "replied" if reply else (verdict.suppressed or "no_reply")).inc()
+    _record(session, events, evented)
+    for index, original in repeats:
+        outcomes[index] = Outcome(decision=outcomes[original].decision.model_copy(deep=True),
+                                  verdict=None, reply=None, contact=None,
+                                  event_id=outcomes[original].event_id, duplicate=True)
+    return outcomes
+
+
+def _record(session: Session, events: list[dict[str, Any]],
+            evented: list[tuple[Outcome, str, list[actions.Send]]]) -> None:
+    """Write the batch's events, then the deliveries they ask for (keyed by event id)."""
+    ids = repository.insert_events(session, events)
+    now = clock.now()
+    deliveries = []
+    for event_id, (outcome, owner_id, sends) in zip(ids, evented, strict=True):
+        outcome.event_id = event_id
+        outcome.decision.event_id = event_id
+        deliveries += [pending(owner_id=owner_id, channel_id=send.channel_id,
+                               platform=send.platform, kind=send.kind,
+                               key=f"{send.kind}:{event_id}", payload=send.payload, now=now,
+                               event_id=event_id) for send in sends]
+    enqueue_many(session, deliveries)
+
+
+def _contacts(session: Session, requests: list[Request]) -> dict[tuple[str, str, str], Any]:
+    """Every sender's contact: created or updated for recorded messages (in key order, which
+    is also the lock order on PostgreSQL), looked up only for dry runs."""
+    merged: dict[tuple[str, str, str], dict[str, Any]] = {}
+    with_context: set[tuple[str, str, str]] = set()
+    for request in requests:
+        if request.dry_run:
+            continue
+        message = request.message
+        key = (request.owner.id, message.channel, message.address)
+        row = merged.get(key)
+        if row is None:
+            cid = "c_" + secrets.token_hex(8)
+            row = merged[key] = {
+                "id": cid, "owner_id": key[0], "channel": key[1], "address": key[2],
+                "name": None, "language": None, "tone": None, "vip": False,
+                "opted_out": False, "client_key": cid, "last_channel_id": None,
+                "reply_context": None, "created_at": message.at, "updated_at": message.at}
+        row["name"] = row["name"] or message.name
+        row["language"] = row["language"] or message.language
+        row["tone"] = row["tone"] or message.tone
+        row["last_seen_at"] = message.at
+        row["last_channel_id"] = message.channel_id or row["last_channel_id"]
+        row["opted_out"] = row["opted_out"] or text.is_opt_out(message.text)
+        if request.reply_context is not None:
+            row["reply_context"] = dict(request.reply_context)
+            with_context.add(key)
+    found: dict[tuple[str, str, str], Any] = {}
+    for keep_context in (False, True):
+        rows = [merged[k] for k in sorted(merged) if (k in with_context) is keep_context]
+        found.update(repository.touch_contacts(session, rows, with_reply_context=keep_context))
+    missing = [(r.owner.id, r.message.channel, r.message.address) for r in requests
+               if r.dry_run and (r.owner.id, r.message.channel, r.message.address) not in found]
+    found.update(repository.find_contacts(session, missing))
+    return found
+
+
+def _histories(session: Session, requests: list[Request],
+               contacts: dict[tuple[str, str, str], Any]) -> dict[tuple[str, str], list[PastReply]]:
+    by_owner: dict[str, set[str]] = {}
+    for request in requests:
+        contact = contacts.get((request.owner.id, request.message.channel,
+                                request.message.address))
+        if contact is not None:
+            by_owner.setdefault(request.owner.id, set()).add(contact.client_key)
+    return {(owner_id, client_key): replies
+            for owner_id, keys in by_owner.items()
+            for client_key, replies in repository.recent_replies(
+                session, owner_id, sorted(keys)).items()}
+
+
+def _spans(requests: list[Request]) -> dict[str, tuple[datetime, datetime]]:
+    """Per owner, the first and last instant the batch's messages were received at."""
+    spans: dict[str, tuple[datetime, datetime]] = {}
+    for request in requests:
+        at = request.message.at
+        first, last = spans.get(request.owner.id, (at, at))
+        spans[request.owner.id] = (min(first, at), max(last, at))
+    return spans
+
+
+def _policy(session: Session, policies: dict[tuple[str, Any], Policy], owner: Owner,
+            at: datetime, span: tuple[datetime, datetime]) -> Policy:
+    """One policy per owner per batch when the batch's messages are within a day of each
+    other (a policy covering them all decides each exactly as its own slice would)."""
+    first, last = span
+    key: tuple[str, Any] = (owner.id, None) if last - first <= LOOKBEHIND else (owner.id, at)
+    if key not in policies:
+        policies[key] = (policy_of(session, owner, first, until=last) if key[1] is None
+                         else policy_of(session, owner, at))
+    return policies[key]
+
+
+def _inquiry(message: Message, contact: Any) -> Inquiry:
+    return Inquiry(
         at=message.at, text=message.text,
         contact_language=(contact.language if contact and contact.language else message.language),
         contact_tone=(contact.tone if contact and contact.tone else message.tone),
         language_hint=message.language_hint, vip=bool(contact and contact.vip),
         opted_out=bool(contact and contact.opted_out), suppressed=message.suppressed)
-    verdict = decide(policy, inquiry, traits_of(owner), history, owner_active=active)
-    reply = None
-    if verdict.replies:
-        assert verdict.situation is not None
-        reply = render_verdict(session, owner, policy, verdict, situation=verdict.situation,
-                       contact_name=(contact.name if contact and contact.name else message.name),
-                       subject=message.subject)
-    decision = _decision_out(policy, verdict, message.at, reply, contact)
-    if not dry_run:
-        DECISIONS.labels(str(verdict.status),
-                         "replied" if reply else (verdict.suppressed or "no_reply")).inc()
-    event = None
-    if not dry_run:
-        event = EventRow(
-            owner_id=owner.id, contact_id=contact.id if contact else None,
-            client_key=client_key, source=message.source, dedupe_key=message.dedupe_key,
-            kind="inbound", at=message.at, text=message.text, status=str(verdict.status),
-            window_id=(verdict.notice_window or verdict.window).id
-            if (verdict.notice_window or verdict.window) else None,
-            urgent=verdict.urgent, suppressed=verdict.suppressed, situation=verdict.situation,
-            replied_at=message.at if reply is not None else None,
-            reply_text=reply.text if reply else None, language=verdict.language,
-            tone=verdict.tone, back_at=verdict.back_at, reply_by=verdict.reply_by,
-            decision={}, created_at=message.at)
-        # No savepoint: the duplicate check above runs under the client's lock (the contact
-        # row on PostgreSQL, the write lock on SQLite), so the unique index is a last guard.
-        session.add(event)
-        session.flush()
-        decision.event_id = event.id
-        event.decision = decision.model_dump(mode="json")
-    return Outcome(decision=decision, verdict=verdict, reply=reply, contact=contact, event=event)
 
 
-def _duplicate(seen: EventRow) -> Outcome:
-    decision = DecisionOut.model_validate(seen.decision)
-    return Outcome(decision=decision, verdict=None, reply=None, contact=None, event=seen,
-                   duplicate=True)
+def _window_id(verdict: Verdict) -> str | None:
+    window = verdict.notice_window or verdict.window
+    return window.id if window else None
+
+
+def _event_row(owner: Owner, message: Message, verdict: Verdict,
+               reply: rendering.RenderedReply | None, decision: DecisionOut,
+               client_key: str | None, contact: Any) -> dict[str, Any]:
+    # The stored decision leaves out ``event_id``: it is the row's own id, added on reading.
+    return {
+        "owner_id": owner.id, "contact_id": contact.id if contact is not None else None,
+        "client_key": client_key, "source": message.source, "dedupe_key": message.dedupe_key,
+        "kind": "inbound", "at": message.at, "text": message.text,
+        "status": str(verdict.status), "window_id": _window_id(verdict),
+        "urgent": verdict.urgent, "suppressed": verdict.suppressed,
+        "situation": verdict.situation,
+        "replied_at": message.at if reply is not None else None,
+        "reply_text": reply.text if reply else None, "language": verdict.language,
+        "tone": verdict.tone, "back_at": verdict.back_at, "reply_by": verdict.reply_by,
+        "decision": decision.model_dump(mode="json", exclude={"event_id"}),
+        "created_at": message.at}
+
+
+def stored_decision(event_id: int, stored: dict[str, Any] | None) -> dict[str, Any]:
+    """A recorded event's decision as the API gives it."""
+    return {**(stored or {}), "event_id": event_id}
+
+
+def _duplicate(event_id: int, stored: dict[str, Any]) -> Outcome:
+    decision = DecisionOut.model_validate(stored_decision(event_id, stored))
+    return Outcome(decision=decision, verdict=None, reply=None, contact=None,
+                   event_id=event_id, duplicate=True)
 
 
 def _decision_out(policy: Policy, verdict: Verdict, at: datetime,
-                  reply: rendering.RenderedReply | None, contact: Contact | None) -> DecisionOut:
+                  reply: rendering.RenderedReply | None, contact: Any) -> DecisionOut:
     tz = policy.timezone
     return DecisionOut(
         status=str(verdict.status), at=at.astimezone(tz),

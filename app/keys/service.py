@@ -55,13 +55,23 @@ _RECENT: dict[str, tuple[float, Principal]] = {}
 CACHE_SECONDS = 5.0
 
 
+def recently_authenticated(key: str) -> Principal | None:
+    """The key's principal if it was looked up in the last few seconds (no I/O)."""
+    if not key.startswith(KEY_PREFIX) or len(key) > 200:
+        return None
+    cached = _RECENT.get(digest(key))
+    if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
+        return cached[1]
+    return None
+
+
 def authenticate(session: Session, key: str) -> Principal | None:
     if not key.startswith(KEY_PREFIX) or len(key) > 200:
         return None
+    recent = recently_authenticated(key)
+    if recent is not None:
+        return recent
     wanted = digest(key)
-    cached = _RECENT.get(wanted)
-    if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
-        return cached[1]
     principal = _lookup(session, wanted)
     if principal is not None:
         if len(_RECENT) > 10_000:

@@ -197,7 +197,7 @@ def send_back_digests(session: Session, now: datetime, *, lookback: timedelta = 
             continue
         entries = digest(session, owner, row)
         text = format_digest(owner, row, entries)
-        from app.inbound.service import context_for_address
+        from app.connections.service import context_for_address
         from app.outbox.service import enqueue
 
         enqueue(session, owner_id=owner.id, channel_id=channel.id, platform=channel.platform,

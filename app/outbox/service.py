@@ -22,14 +22,27 @@ def enqueue(session: Session, *, owner_id: str, channel_id: str | None, platform
     if existing is not None:
         return existing
     session.flush()
-    session.execute(insert_for(session, Delivery).values(
-        owner_id=owner_id, channel_id=channel_id, platform=platform, kind=kind,
-        idempotency_key=key, payload=payload, status="pending", attempts=0,
-        next_attempt_at=now, event_id=event_id, created_at=now,
-    ).on_conflict_do_nothing(index_elements=["idempotency_key"]))
+    enqueue_many(session, [pending(owner_id=owner_id, channel_id=channel_id, platform=platform,
+                                   kind=kind, key=key, payload=payload, now=now,
+                                   event_id=event_id)])
     found = repository.by_key(session, key)
     assert found is not None
     return found
+
+
+def pending(*, owner_id: str, channel_id: str | None, platform: str, kind: str, key: str,
+            payload: dict[str, Any], now: datetime, event_id: int | None) -> dict[str, Any]:
+    """A delivery row for ``enqueue_many``."""
+    return {"owner_id": owner_id, "channel_id": channel_id, "platform": platform, "kind": kind,
+            "idempotency_key": key, "payload": payload, "status": "pending", "attempts": 0,
+            "next_attempt_at": now, "event_id": event_id, "created_at": now}
+
+
+def enqueue_many(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert deliveries in one statement; a key already queued is left as it is."""
+    if rows:
+        session.execute(insert_for(session, Delivery).on_conflict_do_nothing(
+            index_elements=["idempotency_key"]), rows)
 
 
 def retry(session: Session, owner_id: str, delivery_id: int, now: datetime) -> Delivery:

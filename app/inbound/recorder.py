@@ -1,0 +1,184 @@
+"""Group commit for the message intake: the messages that arrive while one transaction is
+being written are decided and recorded together in the next one.
+
+A request hands its message (an API evaluation or a webhook delivery) to the process's
+``Recorder`` and waits; the recorder takes everything waiting, decides it in one
+transaction on a worker thread (``decisions.service.decide_many``: a few statements per
+batch, not per message), commits, and answers each request. A request is answered only
+after the commit that holds its decision, so a 2xx still means "stored". When a batch
+fails, it is rolled back and its messages are decided one by one, each in its own
+transaction, so that a bad message fails alone and changes nothing.
+
+On SQLite the batch holds the app-wide database lock (one writer, one connection); on
+PostgreSQL the contacts' row locks keep one client's messages in order across replicas.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.channels.base import RawRequest
+from app.connections.models import ChannelRow
+from app.connections.service import channel_object
+from app.crypto import SecretBox
+from app.decisions import service as decisions
+from app.errors import NotFound
+from app.inbound import service as inbound
+from app.owners.models import Owner
+
+MAX_BATCH = 256
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    owner_id: str
+    message: decisions.Message
+    dry_run: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    channel_id: str
+    raw: RawRequest
+
+
+Work = Evaluation | Delivery
+
+
+class Recorder:
+    def __init__(self, sessions: sessionmaker[Session], box: SecretBox,
+                 lock: anyio.Lock | None) -> None:
+        self.sessions = sessions
+        self.box = box
+        self.lock = lock
+        self._waiting: list[tuple[Work, asyncio.Future[Any]]] = []
+        self._draining: asyncio.Task[None] | None = None
+        self.batches = 0  # for tests and metrics: how many transactions were written
+
+    async def evaluate(self, owner_id: str, message: decisions.Message, *,
+                       dry_run: bool = False) -> decisions.Outcome:
+        """The decision, recorded (unless a dry run). Raises NotFound for an unknown owner."""
+        return await self._submit(Evaluation(owner_id, message, dry_run))
+
+    async def deliver(self, channel_id: str, raw: RawRequest) -> inbound.HookResult:
+        """Handle one webhook delivery. Raises NotFound, VerificationFailed, BadPayload."""
+        return await self._submit(Delivery(channel_id, raw))
+
+    async def _submit(self, work: Work) -> Any:
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[Any] = loop.create_future()
+        self._waiting.append((work, done))
+        if self._draining is None:
+            self._draining = loop.create_task(self._drain())
+        # The work is recorded even if this request is cancelled (the client went away).
+        result = await asyncio.shield(done)
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    async def _drain(self) -> None:
+        try:
+            while self._waiting:
+                batch = self._waiting[:MAX_BATCH]
+                del self._waiting[:MAX_BATCH]
+                try:
+                    results = await self._run_locked([work for work, _ in batch])
+                except BaseException as exc:  # noqa: BLE001 - every waiter must hear back
+                    results = [exc] * len(batch)
+                    if not isinstance(exc, Exception):
+                        _settle(batch, results)
+                        raise
+                _settle(batch, results)
+        finally:
+            self._draining = None
+
+    async def _run_locked(self, works: list[Work]) -> list[Any]:
+        if self.lock is not None:
+            await self.lock.acquire()
+        try:
+            return await anyio.to_thread.run_sync(self.run, works)
+        finally:
+            if self.lock is not None:
+                self.lock.release()
+
+    def run(self, works: list[Work]) -> list[Any]:
+        """Decide and record ``works`` in one transaction (blocking); on failure, one by one.
+        Each result is the work's answer or the exception it raised."""
+        self.batches += 1
+        session = self.sessions()
+        try:
+            results = self._decide(session, works)
+            session.commit()
+            return results
+        except Exception as exc:  # noqa: BLE001 - answered per work below
+            session.rollback()
+            if len(works) == 1:
+                return [exc]
+        finally:
+            session.close()
+        return [self.run([work])[0] for work in works]
+
+    def _decide(self, session: Session, works: list[Work]) -> list[Any]:
+        # Verify and parse first: a rejected delivery or an unknown owner is answered alone
+        # and writes nothing; the rest is decided as one batch.
+        prepared: list[Any] = []
+        requests: list[decisions.Request] = []
+        for work in works:
+            try:
+                prepared.append(self._prepare(session, work))
+            except Exception as exc:  # noqa: BLE001 - this work's answer
+                prepared.append(exc)
+                continue
+            if isinstance(prepared[-1], inbound.HookPlan):
+                requests += prepared[-1].requests()
+            else:
+                requests.append(prepared[-1])
+        session.flush()
+        outcomes = iter(decisions.decide_many(session, requests))
+        results: list[Any] = []
+        for item in prepared:
+            if isinstance(item, Exception):
+                results.append(item)
+            elif isinstance(item, inbound.HookPlan):
+                results.append(inbound.answer(item, [next(outcomes) for _ in item.messages]))
+            else:
+                results.append(next(outcomes))
+        return results
+
+    def _prepare(self, session: Session, work: Work) -> Any:
+        if isinstance(work, Evaluation):
+            owner = session.get(Owner, work.owner_id)
+            if owner is None:
+                raise NotFound(f"No owner '{work.owner_id}'.")
+            return decisions.Request(owner=owner, message=work.message, dry_run=work.dry_run)
+        row = session.get(ChannelRow, work.channel_id) if len(work.channel_id) <= 32 else None
+        if row is None:
+            raise NotFound("No such webhook.")
+        return inbound.prepare(session, row, channel_object(row, self.box), work.raw)
+
+
+def _settle(batch: list[tuple[Work, asyncio.Future[Any]]], results: list[Any]) -> None:
+    for (_, done), result in zip(batch, results, strict=True):
+        _resolve(done, result)
+
+
+def _resolve(done: asyncio.Future[Any], result: Any) -> None:
+    def set_result() -> None:
+        if not done.done():
+            done.set_result(result)
+
+    loop = done.get_loop()
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is loop:
+        set_result()
+    else:
+        loop.call_soon_threadsafe(set_result)
+
