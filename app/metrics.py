@@ -11,3 +11,6 @@ DELIVERIES = Counter("ijaza_delivery_attempts_total", "Send attempts, by platfor
 WEBHOOKS = Counter("ijaza_webhooks_total", "Webhook deliveries, by platform and result",
                    ["platform", "result"])
 SEND_SECONDS = Histogram("ijaza_send_seconds", "Duration of one platform send", ["platform"])
+INTAKE_BATCH = Histogram("ijaza_intake_batch_size",
+                         "Messages decided and recorded in one transaction (group commit)",
+                         buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256))

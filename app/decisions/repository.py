@@ -150,9 +150,17 @@ def activity_between(session: Session, owner_id: str, first: datetime,
 
 
 def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert events in one statement; their ids in the order given."""
+    """Insert events in one statement; their ids in the order given.
+
+    The ids are read back with RETURNING and sorted: one INSERT assigns its rows increasing
+    ids in the order of its VALUES (SQLite's rowid and a PostgreSQL sequence alike), while
+    the order RETURNING gives them in is not promised. (SQLAlchemy's own ordered RETURNING
+    falls back to one statement per row on SQLite.)
+    """
     if not rows:
         return []
-    stmt = insert(EventRow.__table__).returning(EventRow.__table__.c.id,
-                                                sort_by_parameter_order=True)
-    return list(session.scalars(stmt, list(rows)))
+    table = EventRow.__table__
+    ids = sorted(session.scalars(insert(table).returning(table.c.id), list(rows)))
+    if len(ids) != len(rows):
+        raise RuntimeError(f"{len(rows)} events inserted, {len(ids)} ids returned")
+    return ids

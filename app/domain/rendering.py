@@ -47,7 +47,6 @@ from __future__ import annotations
 import logging
 import re
 import tomllib
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
@@ -350,12 +349,15 @@ def _run(source: str, variables: dict[str, Any]) -> str:
 # --- the values a template sees --------------------------------------------------------------
 
 
+# Unicode's control characters (category Cc) are exactly U+0000–U+001F and U+007F–U+009F.
+_CONTROL_TO_SPACE = {code: " " for code in (*range(0x20), *range(0x7F, 0xA0))}
+
+
 def _clean(value: str | None, limit: int) -> str:
     """One line of user-given text: no control or bidi-override characters, clipped."""
     if not value:
         return ""
-    value = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in value)
-    value = " ".join(_UNSAFE_CHARS.sub("", value).split())
+    value = " ".join(_UNSAFE_CHARS.sub("", value.translate(_CONTROL_TO_SPACE)).split())
     return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
 
 

@@ -9,8 +9,9 @@ after the commit that holds its decision, so a 2xx still means "stored". When a 
 fails, it is rolled back and its messages are decided one by one, each in its own
 transaction, so that a bad message fails alone and changes nothing.
 
-On SQLite the batch holds the app-wide database lock (one writer, one connection); on
-PostgreSQL the contacts' row locks keep one client's messages in order across replicas.
+On SQLite the batch holds the app-wide database lock (one writer, one connection) and runs
+on the event loop; on PostgreSQL it runs on a worker thread, and the contacts' row locks
+keep one client's messages in order across replicas.
 """
 
 from __future__ import annotations
@@ -29,9 +30,11 @@ from app.crypto import SecretBox
 from app.decisions import service as decisions
 from app.errors import NotFound
 from app.inbound import service as inbound
+from app.metrics import INTAKE_BATCH
 from app.owners.models import Owner
 
 MAX_BATCH = 256
+GATHER_TURNS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +87,11 @@ class Recorder:
     async def _drain(self) -> None:
         try:
             while self._waiting:
+                # Let the requests already on the wire reach the queue first: a few turns
+                # of the event loop cost microseconds and make the batch (and its one
+                # commit) serve more of them.
+                for _ in range(GATHER_TURNS):
+                    await asyncio.sleep(0)
                 batch = self._waiting[:MAX_BATCH]
                 del self._waiting[:MAX_BATCH]
                 try:
@@ -98,18 +106,22 @@ class Recorder:
             self._draining = None
 
     async def _run_locked(self, works: list[Work]) -> list[Any]:
-        if self.lock is not None:
-            await self.lock.acquire()
-        try:
+        if self.lock is None:  # PostgreSQL: the network round trips wait on a worker thread
             return await anyio.to_thread.run_sync(self.run, works)
+        # SQLite is a library call, not a network hop: a batch is CPU work like the rest of
+        # the request, and running it on the event loop (holding the one connection's lock)
+        # saves the thread hand-off, which measured ~20 % of the CPU per message.
+        await self.lock.acquire()
+        try:
+            return self.run(works)
         finally:
-            if self.lock is not None:
-                self.lock.release()
+            self.lock.release()
 
     def run(self, works: list[Work]) -> list[Any]:
         """Decide and record ``works`` in one transaction (blocking); on failure, one by one.
         Each result is the work's answer or the exception it raised."""
         self.batches += 1
+        INTAKE_BATCH.observe(len(works))
         session = self.sessions()
         try:
             results = self._decide(session, works)
@@ -128,9 +140,10 @@ class Recorder:
         # and writes nothing; the rest is decided as one batch.
         prepared: list[Any] = []
         requests: list[decisions.Request] = []
+        owners: dict[str, Owner | None] = {}
         for work in works:
             try:
-                prepared.append(self._prepare(session, work))
+                prepared.append(self._prepare(session, work, owners))
             except Exception as exc:  # noqa: BLE001 - this work's answer
                 prepared.append(exc)
                 continue
@@ -150,9 +163,11 @@ class Recorder:
                 results.append(next(outcomes))
         return results
 
-    def _prepare(self, session: Session, work: Work) -> Any:
+    def _prepare(self, session: Session, work: Work, owners: dict[str, Owner | None]) -> Any:
         if isinstance(work, Evaluation):
-            owner = session.get(Owner, work.owner_id)
+            if work.owner_id not in owners:
+                owners[work.owner_id] = session.get(Owner, work.owner_id)
+            owner = owners[work.owner_id]
             if owner is None:
                 raise NotFound(f"No owner '{work.owner_id}'.")
             return decisions.Request(owner=owner, message=work.message, dry_run=work.dry_run)
