@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, exists, func, insert, select
+from sqlalchemy import Row, func, insert, select
 from sqlalchemy.orm import Session
 
 from app.contacts.models import Contact
@@ -13,34 +13,6 @@ from app.decisions.models import EventRow, OwnerActivity
 from app.domain.decision import PastReply
 
 HISTORY_LIMIT = 50
-
-
-def past_replies(session: Session, owner_id: str, client_key: str) -> list[PastReply]:
-    """The client's most recent automatic replies (bounded: cost does not grow with history)."""
-    rows = session.execute(
-        select(EventRow.replied_at, EventRow.situation, EventRow.window_id)
-        .where(EventRow.owner_id == owner_id, EventRow.client_key == client_key,
-               EventRow.replied_at.is_not(None))
-        .order_by(EventRow.replied_at.desc())
-        .limit(HISTORY_LIMIT)
-    )
-    return [PastReply(at=r.replied_at, situation=r.situation or "", window_id=r.window_id)
-            for r in rows]
-
-
-def owner_active(session: Session, owner_id: str, client_key: str | None, at: datetime) -> bool:
-    cond = (OwnerActivity.client_key.is_(None))
-    if client_key is not None:
-        cond = cond | (OwnerActivity.client_key == client_key)
-    return bool(session.scalar(select(exists().where(
-        OwnerActivity.owner_id == owner_id, OwnerActivity.until > at,
-        OwnerActivity.at <= at, cond))))
-
-
-def by_dedupe(session: Session, owner_id: str, source: str, key: str) -> EventRow | None:
-    return session.scalars(select(EventRow).where(
-        EventRow.owner_id == owner_id, EventRow.source == source,
-        EventRow.dedupe_key == key)).first()
 
 
 def page(session: Session, owner_id: str, *, limit: int, after: int | None,
@@ -123,7 +95,8 @@ def seen_events(session: Session, keys: Sequence[tuple[str, str, str]]
 
 def recent_replies(session: Session, owner_id: str, client_keys: Sequence[str]
                    ) -> dict[str, list[PastReply]]:
-    """``past_replies`` for many clients of one owner in one statement."""
+    """Each client's most recent automatic replies (at most ``HISTORY_LIMIT`` each, so that
+    the cost does not grow with history), for many clients of one owner in one statement."""
     if not client_keys:
         return {}
     ranked = (

@@ -1,0 +1,121 @@
+"""Group commit: messages that arrive together are decided and recorded in one transaction,
+and the result is the same as deciding them one after another — one reply per client per
+window, one event per platform delivery, and a bad message failing alone."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from app.channels.base import RawRequest
+from app.decisions.service import Message
+from app.errors import NotFound, Unauthorized
+from app.inbound.recorder import Delivery, Evaluation
+from app.inbound.service import HookResult
+from tests.api.test_hooks import SLACK, connect, counts, frozen_clock, on_leave  # noqa: F401
+from tests.channels.conftest import sample
+
+AT = datetime(2026, 5, 27, 8, 0, tzinfo=UTC)  # inside the hooks tests' leave (Eid al-Adha)
+
+
+def message(address: str, text: str = "Hello, are you there?", **kw) -> Message:  # noqa: ANN003
+    return Message(channel="api", address=address, text=text, at=kw.pop("at", AT), **kw)
+
+
+def raw(channel_id: str, name: str, **headers: str) -> RawRequest:
+    s = sample(name)
+    return RawRequest(method="POST", url=f"https://ijaza.example.com/hooks/{channel_id}",
+                      headers={k.lower(): v for k, v in s.headers.items()} | headers,
+                      query={}, body=s.body, received_at=AT)
+
+
+def test_one_batch_decides_as_if_one_after_another(app, client, admin, owner, on_leave) -> None:  # noqa: F811
+    recorder = app.state.recorder
+    results = recorder.run([Evaluation(owner["id"], message("a@example.org"), False),
+                            Evaluation(owner["id"], message("a@example.org", "Again?"), False),
+                            Evaluation(owner["id"], message("b@example.org"), False)])
+    first, again, other = results
+    assert first.reply is not None and other.reply is not None
+    assert again.reply is None and again.decision.suppressed == "throttled"
+    assert first.contact.id == again.contact.id != other.contact.id
+    ids = [r.event_id for r in results]
+    assert len(set(ids)) == 3 and ids == sorted(ids)
+    events, _ = counts(client, admin, owner)
+    # newest first; each stored decision carries its own event's id
+    assert [e["id"] for e in events] == ids[::-1]
+    assert [e["decision"]["event_id"] for e in events] == ids[::-1]
+    assert [e["suppressed"] for e in events] == [None, "throttled", None]
+
+
+def test_a_bad_message_fails_alone_and_writes_nothing(app, client, admin, owner, on_leave) -> None:  # noqa: F811
+    recorder = app.state.recorder
+    before = recorder.batches
+    results = recorder.run([
+        Evaluation(owner["id"], message("a@example.org"), False),
+        Evaluation(owner["id"], message("ancient@example.org", at=datetime(1800, 1, 1, tzinfo=UTC)),
+                   False),
+        Evaluation("no-such-owner", message("c@example.org"), False),
+        Evaluation(owner["id"], message("b@example.org"), False)])
+    good, ancient, unknown, other = results
+    assert isinstance(ancient, Exception) and not isinstance(ancient, NotFound)
+    assert isinstance(unknown, NotFound)
+    assert good.event_id is not None and other.event_id is not None
+    # the batch failed on the ancient date, and was then decided one message at a time
+    assert recorder.batches - before == 1 + 4
+    events, _ = counts(client, admin, owner)
+    assert len(events) == 2
+    contacts = client.get(f"/v1/owners/{owner['id']}/contacts", headers=admin).json()["items"]
+    assert sorted(c["address"] for c in contacts) == ["a@example.org", "b@example.org"]
+
+
+def test_one_slack_event_twice_in_a_batch_is_one_event_and_one_delivery(
+        app, client, admin, owner, on_leave, frozen_clock) -> None:  # noqa: F811
+    channel = connect(client, admin, owner, "slack", SLACK)
+    recorder = app.state.recorder
+    forged = raw(channel["id"], "slack_message_im", **{"x-slack-signature": "v0=" + "0" * 64})
+    results = recorder.run([Delivery(channel["id"], raw(channel["id"], "slack_message_im")),
+                            Delivery(channel["id"], raw(channel["id"], "slack_message_im_retry1")),
+                            Delivery(channel["id"], forged),
+                            Delivery("c_nope", raw(channel["id"], "slack_message_im"))])
+    first, retry, rejected, unknown = results
+    assert isinstance(first, HookResult) and first.handled == 1
+    assert isinstance(retry, HookResult) and retry.handshake.status == 200
+    assert isinstance(rejected, Unauthorized)
+    assert isinstance(unknown, NotFound)
+    events, deliveries = counts(client, admin, owner)
+    assert len(events) == 1 and events[0]["decision"]["actions"] == ["queued"]
+    assert len(deliveries) == 1 and deliveries[0]["kind"] == "reply"
+
+
+@pytest.mark.parametrize("clients,repeats", [(24, 6)])
+def test_concurrent_requests_share_commits_and_stay_exact(app, client, admin, owner, on_leave,  # noqa: F811
+                                                          clients: int, repeats: int) -> None:
+    recorder = app.state.recorder
+    before = recorder.batches
+
+    async def burst() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            bodies = [{"contact": {"address": f"client-{i}@example.org"}, "text": "Hello",
+                       "received_at": AT.isoformat()} for i in range(clients)]
+            bodies += [{"contact": {"address": "eager@example.org"}, "text": f"Hello {i}",
+                        "received_at": AT.isoformat()} for i in range(repeats)]
+            return await asyncio.gather(*(
+                http.post(f"/v1/owners/{owner['id']}/evaluate", json=body, headers=admin)
+                for body in bodies))
+
+    responses = asyncio.run(burst())
+    assert [r.status_code for r in responses] == [200] * (clients + repeats)
+    decisions = [r.json() for r in responses]
+    assert all(d["reply"] is not None for d in decisions[:clients])
+    eager = decisions[clients:]
+    assert sum(d["reply"] is not None for d in eager) == 1
+    assert sorted(d["suppressed"] or "" for d in eager) == [""] + ["throttled"] * (repeats - 1)
+    assert len({d["event_id"] for d in decisions}) == clients + repeats
+    batches = recorder.batches - before
+    assert 1 <= batches < clients + repeats  # messages shared transactions
+    events, _ = counts(client, admin, owner)
+    assert len(events) == min(50, clients + repeats)
