@@ -119,13 +119,24 @@ def install(app: FastAPI) -> None:
     async def _country(_request: Request, exc: UnknownCountry) -> JSONResponse:
         return problem(404, str(exc))
 
-    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.exc import IntegrityError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
 
     @app.exception_handler(IntegrityError)
     async def _integrity(_request: Request, _exc: IntegrityError) -> JSONResponse:
         # A unique index caught two writers at once; nothing was stored for this request.
         return problem(409, "This request collided with another one that changed the same "
                             "thing at the same moment; nothing was changed. Try again.")
+
+    @app.exception_handler(PoolTimeout)
+    @app.exception_handler(OperationalError)
+    async def _unavailable(_request: Request, _exc: Exception) -> JSONResponse:
+        # The database is busy or unreachable: nothing was stored; the caller may retry
+        # (platforms do so on their own).
+        response = problem(503, "The database is busy or unreachable; nothing was stored. "
+                                "Try again shortly.")
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -119,3 +119,31 @@ def test_concurrent_requests_share_commits_and_stay_exact(app, client, admin, ow
     assert 1 <= batches < clients + repeats  # messages shared transactions
     events, _ = counts(client, admin, owner)
     assert len(events) == min(50, clients + repeats)
+
+
+def test_a_busy_connection_is_awaited_off_the_event_loop(app, client, admin, owner, on_leave) -> None:  # noqa: F811
+    """A background job (relay, scheduler) holding SQLite's one connection must not stall
+    the server: the batch waits for it on a worker thread and /healthz still answers."""
+    engine = app.state.engine
+
+    async def scenario() -> tuple[int, bool, httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            held = await asyncio.to_thread(engine.connect)
+            try:
+                pending = asyncio.create_task(http.post(
+                    f"/v1/owners/{owner['id']}/evaluate", headers=admin,
+                    json={"contact": {"address": "late@example.org"}, "text": "Hello",
+                          "received_at": AT.isoformat()}))
+                await asyncio.sleep(0.3)
+                health = await http.get("/healthz")
+                waited = not pending.done()
+            finally:
+                await asyncio.to_thread(held.close)
+            return health.status_code, waited, await pending
+
+    health, waited, decided = asyncio.run(scenario())
+    assert health == 200
+    # SQLite has one pooled connection, so the decision waited for it; PostgreSQL has more.
+    assert waited is (engine.dialect.name == "sqlite")
+    assert decided.status_code == 200 and decided.json()["reply"] is not None
