@@ -239,16 +239,7 @@ def decide_many(session: Session, requests: list[Request]) -> list[Outcome]:
     """
     if not requests:
         return []
-    recorded = [r for r in requests if not r.dry_run]
-    contacts = _contacts(session, requests)
-    seen = repository.seen_events(session, sorted({
-        (r.owner.id, r.message.source, r.message.dedupe_key) for r in recorded
-        if r.message.dedupe_key}))
-    histories = _histories(session, requests, contacts)
-    spans = _spans(requests)
-    activity = {owner_id: repository.activity_between(session, owner_id, first, last)
-                for owner_id, (first, last) in spans.items()}
-    policies: dict[tuple[str, Any], Policy] = {}
+    batch = _Batch(session, requests)
     outcomes: list[Outcome] = []
     first_of: dict[tuple[str, str, str], int] = {}
     repeats: list[tuple[int, int]] = []
@@ -256,54 +247,88 @@ def decide_many(session: Session, requests: list[Request]) -> list[Outcome]:
     evented: list[tuple[Outcome, str, list[actions.Send]]] = []
     for request in requests:
         owner, message = request.owner, request.message
-        dedupe = (owner.id, message.source, message.dedupe_key or "")
         if message.dedupe_key and not request.dry_run:
-            if dedupe in seen:
-                event_id, stored = seen[dedupe]
-                outcomes.append(_duplicate(event_id, stored))
+            dedupe = (owner.id, message.source, message.dedupe_key)
+            if dedupe in batch.seen:  # a platform's retry of a delivery recorded before
+                outcomes.append(_duplicate(*batch.seen[dedupe]))
                 continue
-            if dedupe in first_of:  # the same delivery twice in one batch
+            if dedupe in first_of:  # the same delivery twice in this batch
                 repeats.append((len(outcomes), first_of[dedupe]))
                 outcomes.append(outcomes[first_of[dedupe]])
                 continue
             first_of[dedupe] = len(outcomes)
-        contact = contacts.get((owner.id, message.channel, message.address))
-        client_key = contact.client_key if contact is not None else None
-        history = histories.setdefault((owner.id, client_key), []) if client_key else []
-        policy = _policy(session, policies, owner, message.at, spans[owner.id])
-        active = any((who is None or who == client_key) and at <= message.at < until
-                     for who, at, until in activity.get(owner.id, ()))
-        verdict = decide(policy, _inquiry(message, contact), traits_of(owner), history,
-                         owner_active=active)
-        reply = None
-        if verdict.replies:
-            assert verdict.situation is not None
-            reply = render_verdict(
-                session, owner, policy, verdict, situation=verdict.situation,
-                contact_name=(contact.name if contact and contact.name else message.name),
-                subject=message.subject)
-        decision = _decision_out(policy, verdict, message.at, reply, contact)
-        outcome = Outcome(decision=decision, verdict=verdict, reply=reply, contact=contact,
-                          event_id=None)
+        outcome = batch.decide(request)
         outcomes.append(outcome)
         if request.dry_run:
             continue
-        if reply is not None:
-            # A client writing twice in one batch is throttled as if the batch were serial.
-            history.insert(0, PastReply(at=message.at, situation=verdict.situation or "",
-                                        window_id=_window_id(verdict)))
-        decision.actions, sends = actions.plan(session, owner, message, verdict, reply,
-                                               request.channel, request.reply_context)
-        events.append(_event_row(owner, message, verdict, reply, decision, client_key, contact))
+        assert outcome.verdict is not None
+        outcome.decision.actions, sends = actions.plan(
+            session, owner, message, outcome.verdict, outcome.reply, request.channel,
+            request.reply_context)
+        events.append(_event_row(owner, message, outcome))
         evented.append((outcome, owner.id, sends))
-        DECISIONS.labels(str(verdict.status),
-                         "replied" if reply else (verdict.suppressed or "no_reply")).inc()
     _record(session, events, evented)
     for index, original in repeats:
         outcomes[index] = Outcome(decision=outcomes[original].decision.model_copy(deep=True),
                                   verdict=None, reply=None, contact=None,
                                   event_id=outcomes[original].event_id, duplicate=True)
     return outcomes
+
+
+class _Batch:
+    """What a batch's decisions read, each loaded with one statement for the whole batch."""
+
+    def __init__(self, session: Session, requests: list[Request]) -> None:
+        self.session = session
+        self.contacts = _contacts(session, requests)
+        self.seen = repository.seen_events(session, sorted({
+            (r.owner.id, r.message.source, r.message.dedupe_key) for r in requests
+            if r.message.dedupe_key and not r.dry_run}))
+        self.histories = _histories(session, requests, self.contacts)
+        self.spans = _spans(requests)
+        self.activity = {owner_id: repository.activity_between(session, owner_id, first, last)
+                         for owner_id, (first, last) in self.spans.items()}
+        self.policies: dict[tuple[str, Any], Policy] = {}
+
+    def decide(self, request: Request) -> Outcome:
+        owner, message = request.owner, request.message
+        contact = self.contacts.get((owner.id, message.channel, message.address))
+        client_key = contact.client_key if contact is not None else None
+        history = self.histories.setdefault((owner.id, client_key), []) if client_key else []
+        policy = self.policy(owner, message.at)
+        verdict = decide(policy, _inquiry(message, contact), traits_of(owner), history,
+                         owner_active=self.owner_active(owner.id, client_key, message.at))
+        reply = None
+        if verdict.replies:
+            assert verdict.situation is not None
+            reply = render_verdict(
+                self.session, owner, policy, verdict, situation=verdict.situation,
+                contact_name=(contact.name if contact and contact.name else message.name),
+                subject=message.subject)
+        if reply is not None and not request.dry_run:
+            # A client writing twice in one batch is throttled as if the batch were serial.
+            history.insert(0, PastReply(at=message.at, situation=verdict.situation or "",
+                                        window_id=_window_id(verdict)))
+        if not request.dry_run:
+            DECISIONS.labels(str(verdict.status),
+                             "replied" if reply else (verdict.suppressed or "no_reply")).inc()
+        return Outcome(decision=_decision_out(policy, verdict, message.at, reply, contact),
+                       verdict=verdict, reply=reply, contact=contact, event_id=None)
+
+    def policy(self, owner: Owner, at: datetime) -> Policy:
+        """One policy per owner per batch when the batch's messages are within a day of
+        each other (a policy covering them all decides each exactly as its own slice
+        would); otherwise one per message."""
+        first, last = self.spans[owner.id]
+        key: tuple[str, Any] = (owner.id, None) if last - first <= LOOKBEHIND else (owner.id, at)
+        if key not in self.policies:
+            self.policies[key] = (policy_of(self.session, owner, first, until=last)
+                                  if key[1] is None else policy_of(self.session, owner, at))
+        return self.policies[key]
+
+    def owner_active(self, owner_id: str, client_key: str | None, at: datetime) -> bool:
+        return any((who is None or who == client_key) and start <= at < until
+                   for who, start, until in self.activity.get(owner_id, ()))
 
 
 def _record(session: Session, events: list[dict[str, Any]],
@@ -383,18 +408,6 @@ def _spans(requests: list[Request]) -> dict[str, tuple[datetime, datetime]]:
     return spans
 
 
-def _policy(session: Session, policies: dict[tuple[str, Any], Policy], owner: Owner,
-            at: datetime, span: tuple[datetime, datetime]) -> Policy:
-    """One policy per owner per batch when the batch's messages are within a day of each
-    other (a policy covering them all decides each exactly as its own slice would)."""
-    first, last = span
-    key: tuple[str, Any] = (owner.id, None) if last - first <= LOOKBEHIND else (owner.id, at)
-    if key not in policies:
-        policies[key] = (policy_of(session, owner, first, until=last) if key[1] is None
-                         else policy_of(session, owner, at))
-    return policies[key]
-
-
 def _inquiry(message: Message, contact: Any) -> Inquiry:
     return Inquiry(
         at=message.at, text=message.text,
@@ -409,13 +422,14 @@ def _window_id(verdict: Verdict) -> str | None:
     return window.id if window else None
 
 
-def _event_row(owner: Owner, message: Message, verdict: Verdict,
-               reply: rendering.RenderedReply | None, decision: DecisionOut,
-               client_key: str | None, contact: Any) -> dict[str, Any]:
+def _event_row(owner: Owner, message: Message, outcome: Outcome) -> dict[str, Any]:
+    verdict, reply, contact = outcome.verdict, outcome.reply, outcome.contact
+    assert verdict is not None
     # The stored decision leaves out ``event_id``: it is the row's own id, added on reading.
     return {
         "owner_id": owner.id, "contact_id": contact.id if contact is not None else None,
-        "client_key": client_key, "source": message.source, "dedupe_key": message.dedupe_key,
+        "client_key": contact.client_key if contact is not None else None,
+        "source": message.source, "dedupe_key": message.dedupe_key,
         "kind": "inbound", "at": message.at, "text": message.text,
         "status": str(verdict.status), "window_id": _window_id(verdict),
         "urgent": verdict.urgent, "suppressed": verdict.suppressed,
@@ -423,7 +437,7 @@ def _event_row(owner: Owner, message: Message, verdict: Verdict,
         "replied_at": message.at if reply is not None else None,
         "reply_text": reply.text if reply else None, "language": verdict.language,
         "tone": verdict.tone, "back_at": verdict.back_at, "reply_by": verdict.reply_by,
-        "decision": decision.model_dump(mode="json", exclude={"event_id"}),
+        "decision": outcome.decision.model_dump(mode="json", exclude={"event_id"}),
         "created_at": message.at}
 
 
