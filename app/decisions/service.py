@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -280,11 +280,11 @@ class _Batch:
 
     def __init__(self, session: Session, requests: list[Request]) -> None:
         self.session = session
-        self.contacts = _contacts(session, requests)
+        self.contacts, created = _contacts(session, requests)
         self.seen = repository.seen_events(session, sorted({
             (r.owner.id, r.message.source, r.message.dedupe_key) for r in requests
             if r.message.dedupe_key and not r.dry_run}))
-        self.histories = _histories(session, requests, self.contacts)
+        self.histories = _histories(session, requests, self.contacts, created)
         self.spans = _spans(requests)
         self.activity = {owner_id: repository.activity_between(session, owner_id, first, last)
                          for owner_id, (first, last) in self.spans.items()}
@@ -292,12 +292,13 @@ class _Batch:
 
     def decide(self, request: Request) -> Outcome:
         owner, message = request.owner, request.message
+        at = message.at.astimezone(UTC)  # the policy is indexed in UTC: compare like with like
         contact = self.contacts.get((owner.id, message.channel, message.address))
         client_key = contact.client_key if contact is not None else None
         history = self.histories.setdefault((owner.id, client_key), []) if client_key else []
-        policy = self.policy(owner, message.at)
-        verdict = decide(policy, _inquiry(message, contact), traits_of(owner), history,
-                         owner_active=self.owner_active(owner.id, client_key, message.at))
+        policy = self.policy(owner, at)
+        verdict = decide(policy, _inquiry(message, contact, at), traits_of(owner), history,
+                         owner_active=self.owner_active(owner.id, client_key, at))
         reply = None
         if verdict.replies:
             assert verdict.situation is not None
@@ -307,7 +308,7 @@ class _Batch:
                 subject=message.subject)
         if reply is not None and not request.dry_run:
             # A client writing twice in one batch is throttled as if the batch were serial.
-            history.insert(0, PastReply(at=message.at, situation=verdict.situation or "",
+            history.insert(0, PastReply(at=at, situation=verdict.situation or "",
                                         window_id=_window_id(verdict)))
         if not request.dry_run:
             DECISIONS.labels(str(verdict.status),
@@ -347,9 +348,11 @@ def _record(session: Session, events: list[dict[str, Any]],
     enqueue_many(session, deliveries)
 
 
-def _contacts(session: Session, requests: list[Request]) -> dict[tuple[str, str, str], Any]:
+def _contacts(session: Session, requests: list[Request]
+              ) -> tuple[dict[tuple[str, str, str], Any], set[str]]:
     """Every sender's contact: created or updated for recorded messages (in key order, which
-    is also the lock order on PostgreSQL), looked up only for dry runs."""
+    is also the lock order on PostgreSQL), looked up only for dry runs; and the client keys
+    of the contacts created just now."""
     merged: dict[tuple[str, str, str], dict[str, Any]] = {}
     with_context: set[tuple[str, str, str]] = set()
     for request in requests:
@@ -381,16 +384,20 @@ def _contacts(session: Session, requests: list[Request]) -> dict[tuple[str, str,
     missing = [(r.owner.id, r.message.channel, r.message.address) for r in requests
                if r.dry_run and (r.owner.id, r.message.channel, r.message.address) not in found]
     found.update(repository.find_contacts(session, missing))
-    return found
+    created = {row.client_key for key, row in found.items()
+               if key in merged and row.id == merged[key]["id"]}
+    return found, created
 
 
 def _histories(session: Session, requests: list[Request],
-               contacts: dict[tuple[str, str, str], Any]) -> dict[tuple[str, str], list[PastReply]]:
+               contacts: dict[tuple[str, str, str], Any],
+               created: set[str]) -> dict[tuple[str, str], list[PastReply]]:
+    """The clients' recent replies; a client first seen in this batch has none."""
     by_owner: dict[str, set[str]] = {}
     for request in requests:
         contact = contacts.get((request.owner.id, request.message.channel,
                                 request.message.address))
-        if contact is not None:
+        if contact is not None and contact.client_key not in created:
             by_owner.setdefault(request.owner.id, set()).add(contact.client_key)
     return {(owner_id, client_key): replies
             for owner_id, keys in by_owner.items()
@@ -408,9 +415,9 @@ def _spans(requests: list[Request]) -> dict[str, tuple[datetime, datetime]]:
     return spans
 
 
-def _inquiry(message: Message, contact: Any) -> Inquiry:
+def _inquiry(message: Message, contact: Any, at: datetime) -> Inquiry:
     return Inquiry(
-        at=message.at, text=message.text,
+        at=at, text=message.text,
         contact_language=(contact.language if contact and contact.language else message.language),
         contact_tone=(contact.tone if contact and contact.tone else message.tone),
         language_hint=message.language_hint, vip=bool(contact and contact.vip),
