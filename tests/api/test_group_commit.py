@@ -147,3 +147,59 @@ def test_a_busy_connection_is_awaited_off_the_event_loop(app, client, admin, own
     # SQLite has one pooled connection, so the decision waited for it; PostgreSQL has more.
     assert waited is (engine.dialect.name == "sqlite")
     assert decided.status_code == 200 and decided.json()["reply"] is not None
+
+
+def _slack_event(event_id: str, user: str, text: str) -> tuple[bytes, dict[str, str]]:
+    """A DM event signed as Slack signs it (the samples' secret and timestamp)."""
+    import hashlib
+    import hmac
+    import json
+
+    timestamp = str(int(AT.timestamp()))
+    body = json.dumps({
+        "token": "x", "team_id": "T061EG9R6", "api_app_id": "A0PNCHHK2",
+        "type": "event_callback", "event_id": event_id, "event_time": int(AT.timestamp()),
+        "event": {"type": "message", "channel": f"D{user}", "user": user, "text": text,
+                  "ts": f"{int(AT.timestamp())}.000100", "channel_type": "im"}}).encode()
+    base = f"v0:{timestamp}:".encode() + body
+    signature = hmac.new(SLACK["signing_secret"].encode(), base, hashlib.sha256).hexdigest()
+    return body, {"content-type": "application/json", "x-slack-request-timestamp": timestamp,
+                  "x-slack-signature": f"v0={signature}"}
+
+
+def test_two_replicas_answer_each_event_once_and_each_client_once(
+        app, settings, client, admin, owner, on_leave, frozen_clock) -> None:  # noqa: F811
+    """Two server processes on one database (own engine, pool and recorder each) receive
+    every event twice, once each, all at once: one event per Slack event, one reply per
+    client per window, every request answered 200."""
+    from app.main import create_app
+
+    channel = connect(client, admin, owner, "slack", SLACK)
+    users = [f"U00000000{u}" for u in range(3)]
+    deliveries = [_slack_event(f"Ev{u}{n:03d}", user, f"Hello {n}, are you there?")
+                  for u, user in enumerate(users) for n in range(4)]
+    replica = create_app(settings, background=False)
+
+    async def scenario() -> list[httpx.Response]:
+        clients = [httpx.AsyncClient(transport=httpx.ASGITransport(app=server),
+                                     base_url="http://test") for server in (app, replica)]
+        try:
+            return await asyncio.gather(*(
+                http.post(f"/hooks/{channel['id']}", content=body, headers=headers)
+                for body, headers in deliveries for http in clients))
+        finally:
+            for http in clients:
+                await http.aclose()
+
+    try:
+        responses = asyncio.run(scenario())
+    finally:
+        replica.state.engine.dispose()
+    assert [r.status_code for r in responses] == [200] * (2 * len(deliveries))
+    events, queued = counts(client, admin, owner)
+    assert len(events) == len(deliveries)
+    assert sorted(e["decision"]["contact_id"] is not None for e in events) == [True] * 12
+    replies = [e for e in events if e["replied"]]
+    assert len(replies) == len(users)  # once per client per window, whoever decided it
+    assert len(queued) == len(users)
+    assert sorted(d["to"] for d in queued) == users
