@@ -146,9 +146,10 @@ def _move_windows(session: Session, code: str, day: date, *, today: date) -> tup
 
     around = datetime.combine(day, time(12), tzinfo=UTC)
     affected = repository.owners_near(session, code, around)
+    confirmations = repository.active_confirmations(session, code)  # once, not per owner
     moved = []
     for owner in affected:
-        moved.extend(rematerialise(session, owner, today=today))
+        moved.extend(rematerialise(session, owner, today=today, confirmations=confirmations))
     if moved:
         from app.notices.service import queue_corrections
 
@@ -171,12 +172,15 @@ def owner_rules(session: Session, owner: Owner) -> tuple[list[rules.Rule], Windo
 
 
 def rule_windows(session: Session, owner: Owner, start: date, end: date, *,
-                 today: date) -> list[RuleWindow]:
-    """The owner's computed windows over ``[start, end]`` (days in the owner's timezone)."""
+                 today: date, confirmations: dict[tuple[str, int], date] | None = None
+                 ) -> list[RuleWindow]:
+    """The owner's computed windows over ``[start, end]`` (days in the owner's timezone).
+    ``confirmations``: the country's active ones, when the caller has them already."""
     owner_rule_list, source = owner_rules(session, owner)
     if not owner_rule_list:
         return []
-    confirmations = repository.active_confirmations(session, owner.country)
+    if confirmations is None:
+        confirmations = repository.active_confirmations(session, owner.country)
     tz = validation.zone(owner.timezone)
     made = rules.materialise(owner_rule_list, country=owner.country, tz=tz, start=start,
                              end=end, today=today, confirmations=confirmations,

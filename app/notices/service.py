@@ -67,14 +67,15 @@ def queue_corrections(session: Session, moved: list[Moved]) -> int:
     now = clock.now()
     for item in moved:
         owner = session.get(Owner, item.after.owner_id)
-        if owner is None:
-            continue
+        told = _told(session, item.after.owner_id, item.after.id) if owner else []
+        if owner is None or not told:
+            continue  # nobody was given the old dates (a confirmation moves many such)
         policy = decisions.policy_of(session, owner, now)
         window = to_domain(item.after)
         old_back = availability.back_at(policy, item.before.ends_at)
         back_at = availability.back_at(policy, item.after.ends_at)
         reply_by = availability.reply_by(policy, item.after.ends_at)
-        for client_key in _told(session, owner.id, item.after.id):
+        for client_key in told:
             contact = _reachable_contact(session, owner.id, client_key)
             if contact is None:
                 continue

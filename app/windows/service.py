@@ -123,7 +123,8 @@ def horizon(today: date) -> tuple[date, date]:
     return today - timedelta(days=1), today + timedelta(days=31 * HORIZON_MONTHS)
 
 
-def rematerialise(session: Session, owner: Owner, *, today: date | None = None) -> list[Moved]:
+def rematerialise(session: Session, owner: Owner, *, today: date | None = None,
+                  confirmations: dict[tuple[str, int], date] | None = None) -> list[Moved]:
     """Bring the owner's computed windows in line with rules, country and confirmations.
 
     Windows keep their deterministic ids, so a moved window is updated in place and a
@@ -135,7 +136,8 @@ def rematerialise(session: Session, owner: Owner, *, today: date | None = None) 
     start, end = horizon(today)
     tz = validation.zone(owner.timezone)
     since = datetime.combine(start, datetime.min.time(), tzinfo=tz)
-    wanted = {m.row.id: m.row for m in rule_windows(session, owner, start, end, today=today)}
+    wanted = {m.row.id: m.row for m in rule_windows(session, owner, start, end, today=today,
+                                                    confirmations=confirmations)}
     existing = {row.id: row for row in repository.computed(session, owner.id, since=since)}
     moved: list[Moved] = []
     now = clock.now()
