@@ -48,6 +48,12 @@ def test_one_batch_decides_as_if_one_after_another(app, client, admin, owner, on
     assert [e["id"] for e in events] == ids[::-1]
     assert [e["decision"]["event_id"] for e in events] == ids[::-1]
     assert [e["suppressed"] for e in events] == [None, "throttled", None]
+    # each outcome's event id names the row written for that very message
+    by_id = {e["id"]: e for e in events}
+    for result in results:
+        assert by_id[result.event_id]["contact_id"] == result.contact.id
+    assert [by_id[r.event_id]["text"] for r in results] == [
+        "Hello, are you there?", "Again?", "Hello, are you there?"]
 
 
 def test_a_bad_message_fails_alone_and_writes_nothing(app, client, admin, owner, on_leave) -> None:  # noqa: F811
