@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -142,14 +143,15 @@ def withdraw(session: Session, code: str, confirmation_id: int, *,
 
 
 def _move_windows(session: Session, code: str, day: date, *, today: date) -> tuple[int, int]:
-    from app.windows.service import rematerialise
+    from app.windows.service import rematerialise_many
 
     around = datetime.combine(day, time(12), tzinfo=UTC)
     affected = repository.owners_near(session, code, around)
     confirmations = repository.active_confirmations(session, code)  # once, not per owner
     moved = []
-    for owner in affected:
-        moved.extend(rematerialise(session, owner, today=today, confirmations=confirmations))
+    for first in range(0, len(affected), 500):  # one flush per 500 owners, one transaction
+        moved += rematerialise_many(session, affected[first:first + 500], today=today,
+                                    confirmations=confirmations)
     if moved:
         from app.notices.service import queue_corrections
 
@@ -162,21 +164,26 @@ class RuleWindow:
     row: WindowRow
 
 
-def owner_rules(session: Session, owner: Owner) -> tuple[list[rules.Rule], WindowSource]:
+def owner_rules(session: Session, owner: Owner, own: list[Any] | None = None
+                ) -> tuple[list[rules.Rule], WindowSource]:
+    """The owner's own rules (``own``, when the caller read them already), else the
+    country's defaults."""
     from app.rules.repository import for_owner
 
-    own = for_owner(session, owner.id)
+    if own is None:
+        own = for_owner(session, owner.id)
     if own:
         return [rules.rule_from_dict(r.as_rule_dict()) for r in own], WindowSource.RULE
     return list(rules.default_rules(owner.country)), WindowSource.COUNTRY
 
 
 def rule_windows(session: Session, owner: Owner, start: date, end: date, *,
-                 today: date, confirmations: dict[tuple[str, int], date] | None = None
-                 ) -> list[RuleWindow]:
+                 today: date, confirmations: dict[tuple[str, int], date] | None = None,
+                 own_rules: list[Any] | None = None) -> list[RuleWindow]:
     """The owner's computed windows over ``[start, end]`` (days in the owner's timezone).
-    ``confirmations``: the country's active ones, when the caller has them already."""
-    owner_rule_list, source = owner_rules(session, owner)
+    ``confirmations`` and ``own_rules``: the country's active confirmations and the owner's
+    rule rows, when the caller has them already."""
+    owner_rule_list, source = owner_rules(session, owner, own_rules)
     if not owner_rule_list:
         return []
     if confirmations is None:

@@ -17,18 +17,19 @@ from app.owners.models import Owner
 
 def materialise_all(sessions: sessionmaker[Session]) -> int:
     """Refresh every owner's computed windows (daily): the 13-month horizon moves on."""
-    from app.windows.service import rematerialise
+    from app.windows.service import rematerialise_many
 
     with session_scope(sessions) as session:
         ids = list(session.scalars(select(Owner.id).order_by(Owner.id)))
     count = 0
     for start in range(0, len(ids), 200):
         with session_scope(sessions) as session:
-            for owner in session.scalars(select(Owner).where(Owner.id.in_(ids[start:start + 200]))):
-                moved = rematerialise(session, owner)
-                if moved:
-                    service.queue_corrections(session, moved)
-                count += 1
+            owners = list(session.scalars(
+                select(Owner).where(Owner.id.in_(ids[start:start + 200])).order_by(Owner.id)))
+            moved = rematerialise_many(session, owners)
+            if moved:
+                service.queue_corrections(session, moved)
+            count += len(owners)
     log.info("windows materialised", owners=count)
     return count
 

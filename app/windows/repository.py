@@ -40,6 +40,15 @@ def computed(session: Session, owner_id: str, *, since: datetime) -> list[Window
                                 WindowRow.ends_at > since)))
 
 
+def computed_of(session: Session, owner_ids: Sequence[str], *,
+                since: datetime) -> list[WindowRow]:
+    """``computed`` for many owners in one statement."""
+    return list(session.scalars(
+        select(WindowRow).where(WindowRow.owner_id.in_(list(owner_ids)),
+                                WindowRow.source != "manual",
+                                WindowRow.ends_at > since)))
+
+
 def delete_ids(session: Session, ids: Sequence[str]) -> None:
     if ids:
         session.execute(delete(WindowRow).where(WindowRow.id.in_(list(ids))))

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -130,36 +131,67 @@ def rematerialise(session: Session, owner: Owner, *, today: date | None = None,
     Windows keep their deterministic ids, so a moved window is updated in place and a
     caller can tell clients who were given the old dates.
     """
-    from app.country_calendar.service import rule_windows
+    return rematerialise_many(session, [owner], today=today, confirmations=confirmations)
 
+
+def rematerialise_many(session: Session, owners: Sequence[Owner], *, today: date | None = None,
+                       confirmations: dict[tuple[str, int], date] | None = None) -> list[Moved]:
+    """``rematerialise`` for many owners, with one read of their rules, one of their stored
+    windows and one flush. ``confirmations`` are the active ones of the owners' one country,
+    when the caller has them."""
+    from app.country_calendar.repository import active_confirmations
+    from app.country_calendar.service import rule_windows
+    from app.rules.repository import for_owners
+
+    if not owners:
+        return []
     today = today or clock.now().date()
     start, end = horizon(today)
-    tz = validation.zone(owner.timezone)
-    since = datetime.combine(start, datetime.min.time(), tzinfo=tz)
-    wanted = {m.row.id: m.row for m in rule_windows(session, owner, start, end, today=today,
-                                                    confirmations=confirmations)}
-    existing = {row.id: row for row in repository.computed(session, owner.id, since=since)}
+    ids = [owner.id for owner in owners]
+    own_rules = for_owners(session, ids)
+    # The earliest local midnight of ``start`` anywhere (UTC+14), narrowed per owner below.
+    earliest = datetime.combine(start - timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    stored: dict[str, dict[str, WindowRow]] = {owner_id: {} for owner_id in ids}
+    for row in repository.computed_of(session, ids, since=earliest):
+        stored[row.owner_id][row.id] = row
+    known: dict[str, dict[tuple[str, int], date]] = {}  # confirmations per country
     moved: list[Moved] = []
+    gone: list[str] = []
     now = clock.now()
-    repository.delete_ids(session, [wid for wid in existing if wid not in wanted])
-    for wid, new in wanted.items():
-        old = existing.get(wid)
-        if old is None:
-            new.created_at = new.updated_at = now
-            session.add(new)
-            continue
-        if (old.starts_at, old.ends_at) != (new.starts_at, new.ends_at):
-            snapshot = WindowRow(**{c: getattr(old, c) for c in _COLUMNS})
-            moved.append(Moved(before=snapshot, after=old))
-        for column in _COLUMNS:
-            if column not in ("id", "owner_id", "created_at", "updated_at"):
+    for owner in owners:
+        since = datetime.combine(start, datetime.min.time(),
+                                 tzinfo=validation.zone(owner.timezone))
+        existing = {wid: row for wid, row in stored[owner.id].items() if row.ends_at > since}
+        if confirmations is None and owner.country not in known:
+            known[owner.country] = active_confirmations(session, owner.country)
+        wanted = {m.row.id: m.row for m in rule_windows(
+            session, owner, start, end, today=today,
+            confirmations=known[owner.country] if confirmations is None else confirmations,
+            own_rules=own_rules.get(owner.id, []))}
+        gone += [wid for wid in existing if wid not in wanted]
+        for wid, new in wanted.items():
+            old = existing.get(wid)
+            if old is None:
+                new.created_at = new.updated_at = now
+                session.add(new)
+                continue
+            changed = [c for c in _COMPUTED if getattr(old, c) != getattr(new, c)]
+            if not changed:
+                continue  # an untouched window keeps its row (and its updated_at)
+            if (old.starts_at, old.ends_at) != (new.starts_at, new.ends_at):
+                snapshot = WindowRow(**{c: getattr(old, c) for c in _COLUMNS})
+                moved.append(Moved(before=snapshot, after=old))
+            for column in changed:
                 setattr(old, column, getattr(new, column))
-        old.updated_at = now
+            old.updated_at = now
+    repository.delete_ids(session, gone)
     session.flush()
     return moved
 
 
 _COLUMNS = [c.key for c in WindowRow.__table__.columns]
+# What the rules decide about a computed window (the rest is identity and bookkeeping).
+_COMPUTED = [c for c in _COLUMNS if c not in ("id", "owner_id", "created_at", "updated_at")]
 
 
 def list_windows(session: Session, owner: Owner, start: datetime | None, end: datetime | None,

@@ -95,10 +95,42 @@ def test_materialise_all_is_idempotent(client, admin, owner, sessions) -> None:
     with sessions() as session:
         first = sorted(session.scalars(select(WindowRow.id)))
     jobs.materialise_all(sessions)
+    with sessions() as session:
+        stamped = dict(session.execute(select(WindowRow.id, WindowRow.updated_at)).all())
     jobs.materialise_all(sessions)
     with sessions() as session:
         assert sorted(session.scalars(select(WindowRow.id))) == first
+        # nothing moved, so nothing was rewritten
+        assert dict(session.execute(select(WindowRow.id, WindowRow.updated_at)).all()) == stamped
     assert first and service is not None
+
+
+def test_many_owners_at_once_get_the_windows_each_would_get_alone(client, admin, sessions) -> None:
+    from app.owners.models import Owner
+    from app.windows.models import WindowRow
+    from app.windows.service import rematerialise, rematerialise_many
+
+    bodies = [{"id": f"o{i}", "name": f"Owner {i}", "timezone": zone, "country": country}
+              for i, (country, zone) in enumerate([("SA", "Asia/Riyadh"), ("EG", "Africa/Cairo"),
+                                                   ("MA", "Africa/Casablanca")])]
+    for body in bodies:
+        assert client.post("/v1/owners", json=body, headers=admin).status_code == 201
+
+    def windows() -> dict[str, tuple]:
+        with sessions() as session:
+            return {r.id: (r.starts_at, r.ends_at, r.kind, r.occasion)
+                    for r in session.scalars(select(WindowRow))}
+
+    alone = windows()
+    with session_scope(sessions) as session:
+        session.execute(WindowRow.__table__.delete())
+    with session_scope(sessions) as session:
+        owners = list(session.scalars(select(Owner).order_by(Owner.id)))
+        assert rematerialise_many(session, owners) == []
+    assert windows() == alone and len({k.split(":")[0] for k in alone}) == 3
+    with session_scope(sessions) as session:
+        assert all(rematerialise(session, o) == [] for o in session.scalars(select(Owner)))
+    assert windows() == alone
 
 
 def test_scheduler_registers_idempotent_jobs(sessions) -> None:
