@@ -39,6 +39,7 @@ def config_dir() -> Path:
     return Path(override) if override else Path(__file__).resolve().parents[2] / "config"
 
 
+@lru_cache(maxsize=256)  # one message is folded several times while it is decided
 def normalize(text: str) -> str:
     """Fold a message for matching: NFKC, case-folded, Arabic diacritics (tashkeel, the
     superscript alef, Quranic marks) and tatweel removed, letter variants unified
@@ -99,11 +100,21 @@ def matches_any(text: str, keywords: Iterable[str]) -> str | None:
     pattern = _pattern(words)
     if pattern is None:
         return None
-    found = pattern.search(normalize(text))
+    folded = normalize(text)
+    # Every match contains its keyword's folded form verbatim; most messages contain none,
+    # and a substring test is far cheaper than the pattern's prefix and suffix search.
+    if not any(core in folded for core in _cores(words)):
+        return None
+    found = pattern.search(folded)
     if found is None:
         return None
     index = next(i for i, group in enumerate(found.groups()) if group is not None)
     return [w for w in words if normalize(w)][index]
+
+
+@lru_cache(maxsize=512)
+def _cores(keywords: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(core for core in (normalize(k) for k in keywords) if core)
 
 
 def is_opt_out(text: str) -> bool:
