@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from app.errors import NotFound, Unauthorized
@@ -79,7 +79,7 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 async def get_caller(request: Request) -> Principal:
     """The caller, for endpoints without a request session (the message intake): from the
     key cache on the event loop, or else from a short session of its own."""
-    from app.keys.service import authenticate, recently_authenticated
+    from app.keys.service import recently_authenticated
 
     token = _bearer(request)
     principal = recently_authenticated(token)
@@ -88,8 +88,8 @@ async def get_caller(request: Request) -> Principal:
         if lock is not None:
             await lock.acquire()
         try:
-            principal = await run_in_threadpool(_authenticate_alone, request, token,
-                                                authenticate)
+            principal = await run_in_threadpool(_authenticate_alone,
+                                                request.app.state.sessions, token)
         finally:
             if lock is not None:
                 lock.release()
@@ -98,10 +98,11 @@ async def get_caller(request: Request) -> Principal:
     return principal
 
 
-def _authenticate_alone(request: Request, token: str, authenticate) -> Principal | None:  # noqa: ANN001
+def _authenticate_alone(sessions: sessionmaker[Session], token: str) -> Principal | None:
     from app.db import session_scope
+    from app.keys.service import authenticate
 
-    with session_scope(request.app.state.sessions) as session:
+    with session_scope(sessions) as session:
         return authenticate(session, token)
 
 

@@ -73,7 +73,8 @@ class Recorder:
         return await self._submit(Evaluation(owner_id, message, dry_run))
 
     async def deliver(self, channel_id: str, raw: RawRequest) -> inbound.HookResult:
-        """Handle one webhook delivery. Raises NotFound, VerificationFailed, BadPayload."""
+        """Handle one webhook delivery. Raises NotFound (no such webhook), Unauthorized (it
+        did not verify) or BadRequest (not this platform's webhook)."""
         return await self._submit(Delivery(channel_id, raw))
 
     async def _submit(self, work: Work) -> Any:

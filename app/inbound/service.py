@@ -156,12 +156,6 @@ class BadRequest(IjazaError):
     """The body is not the platform's webhook."""
 
 
-def handle(session: Session, channel_row: ChannelRow, channel: Any, raw: RawRequest) -> HookResult:
-    """Verify and handle one webhook delivery in the caller's transaction."""
-    plan = prepare(session, channel_row, channel, raw)
-    return answer(plan, decisions.decide_many(session, plan.requests()))
-
-
 def _owner_spoke(session: Session, owner: Owner, channel_row: ChannelRow, item: Inbound) -> None:
     from sqlalchemy import select
 
