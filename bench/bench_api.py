@@ -34,10 +34,7 @@ def run() -> harness.Report:
     """Issue 2: GET owner and POST window vs the bare floor."""
     report = harness.Report("API: GET owner, POST window (issue 2)")
     with harness.Workdir("api") as work:
-        harness.migrate(work.db_url)
-        harness.use_env_in_process(work.db_url)
-        sessions = harness.sessions_for(work.db_url)
-        harness.seed_owner(sessions, "bench")
+        sessions = harness.bench_database(work)
         key = harness.admin_key(sessions)
         base = calendar.timegm(datetime(2031, 1, 1).timetuple())
         script = work.file("window.lua", harness.lua(WINDOW_LUA % {

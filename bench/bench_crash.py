@@ -55,10 +55,7 @@ def run() -> harness.Report:
     report = harness.Report(f"Relay crash: SIGKILL after ~{KILL_AFTER:,} of {DELIVERIES:,} "
                             "(issue 5)")
     with harness.Workdir("crash") as work, harness.FakeSlack(work) as fake:
-        harness.migrate(work.db_url)
-        harness.use_env_in_process(work.db_url)
-        sessions = harness.sessions_for(work.db_url)
-        harness.seed_owner(sessions, "bench")
+        sessions = harness.bench_database(work)
         channel_id = harness.slack_channel(sessions, "bench", fake.url)
         harness.enqueue_deliveries(sessions, "bench", channel_id, DELIVERIES)
 

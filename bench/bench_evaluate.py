@@ -95,13 +95,9 @@ def run() -> harness.Report:
     """Issue 4: recorded evaluate vs the floor, empty and with a long history."""
     report = harness.Report("Evaluate, recorded, owner off (issue 4)")
     with harness.Workdir("evaluate") as work:
-        harness.migrate(work.db_url)
-        harness.use_env_in_process(work.db_url)
-        sessions = harness.sessions_for(work.db_url)
-        harness.seed_owner(sessions, "bench")
+        sessions = harness.bench_database(work)
         key = _owner_key(sessions)
-        now = harness.utc_now().replace(microsecond=0)
-        harness.off_window(sessions, "bench", now - timedelta(days=1), now + timedelta(days=30))
+        now = harness.on_leave_now(sessions)
         at = now.astimezone(harness.ZONE_RIYADH).isoformat()
         path = "/v1/owners/bench/evaluate"
         script = work.file("evaluate.lua", harness.lua(EVALUATE_LUA % {

@@ -42,10 +42,7 @@ def run() -> harness.Report:
     """Issue 5: relay pacing at 200/s, in-process."""
     report = harness.Report(f"Relay: {DELIVERIES:,} Slack sends at {RATE}/s (issue 5)")
     with harness.Workdir("relay") as work, harness.FakeSlack(work) as fake:
-        harness.migrate(work.db_url)
-        harness.use_env_in_process(work.db_url, IJAZA_RATE_LIMITS__SLACK=str(RATE))
-        sessions = harness.sessions_for(work.db_url)
-        harness.seed_owner(sessions, "bench")
+        sessions = harness.bench_database(work, IJAZA_RATE_LIMITS__SLACK=str(RATE))
         channel_id = harness.slack_channel(sessions, "bench", fake.url)
         with harness.timer() as enqueued:
             harness.enqueue_deliveries(sessions, "bench", channel_id, DELIVERIES)

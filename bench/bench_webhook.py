@@ -13,7 +13,6 @@ import hashlib
 import hmac
 import json
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import harness
@@ -127,13 +126,9 @@ def run() -> harness.Report:
     """Issue 5: signed Slack webhooks vs the raw-body floor, then the outbox check."""
     report = harness.Report("Slack webhook, send mode (issue 5)")
     with harness.Workdir("webhook") as work:
-        harness.migrate(work.db_url)
-        harness.use_env_in_process(work.db_url)
-        sessions = harness.sessions_for(work.db_url)
-        harness.seed_owner(sessions, "bench")
+        sessions = harness.bench_database(work)
         key = harness.admin_key(sessions)
-        now = harness.utc_now().replace(microsecond=0)
-        harness.off_window(sessions, "bench", now - timedelta(days=1), now + timedelta(days=30))
+        harness.on_leave_now(sessions)
         unused = harness.free_port()
         with harness.ijaza_server(work) as real, harness.bare_server(work) as bare:
             status, channel = harness.http_json("POST", real.url + "/v1/owners/bench/channels", {

@@ -26,7 +26,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -188,6 +188,23 @@ def off_window(sessions: Any, owner_id: str, start: datetime, end: datetime) -> 
             kind="off", starts_at=start, ends_at=end,
             title={"en": "Bench leave", "ar": "إجازة القياس"}))
         return row.id
+
+
+def bench_database(work: Workdir, **env: str) -> Any:
+    """A migrated database with the owner ``bench``; this process's settings point at it
+    (``env``: extra ``IJAZA_*`` settings). Returns the session factory."""
+    migrate(work.db_url)
+    use_env_in_process(work.db_url, **env)
+    sessions = sessions_for(work.db_url)
+    seed_owner(sessions, "bench")
+    return sessions
+
+
+def on_leave_now(sessions: Any, owner_id: str = "bench") -> datetime:
+    """Put the owner on leave from yesterday to a month from now; returns "now" (UTC)."""
+    now = utc_now().replace(microsecond=0)
+    off_window(sessions, owner_id, now - timedelta(days=1), now + timedelta(days=30))
+    return now
 
 
 # --------------------------------------------------------------------------------------

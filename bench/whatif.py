@@ -8,8 +8,6 @@ Not part of ``run_all.py`` (about two minutes).
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import bench_evaluate
 import harness
 
@@ -24,13 +22,9 @@ def run() -> harness.Report:
     """What-ifs: the SQLite write lock taken in threads vs queued on the event loop."""
     report = harness.Report("What-ifs: where the tail latency comes from")
     with harness.Workdir("whatif") as work:
-        harness.migrate(work.db_url)
-        harness.use_env_in_process(work.db_url)
-        sessions = harness.sessions_for(work.db_url)
-        harness.seed_owner(sessions, "bench")
+        sessions = harness.bench_database(work)
         key = harness.admin_key(sessions)
-        now = harness.utc_now().replace(microsecond=0)
-        harness.off_window(sessions, "bench", now - timedelta(days=1), now + timedelta(days=30))
+        now = harness.on_leave_now(sessions)
         at = now.astimezone(harness.ZONE_RIYADH).isoformat()
         evaluate = work.file("evaluate.lua", harness.lua(bench_evaluate.EVALUATE_LUA % {
             "auth": harness.lua_string(f"Bearer {key}"),

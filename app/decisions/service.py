@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -101,7 +102,6 @@ def policy_of(session: Session, owner: Owner, at: datetime, *,
 def _computed_beyond_horizon(session: Session, owner: Owner, start: datetime, end: datetime,
                              stored: set[str]) -> list[Any]:
     """Rule windows are stored for the coming months only; past that, compute them."""
-    from app import clock
     from app.country_calendar.service import rule_windows
     from app.windows.service import horizon
 
@@ -127,18 +127,26 @@ def window_out(window: Window | None, tz: Any) -> WindowOut | None:
         latest_end=window.latest_end.astimezone(tz) if window.latest_end else None)
 
 
+def _remembered(session: Session, what: str, key: Any, load: Callable[[], Any]) -> Any:
+    """``load()`` once per session for ``(what, key)``: a batch of decisions reads each
+    owner's templates and each country's confirmations once, not once per reply."""
+    memo = session.info.setdefault(what, {})
+    if key not in memo:
+        memo[key] = load()
+    return memo[key]
+
+
 def template_source(session: Session, owner: Owner, situation: str, language: str,
                     tone: str) -> str | None:
     from app.templates.repository import get as get_template
 
-    # Remembered for the session (one batch of decisions): most owners keep the defaults,
-    # and a template that is not there is not in the identity map either.
-    memo = session.info.setdefault("template_source", {})
-    key = (owner.id, situation, language, tone)
-    if key not in memo:
+    def load() -> str | None:
         row = get_template(session, owner.id, situation, language, tone)
-        memo[key] = row.source if row is not None else None
-    return memo[key]
+        return row.source if row is not None else None
+
+    # Most owners keep the defaults, and a template that is not there is not in the
+    # identity map either: without the memo every reply would ask again.
+    return _remembered(session, "template_source", (owner.id, situation, language, tone), load)
 
 
 def render(session: Session, owner: Owner, policy: Policy, *, situation: str, language: str,
@@ -176,7 +184,6 @@ def hijri_shift(session: Session, owner: Owner, window: Window | None) -> int:
     (after an observed or confirmed sighting), so a reply's Hijri dates match it."""
     if window is None or window.occasion not in HIJRI_OCCASIONS:
         return 0
-    from app import clock
     from app.country_calendar.repository import active_confirmations
     from app.domain import hijri, occasions, rules
 
@@ -186,7 +193,9 @@ def hijri_shift(session: Session, owner: Owner, window: Window | None) -> int:
             return 0
         found = occasions.occurrence(owner.country, occasion, hijri_year,
                                      today=clock.now().date(),
-                                     confirmations=active_confirmations(session, owner.country))
+                                     confirmations=_remembered(
+                                         session, "confirmations", owner.country,
+                                         lambda: active_confirmations(session, owner.country)))
         if not found.hijri_date:
             return 0
         year, month, day = (int(part) for part in found.hijri_date.split("-"))
@@ -221,6 +230,11 @@ class Request:
     dry_run: bool = False
     channel: ChannelRow | None = None
     reply_context: dict[str, Any] | None = None
+
+    @property
+    def sender(self) -> tuple[str, str, str]:
+        """The contact's key: (owner, channel, address)."""
+        return self.owner.id, self.message.channel, self.message.address
 
 
 def evaluate(session: Session, owner: Owner, message: Message, *,
@@ -293,7 +307,7 @@ class _Batch:
     def decide(self, request: Request) -> Outcome:
         owner, message = request.owner, request.message
         at = message.at.astimezone(UTC)  # the policy is indexed in UTC: compare like with like
-        contact = self.contacts.get((owner.id, message.channel, message.address))
+        contact = self.contacts.get(request.sender)
         client_key = contact.client_key if contact is not None else None
         history = self.histories.setdefault((owner.id, client_key), []) if client_key else []
         policy = self.policy(owner, at)
@@ -358,8 +372,7 @@ def _contacts(session: Session, requests: list[Request]
     for request in requests:
         if request.dry_run:
             continue
-        message = request.message
-        key = (request.owner.id, message.channel, message.address)
+        message, key = request.message, request.sender
         row = merged.get(key)
         if row is None:
             cid = "c_" + secrets.token_hex(8)
@@ -381,8 +394,7 @@ def _contacts(session: Session, requests: list[Request]
     for keep_context in (False, True):
         rows = [merged[k] for k in sorted(merged) if (k in with_context) is keep_context]
         found.update(repository.touch_contacts(session, rows, with_reply_context=keep_context))
-    missing = [(r.owner.id, r.message.channel, r.message.address) for r in requests
-               if r.dry_run and (r.owner.id, r.message.channel, r.message.address) not in found]
+    missing = [r.sender for r in requests if r.dry_run and r.sender not in found]
     found.update(repository.find_contacts(session, missing))
     created = {row.client_key for key, row in found.items()
                if key in merged and row.id == merged[key]["id"]}
@@ -395,8 +407,7 @@ def _histories(session: Session, requests: list[Request],
     """The clients' recent replies; a client first seen in this batch has none."""
     by_owner: dict[str, set[str]] = {}
     for request in requests:
-        contact = contacts.get((request.owner.id, request.message.channel,
-                                request.message.address))
+        contact = contacts.get(request.sender)
         if contact is not None and contact.client_key not in created:
             by_owner.setdefault(request.owner.id, set()).add(contact.client_key)
     return {(owner_id, client_key): replies
