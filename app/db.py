@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import QueuePool, StaticPool
 from sqlalchemy.types import TypeDecorator
@@ -112,7 +112,20 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def insert_for(session: Session, model: Any) -> Any:
     """An INSERT that knows ``on_conflict_do_nothing`` on this session's database."""
-    if session.get_bind().dialect.name == "postgresql":
+    return insert_for_dialect(session.get_bind().dialect.name, model)
+
+
+def core(session: Session) -> Connection:
+    """The session's connection, for Core statements run once per batch: they skip the
+    ORM's bulk machinery. Pending ORM changes are flushed first, as ``session.execute``
+    would."""
+    session.flush()
+    return session.connection()
+
+
+def insert_for_dialect(dialect: str, model: Any) -> Any:
+    """An INSERT with ``on_conflict_*`` for the database kind named ``dialect``."""
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert

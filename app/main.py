@@ -81,6 +81,6 @@ def _include_routers(app: FastAPI) -> None:
     from app.templates.endpoints import router as templates
     from app.windows.endpoints import router as windows
 
-    for router in (ops, keys, owners, rules, windows, decisions, templates, contacts, channels,
-                   deliveries, digest, calendar, hooks, pages):
+    for router in (hooks, decisions, ops, keys, owners, rules, windows, templates, contacts,
+                   channels, deliveries, digest, calendar, pages):
         app.include_router(router)

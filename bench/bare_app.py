@@ -4,6 +4,11 @@ Each route validates its body with the same pydantic model as Ijaza (``EvaluateR
 ``WindowCreate``) and returns a small constant JSON, so ``real / bare`` is the share of the
 framework floor that Ijaza keeps. Routes are ``def`` (thread pool) or ``async def`` as in
 the real app. Served by the same uvicorn settings: ``uvicorn bare_app:app --app-dir bench``.
+
+``/in-thread/…/evaluate`` is the floor that runs before 2026-11-23 measured against: a
+``def`` route, which pays a hop to the thread pool on every request and so serves about
+half as many requests. The real evaluate has been ``async def`` since the group commit, so
+its floor is too; the old one is kept only to compare with the earlier results.
 """
 
 from __future__ import annotations
@@ -46,7 +51,12 @@ def create_window(owner_id: str, body: WindowCreate) -> dict:
 
 
 @app.post("/v1/owners/{owner_id}/evaluate")
-def evaluate(owner_id: str, body: EvaluateRequest) -> dict:
+async def evaluate(owner_id: str, body: EvaluateRequest) -> dict:
+    return DECISION
+
+
+@app.post("/in-thread/v1/owners/{owner_id}/evaluate")
+def evaluate_in_thread(owner_id: str, body: EvaluateRequest) -> dict:
     return DECISION
 
 

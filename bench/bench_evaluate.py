@@ -111,6 +111,8 @@ def run() -> harness.Report:
             assert decision["status"] == "off" and decision["reply"], decision
             floor = harness.measure("bare POST evaluate", bare.url + path, script,
                                     server=bare)
+            in_thread = harness.measure("bare POST evaluate, def (before 2026-11-23)",
+                                        bare.url + "/in-thread" + path, script, server=bare)
             empty = harness.measure("POST evaluate (empty history)", real.url + path, script,
                                     server=real)
             before = _count_events(sessions)
@@ -123,11 +125,12 @@ def run() -> harness.Report:
         after = _count_events(sessions)
     report.notes.append(f"history seeded in {seeded:.1f} s; events before the history case "
                         f"{before + HISTORY_EVENTS:,}, after {after:,}")
-    for result in (empty, history, floor):
+    for result in (empty, history, floor, in_thread):
         report.rows.append({**result.as_dict(), "ratio": harness.ratio(result.rps, floor.rps)})
     report.info("empty history", empty.headline())
     report.info("long history", history.headline())
     report.info("bare floor", floor.headline())
+    report.info("empty / the old def floor", harness.ratio(empty.rps, in_thread.rps))
     report.check("empty: throughput / floor", harness.ratio(empty.rps, floor.rps), "≥ 0.5",
                  empty.rps >= 0.5 * floor.rps)
     report.check("empty: p99 ms", round(empty.p99_ms, 2), "< 25", empty.p99_ms < 25)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -8,7 +9,7 @@ from sqlalchemy import Row, func, insert, select
 from sqlalchemy.orm import Session
 
 from app.contacts.models import Contact
-from app.db import insert_for
+from app.db import core, insert_for_dialect
 from app.decisions.models import EventRow, OwnerActivity
 from app.domain.decision import PastReply
 
@@ -45,8 +46,16 @@ def touch_contacts(session: Session, rows: Sequence[dict[str, Any]], *,
     """
     if not rows:
         return {}
+    stmt = _upsert_contacts(session.get_bind().dialect.name, with_reply_context)
+    found = core(session).execute(stmt, list(rows)).all()
+    return {(r.owner_id, r.channel, r.address): r for r in found}
+
+
+@functools.cache
+def _upsert_contacts(dialect: str, with_reply_context: bool) -> Any:
+    """The contacts' upsert, built once per database kind (a statement is immutable)."""
     table = Contact.__table__
-    stmt = insert_for(session, Contact)
+    stmt = insert_for_dialect(dialect, table)
     excluded = stmt.excluded
     values: dict[str, Any] = {
         "name": func.coalesce(table.c.name, excluded.name),
@@ -58,10 +67,9 @@ def touch_contacts(session: Session, rows: Sequence[dict[str, Any]], *,
     }
     if with_reply_context:
         values["reply_context"] = excluded.reply_context
-    stmt = stmt.on_conflict_do_update(index_elements=["owner_id", "channel", "address"],
-                                      set_=values).returning(*CONTACT_COLUMNS)
-    found = session.execute(stmt, list(rows)).all()
-    return {(r.owner_id, r.channel, r.address): r for r in found}
+    return stmt.on_conflict_do_update(index_elements=["owner_id", "channel", "address"],
+                                      set_=values).returning(
+        *(table.c[column.key] for column in CONTACT_COLUMNS))
 
 
 def find_contacts(session: Session, keys: Sequence[tuple[str, str, str]]
@@ -122,6 +130,9 @@ def activity_between(session: Session, owner_id: str, first: datetime,
     return [(r.client_key, r.at, r.until) for r in rows]
 
 
+_INSERT_EVENTS = insert(EventRow.__table__).returning(EventRow.__table__.c.id)
+
+
 def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
     """Insert events in one statement; their ids in the order given.
 
@@ -132,8 +143,7 @@ def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]
     """
     if not rows:
         return []
-    table = EventRow.__table__
-    ids = sorted(session.scalars(insert(table).returning(table.c.id), list(rows)))
+    ids = sorted(core(session).execute(_INSERT_EVENTS, list(rows)).scalars())
     if len(ids) != len(rows):
         raise RuntimeError(f"{len(rows)} events inserted, {len(ids)} ids returned")
     return ids

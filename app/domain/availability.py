@@ -336,16 +336,33 @@ def reply_by(policy: Policy, at: datetime) -> datetime:
     """
     p = prepare(policy)
     at = _utc(at)
-    back, window = _back_at(p, at)
-    remaining = _response_time(p, at, back, window)
+    return _reply_by(p, at, *_back_at(p, at)).astimezone(p.tz)
+
+
+def _reply_by(p: PreparedPolicy, at: datetime, back: datetime,
+              window_at_back: Window | None) -> datetime:
+    remaining = _response_time(p, at, back, window_at_back)
     if remaining <= timedelta(0):
-        return back.astimezone(p.tz)
+        return back
     for s, e, _w in p.pieces(back, back + HORIZON):
         if e - s >= remaining:
-            return (s + remaining).astimezone(p.tz)
+            return s + remaining
         remaining -= e - s
     raise NoWorkingTime(f"not {remaining} of working time within {HORIZON.days} days of "
                         f"{back.isoformat()}: check the working hours and the response time")
+
+
+def timing(policy: Policy, at: datetime) -> tuple[Snapshot, datetime, datetime]:
+    """``status_at``, ``back_at`` and ``reply_by`` at one instant (what a decision needs),
+    finding the next working instant once for all three: ``at`` is working time exactly
+    when it is its own ``back_at``. Raises NoWorkingTime as ``reply_by`` does."""
+    p = prepare(policy)
+    at = _utc(at)
+    back, window_at_back = _back_at(p, at)
+    window = p.effective(p.active_at(at))
+    working = back == at
+    return (Snapshot(_status(window, working), window, working), back.astimezone(p.tz),
+            _reply_by(p, at, back, window_at_back).astimezone(p.tz))
 
 
 def next_change(policy: Policy, at: datetime) -> datetime | None:

@@ -103,9 +103,7 @@ def decide(policy: Policy, inquiry: Inquiry, traits: OwnerTraits, history: Seque
            *, owner_active: bool = False) -> Verdict:
     """Decide what to do with one message. ``history`` is the client's recent replies."""
     at = inquiry.at
-    snapshot = availability.status_at(policy, at)
-    back_at = availability.back_at(policy, at)
-    reply_by = availability.reply_by(policy, at)
+    snapshot, back_at, reply_by = availability.timing(policy, at)
     upcoming = upcoming_off(policy, at)
     keyword = text.matches_any(inquiry.text, traits.urgent_keywords)
     urgent = inquiry.vip or keyword is not None

@@ -514,6 +514,23 @@ def test_properties(p: Policy, at: datetime) -> None:
     assert worked == av.response_time_at(p, at)
 
 
+@settings(max_examples=200, deadline=None)
+@given(policies(), instants)
+def test_timing_is_status_back_at_and_reply_by_at_once(p: Policy, at: datetime) -> None:
+    # timing() derives "working" from back_at == at instead of looking again: the same
+    # answers as the three separate functions, or the same NoWorkingTime.
+    for t in (at, at + timedelta(minutes=7, seconds=30), u(at).replace(minute=0, second=0)):
+        try:
+            expected = (av.status_at(p, t), u(av.back_at(p, t)), u(av.reply_by(p, t)))
+        except av.NoWorkingTime:
+            with pytest.raises(av.NoWorkingTime):
+                av.timing(p, t)
+            continue
+        snapshot, back, reply = av.timing(p, t)
+        assert (snapshot, u(back), u(reply)) == expected
+        assert back.tzinfo == reply.tzinfo == p.timezone
+
+
 @settings(max_examples=150, deadline=None)
 @given(policies(), instants)
 def test_status_matches_the_definition(p: Policy, at: datetime) -> None:
