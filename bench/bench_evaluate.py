@@ -100,9 +100,10 @@ def run() -> harness.Report:
         now = harness.on_leave_now(sessions)
         at = now.astimezone(harness.ZONE_RIYADH).isoformat()
         path = "/v1/owners/bench/evaluate"
-        script = work.file("evaluate.lua", harness.lua(EVALUATE_LUA % {
-            "auth": harness.lua_string(f"Bearer {key}"), "path": harness.lua_string(path),
-            "at": harness.lua_string(at)}))
+        script, in_thread_script = (work.file(name, harness.lua(EVALUATE_LUA % {
+            "auth": harness.lua_string(f"Bearer {key}"), "path": harness.lua_string(route),
+            "at": harness.lua_string(at)})) for name, route in (
+                ("evaluate.lua", path), ("in-thread.lua", "/in-thread" + path)))
         with harness.ijaza_server(work) as real, harness.bare_server(work) as bare:
             status, decision = harness.http_json("POST", real.url + path, {
                 "contact": {"address": "probe@bench.example", "name": "Probe"},
@@ -111,8 +112,10 @@ def run() -> harness.Report:
             assert decision["status"] == "off" and decision["reply"], decision
             floor = harness.measure("bare POST evaluate", bare.url + path, script,
                                     server=bare)
+            # (the Lua script sets the path: wrk's URL gives only the host)
             in_thread = harness.measure("bare POST evaluate, def (before 2026-11-23)",
-                                        bare.url + "/in-thread" + path, script, server=bare)
+                                        bare.url + "/in-thread" + path, in_thread_script,
+                                        server=bare)
             empty = harness.measure("POST evaluate (empty history)", real.url + path, script,
                                     server=real)
             before = _count_events(sessions)
