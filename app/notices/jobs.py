@@ -49,3 +49,7 @@ def advance_notices(sessions: sessionmaker[Session]) -> int:
 
 def back_digests(sessions: sessionmaker[Session]) -> int:
     return _queue(sessions, service.send_back_digests, "digests")
+
+
+def back_messages(sessions: sessionmaker[Session]) -> int:
+    return _queue(sessions, service.send_back_messages, "back-from-leave messages")

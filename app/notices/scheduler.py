@@ -35,6 +35,8 @@ def build_scheduler(sessions: sessionmaker[Session]) -> AsyncIOScheduler:
                       id="advance-notices", replace_existing=True)
     scheduler.add_job(threaded(jobs.back_digests), "interval", minutes=15,
                       id="back-digests", replace_existing=True)
+    scheduler.add_job(threaded(jobs.back_messages), "interval", minutes=15,
+                      id="back-messages", replace_existing=True)
     return scheduler
 
 

@@ -1,5 +1,6 @@
 """Messages nobody asked for: advance notices before a break, corrections when a
-confirmation moves a window, and the back-from-leave digest for the owner.
+confirmation moves a window, the back-from-leave digest for the owner, and (for owners who
+ask for it) a word to the clients who wrote during a break that the owner is back.
 
 Each is once-only by construction: an idempotent delivery key per (window, client), plus
 an event row so the audit trail and the inbound heads-up logic see it.
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -19,6 +20,7 @@ from app.contacts.models import Contact
 from app.decisions import service as decisions
 from app.decisions.models import EventRow
 from app.domain import availability
+from app.domain.model import Status
 from app.inbound.service import can_write_first, enqueue_to_contact
 from app.owners.models import Owner
 from app.windows.models import WindowRow
@@ -153,6 +155,70 @@ def _notify_audience(session: Session, owner: Owner, policy, row: WindowRow,  # 
                         text=reply.text, at=now, language=language, tone=tone)
         if enqueue_to_contact(session, owner, contact, text=reply.text, subject=reply.subject,
                               kind="notice", key=f"notice:{row.id}:{contact.client_key}",
+                              event_id=event.id, now=now):
+            count += 1
+    return count
+
+
+BACK_LOOKBACK = timedelta(days=3)
+
+
+def send_back_messages(session: Session, now: datetime, *,
+                       lookback: timedelta = BACK_LOOKBACK) -> int:
+    """For owners with ``tell_when_back``: once an off window is over and the owner is
+    working again, tell each client who wrote during it (and was told the owner was away)
+    that the owner is back and when to expect an answer. Once per client per window.
+
+    A window that ended more than ``lookback`` ago is left alone: a client who wrote
+    before a long stretch of other time off has heard from the owner by then.
+    """
+    rows = session.scalars(
+        select(WindowRow).join(Owner, Owner.id == WindowRow.owner_id)
+        .where(Owner.tell_when_back.is_(True), WindowRow.kind == "off",
+               WindowRow.ends_at <= now, WindowRow.ends_at > now - lookback)
+        .order_by(WindowRow.owner_id, WindowRow.ends_at)).all()
+    sent = 0
+    for row in rows:
+        owner = session.get(Owner, row.owner_id)
+        if owner is None:
+            continue
+        policy = decisions.policy_of(session, owner, now)
+        snapshot = availability.status_at(policy, now)
+        if not snapshot.working or snapshot.status is Status.OFF:
+            continue  # not back yet: wait for the owner's first working hour
+        sent += _tell_back(session, owner, policy, row, now)
+    return sent
+
+
+def _tell_back(session: Session, owner: Owner, policy, row: WindowRow,  # noqa: ANN001
+               now: datetime) -> int:
+    wrote = session.scalars(
+        select(EventRow.client_key).where(
+            EventRow.owner_id == owner.id, EventRow.window_id == row.id,
+            EventRow.kind == "inbound", EventRow.replied_at.is_not(None),
+            EventRow.client_key.is_not(None))
+        .group_by(EventRow.client_key).order_by(func.min(EventRow.at))).all()
+    told = set(session.scalars(select(EventRow.client_key).where(
+        EventRow.owner_id == owner.id, EventRow.window_id == row.id,
+        EventRow.situation == "back")))
+    window = to_domain(row)
+    back_at = availability.back_at(policy, now)
+    reply_by = availability.reply_by(policy, now)
+    count = 0
+    for client_key in wrote:
+        if client_key in told:
+            continue
+        contact = _reachable_contact(session, owner.id, client_key)
+        if contact is None or not can_write_first(session, contact, now):
+            continue
+        language, tone = _language_tone(owner, contact)
+        reply = decisions.render(session, owner, policy, situation="back", language=language,
+                                 tone=tone, window=window, back_at=back_at, reply_by=reply_by,
+                                 contact_name=contact.name)
+        event = _record(session, owner, contact, kind="back", window_id=row.id,
+                        text=reply.text, at=now, language=language, tone=tone)
+        if enqueue_to_contact(session, owner, contact, text=reply.text, subject=reply.subject,
+                              kind="back", key=f"back:{row.id}:{client_key}",
                               event_id=event.id, now=now):
             count += 1
     return count

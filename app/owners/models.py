@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import Boolean, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, JSONType, UTCDateTime
@@ -29,5 +29,6 @@ class Owner(Base):
     active_for: Mapped[str] = mapped_column(String(32), default="PT10M")
     notice_audience_days: Mapped[int] = mapped_column(Integer, default=60)
     digest_to: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+    tell_when_back: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

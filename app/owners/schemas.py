@@ -72,6 +72,9 @@ class OwnerFields(BaseModel):
     active_for: Duration = Field("PT10M", description="How long owner activity suppresses replies.")
     notice_audience_days: int = Field(60, ge=1, le=366)
     digest_to: Destination | None = Field(None, description="Send the back-from-leave digest here.")
+    tell_when_back: bool = Field(False, description=(
+        "When an off window is over, tell the clients who wrote during it that you are back "
+        "(once each, on your first working hour, through the channel they last used)."))
 
 
 class OwnerCreate(OwnerFields):
@@ -99,6 +102,7 @@ class OwnerUpdate(BaseModel):
     active_for: Duration | None = None
     notice_audience_days: int | None = Field(None, ge=1, le=366)
     digest_to: Destination | None = None
+    tell_when_back: bool | None = None
 
 
 class OwnerRead(BaseModel):
@@ -119,5 +123,6 @@ class OwnerRead(BaseModel):
     active_for: str
     notice_audience_days: int
     digest_to: Destination | None
+    tell_when_back: bool
     created_at: datetime
     updated_at: datetime

@@ -89,6 +89,78 @@ def test_back_digest_is_sent_to_the_owner_once(client, admin, owner, sessions) -
     assert "a@example.org" in digests[0].payload["text"]
 
 
+def _wrote_during_leave(client, admin, owner, sessions, *, tell: bool) -> tuple[str, str]:  # noqa: ANN001
+    """The owner on LEAVE with a Slack channel; three clients wrote during it: U0 and U1
+    got an automatic reply, U2 opted out. Returns (owner path, channel id)."""
+    base = f"/v1/owners/{owner['id']}"
+    window = client.post(f"{base}/windows", json=LEAVE, headers=admin).json()
+    ch = client.post(f"{base}/channels", json={"platform": "slack", "settings": SLACK},
+                     headers=admin).json()
+    assert client.patch(base, json={"tell_when_back": tell}, headers=admin).json()[
+        "tell_when_back"] is tell
+    from app.contacts.models import Contact
+
+    with session_scope(sessions) as session:
+        for i in range(3):
+            session.add(Contact(id=f"c{i}", owner_id=owner["id"], channel="slack",
+                                address=f"U{i}", name=f"Client {i}", language="en",
+                                client_key=f"c{i}", vip=False, opted_out=False,
+                                last_channel_id=ch["id"], last_seen_at=NOW,
+                                reply_context={"channel": f"D{i}"}, created_at=NOW,
+                                updated_at=NOW))
+    for i, text in enumerate(["hello", "are you there?", "STOP"]):
+        for hour in (10, 11):  # the second message is throttled: still one client
+            d = client.post(f"{base}/evaluate", headers=admin, json={
+                "channel": "slack", "contact": {"address": f"U{i}"}, "text": text,
+                "received_at": f"2030-07-0{3 + i}T{hour}:00:00+03:00"}).json()
+            assert d["window"]["id"] == window["id"]
+    return base, ch["id"]
+
+
+BACK_SUNDAY = datetime(2030, 7, 7, 21, 0, tzinfo=UTC)  # midnight Riyadh: the leave is over
+BACK_WORKING = datetime(2030, 7, 8, 6, 30, tzinfo=UTC)  # Monday 09:30 Riyadh: back at work
+
+
+def test_clients_who_wrote_during_leave_hear_once_that_the_owner_is_back(client, admin, owner, sessions) -> None:
+    base, _channel = _wrote_during_leave(client, admin, owner, sessions, tell=True)
+    with mock.patch("app.clock.now", return_value=BACK_SUNDAY):
+        assert jobs.back_messages(sessions) == 0  # over, but the owner is not working yet
+    with mock.patch("app.clock.now", return_value=BACK_WORKING):
+        assert jobs.back_messages(sessions) == 2
+        assert jobs.back_messages(sessions) == 0  # once per client per window
+    with sessions() as session:
+        sent = sorted(session.scalars(select(Delivery).where(Delivery.kind == "back")),
+                      key=lambda d: d.payload["to"])
+    assert [d.payload["to"] for d in sent] == ["U0", "U1"]  # U2 opted out
+    assert sent[0].payload["text"].startswith("Dear Client 0,")
+    assert "We are back at work" in sent[0].payload["text"]
+    assert "Monday 8 July 2030" in sent[0].payload["text"]  # reply by: 4 working hours on
+    assert sent[0].payload["context"] == {"channel": "D0"}
+    events = client.get(f"{base}/events", headers=admin).json()["items"]
+    assert sorted(e["contact_id"] for e in events if e["situation"] == "back") == ["c0", "c1"]
+
+
+def test_no_back_message_unless_the_owner_asked_for_it_or_long_after(client, admin, owner, sessions) -> None:
+    base, _channel = _wrote_during_leave(client, admin, owner, sessions, tell=False)
+    with mock.patch("app.clock.now", return_value=BACK_WORKING):
+        assert jobs.back_messages(sessions) == 0
+    assert client.patch(base, json={"tell_when_back": True}, headers=admin).status_code == 200
+    with mock.patch("app.clock.now", return_value=BACK_WORKING + timedelta(days=4)):
+        assert jobs.back_messages(sessions) == 0  # the break ended too long ago
+    with sessions() as session:
+        assert session.scalar(select(Delivery).where(Delivery.kind == "back")) is None
+
+
+def test_tell_when_back_is_a_boolean_and_off_by_default(client, admin, owner) -> None:
+    base = f"/v1/owners/{owner['id']}"
+    assert owner["tell_when_back"] is False
+    bad = client.patch(base, json={"tell_when_back": "sometimes"}, headers=admin)
+    assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
+    assert client.get(base, headers=admin).json()["tell_when_back"] is False
+    assert client.patch(base, json={"tell_when_back": None}, headers=admin).json()[
+        "tell_when_back"] is False  # null leaves it as it is
+
+
 def test_materialise_all_is_idempotent(client, admin, owner, sessions) -> None:
     from app.windows.models import WindowRow
 
@@ -138,4 +210,5 @@ def test_scheduler_registers_idempotent_jobs(sessions) -> None:
 
     scheduler = build_scheduler(sessions)
     assert {j.id for j in scheduler.get_jobs()} == {"materialise", "materialise-at-start",
-                                                    "advance-notices", "back-digests"}
+                                                    "advance-notices", "back-digests",
+                                                    "back-messages"}
