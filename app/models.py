@@ -6,11 +6,11 @@ from app.country_calendar.models import Confirmation
 from app.db import Base
 from app.decisions.models import EventRow, OwnerActivity
 from app.keys.models import ApiKey
-from app.outbox.models import Delivery, DeliveryAttempt
+from app.outbox.models import Delivery, DeliveryAttempt, RelayPresence
 from app.owners.models import Owner
 from app.rules.models import RuleRow
 from app.templates.models import TemplateRow
 from app.windows.models import WindowRow
 
 __all__ = ["ApiKey", "Base", "ChannelRow", "Confirmation", "Contact", "Delivery", "DeliveryAttempt", "EventRow", "Owner", "OwnerActivity",
-           "RuleRow", "TemplateRow", "WindowRow"]
+           "RelayPresence", "RuleRow", "TemplateRow", "WindowRow"]

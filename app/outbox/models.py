@@ -55,3 +55,13 @@ class DeliveryAttempt(Base):
     status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RelayPresence(Base):
+    """A relay that is running, as it last said: the relays running at one time share each
+    platform's rate limit (each sends at its share)."""
+
+    __tablename__ = "relay_presence"
+
+    worker: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime)

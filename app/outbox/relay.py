@@ -4,12 +4,15 @@
 Guarantees: a row is sent by whoever holds its claim; a worker that dies mid-send leaves
 its rows ``sending`` until the claim runs out, when another (or the restarted) worker
 takes them — so after a crash a message may be sent twice, never lost. Sends are paced
-per platform so the configured rate is never exceeded by this process.
+per platform so that the configured rate is never exceeded: the relays running at one
+time (several replicas, or the server's relay next to ``ijaza worker``) say so in the
+database every few seconds, and each sends at its share of the rate.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import time
@@ -36,6 +39,11 @@ from app.settings import Settings
 
 MAX_IN_FLIGHT = 16
 CHANNEL_CACHE_SECONDS = 5.0
+# Every relay says it is running this often; one not heard from for ANNOUNCE_ALIVE is
+# gone (its share goes back to the others). A relay that starts waits one period before
+# sending, so that the others have heard of it and slowed down first.
+ANNOUNCE_SECONDS = 2.0
+ANNOUNCE_ALIVE = timedelta(seconds=3 * ANNOUNCE_SECONDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,16 +61,23 @@ class Pacer:
     late is made up for at once and the rate is reached, never exceeded."""
 
     def __init__(self, rate: float, now: Callable[[], float] = time.monotonic) -> None:
+        self._sent: deque[float] = deque()
+        self._next = 0.0
+        self._now = now
+        self._lock = asyncio.Lock()
+        self.set_rate(rate)
+
+    def set_rate(self, rate: float) -> None:
+        """Pace at ``rate`` from now on (a relay's share changes as relays come and go)."""
+        self.rate = rate
         # 2 % of headroom on the window: requests do not arrive exactly when they leave.
         if rate >= 1:
             self.capacity, self.window = int(rate), 1.02
         else:
             self.capacity, self.window = 1, (1.02 / rate if rate > 0 else 0.0)
         self.spacing = self.window / self.capacity if self.capacity else 0.0
-        self._sent: deque[float] = deque()
-        self._next = 0.0
-        self._now = now
-        self._lock = asyncio.Lock()
+        while len(self._sent) > self.capacity:
+            self._sent.popleft()
 
     async def wait(self) -> None:
         async with self._lock:
@@ -123,6 +138,7 @@ class Relay:
         self.box = SecretBox(settings.secret_key)
         self.worker = worker or f"{os.getpid()}-{secrets.token_hex(3)}"
         self.pacers: dict[str, Pacer] = {}
+        self.running = 1  # relays running now, this one included (see announce)
         self._in_flight: dict[str, asyncio.Semaphore] = {}
         self._channels: dict[str, tuple[float, Any]] = {}
         self.max_attempts = settings.relay_max_attempts
@@ -133,18 +149,42 @@ class Relay:
             self._in_flight[platform] = asyncio.Semaphore(MAX_IN_FLIGHT)
         return self._in_flight[platform]
 
+    def rate(self, platform: str) -> float:
+        """This relay's share of the platform's rate limit."""
+        return getattr(self.settings.rate_limits, platform, 10.0) / self.running
+
     def pacer(self, platform: str) -> Pacer:
         if platform not in self.pacers:
-            rate = getattr(self.settings.rate_limits, platform, 10.0)
-            self.pacers[platform] = Pacer(rate)
+            self.pacers[platform] = Pacer(self.rate(platform))
         return self.pacers[platform]
+
+    def _announce(self) -> int:
+        with session_scope(self.sessions) as session:
+            return repository.announce(session, self.worker, clock.now(), ANNOUNCE_ALIVE)
+
+    def _withdraw(self) -> None:
+        with session_scope(self.sessions) as session:
+            repository.withdraw(session, self.worker)
+
+    async def announce(self) -> None:
+        """Say this relay is running; take the share of the rate limits that is now ours."""
+        try:
+            running = await asyncio.to_thread(self._announce)
+        except Exception as exc:  # keep the last share; the database may be back next time
+            log.error("relay announcement failed", error=f"{type(exc).__name__}: {exc}")
+            return
+        if running != self.running:
+            log.info("relays running", running=running, worker=self.worker)
+            self.running = running
+            for platform, pacer in self.pacers.items():
+                pacer.set_rate(self.rate(platform))
 
     def _claim(self) -> list[tuple[int, str, str | None, dict[str, Any], int]]:
         now = clock.now()
         claimed: list[tuple[int, str, str | None, dict[str, Any], int]] = []
         with session_scope(self.sessions) as session:
             for platform in repository.due_platforms(session, now):
-                rate = getattr(self.settings.rate_limits, platform, 10.0)
+                rate = self.rate(platform)
                 # Claim no more than can be sent well inside the claim's lifetime.
                 room = max(1, int(rate * self.hold.total_seconds() / 3))
                 limit = min(self.settings.relay_batch, room)
@@ -237,9 +277,23 @@ class Relay:
         """Claim, send, repeat — claiming the next rows while the last ones are still going
         out, so a batch boundary is no pause in the sending."""
         log.info("relay started", worker=self.worker)
+        try:
+            await self._serve()
+        finally:
+            # Its share goes back to the others now, not when its announcements grow old.
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(asyncio.to_thread(self._withdraw), timeout=5)
+
+    async def _serve(self) -> None:
         in_flight: set[asyncio.Task[str]] = set()
         low_water = max(1, self.settings.relay_batch // 2)
+        await self.announce()
+        await asyncio.sleep(ANNOUNCE_SECONDS)  # the other relays hear of this one first
+        announced = 0.0
         while True:
+            if time.monotonic() - announced >= ANNOUNCE_SECONDS:
+                await self.announce()
+                announced = time.monotonic()
             try:
                 claimed = await asyncio.to_thread(self._claim) if len(in_flight) < low_water else []
             except asyncio.CancelledError:

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from app.outbox.models import Delivery, DeliveryAttempt
+from app.db import insert_for
+from app.outbox.models import Delivery, DeliveryAttempt, RelayPresence
 
 
 def by_key(session: Session, key: str) -> Delivery | None:
@@ -75,3 +76,18 @@ def attempts_of(session: Session, delivery_id: int) -> list[DeliveryAttempt]:
 def requeue(session: Session, delivery_id: int, now: datetime) -> None:
     session.execute(update(Delivery).where(Delivery.id == delivery_id).values(
         status="pending", next_attempt_at=now, claimed_until=None, claimed_by=None))
+
+
+def announce(session: Session, worker: str, now: datetime, alive: timedelta) -> int:
+    """Record that ``worker`` is running; how many relays (it included) were seen within
+    ``alive``. Relays silent for much longer are forgotten."""
+    session.execute(insert_for(session, RelayPresence).values(worker=worker, seen_at=now)
+                    .on_conflict_do_update(index_elements=["worker"], set_={"seen_at": now}))
+    session.execute(delete(RelayPresence).where(RelayPresence.seen_at < now - 10 * alive))
+    running = session.scalar(select(func.count()).select_from(RelayPresence).where(
+        RelayPresence.seen_at >= now - alive))
+    return max(1, running or 0)
+
+
+def withdraw(session: Session, worker: str) -> None:
+    session.execute(delete(RelayPresence).where(RelayPresence.worker == worker))

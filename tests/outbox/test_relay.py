@@ -268,3 +268,92 @@ def test_two_relays_never_send_one_delivery_twice(client, admin, away, sessions,
     sent = [json.loads(r.body)["text"] for r in fake.requests]
     assert len(sent) == 60 == len(set(sent))
     assert {r.status for r in rows(sessions)} == {"sent"}
+
+
+def test_pacer_takes_a_new_rate_at_once() -> None:
+    async def go() -> list[float]:
+        pacer = Pacer(rate=40.0)
+        loop = asyncio.get_running_loop()
+        for _ in range(40):  # a full window at the old rate
+            await pacer.wait()
+        pacer.set_rate(10.0)  # another relay started: half of 20 each
+        times = [loop.time()]
+        for _ in range(15):
+            await pacer.wait()
+            times.append(loop.time())
+        return times
+
+    times = asyncio.run(go())
+    for i in range(len(times) - 10):
+        assert times[i + 10] - times[i] >= 1.0 - 1e-3  # never 11 in one second at 10/s
+
+
+def test_relays_running_at_once_each_take_their_share(sessions, settings) -> None:  # noqa: ANN001
+    from app.outbox.models import RelayPresence
+
+    s = settings.model_copy(update={"rate_limits": settings.rate_limits.model_copy(
+        update={"slack": 30.0})})
+    relays = [Relay(sessions, httpx.AsyncClient(), s, worker=f"r{i}") for i in range(3)]
+
+    async def announce_all() -> list[int]:
+        for r in relays:
+            await r.announce()
+        return [r.running for r in relays]
+
+    assert asyncio.run(announce_all()) == [1, 2, 3]  # each sees those announced before it
+    assert asyncio.run(announce_all()) == [3, 3, 3]
+    assert [r.rate("slack") for r in relays] == [10.0, 10.0, 10.0]
+    assert relays[0].pacer("slack").capacity == 10
+    relays[2]._withdraw()  # a relay that stops gives its share back at once
+    with session_scope(sessions) as session:  # one that died is forgotten once silent
+        session.get(RelayPresence, "r1").seen_at = clock.now() - timedelta(seconds=7)
+    asyncio.run(relays[0].announce())
+    assert relays[0].running == 1 and relays[0].rate("slack") == 30.0
+    assert relays[0].pacer("slack").capacity == 30
+    with session_scope(sessions) as session:
+        session.add(RelayPresence(worker="gone", seen_at=clock.now() - timedelta(minutes=2)))
+    asyncio.run(relays[0].announce())
+    with sessions() as session:
+        assert {p.worker for p in session.scalars(select(RelayPresence))} == {"r0", "r1"}
+
+
+def test_two_running_relays_together_stay_under_the_limit(client, admin, away, sessions, settings,
+                                                           monkeypatch) -> None:  # noqa: ANN001
+    """Two relays (two replicas) running at once: the platform never sees more than the
+    limit in any second, and every delivery goes out once."""
+    from app.outbox import relay as relay_module
+
+    monkeypatch.setattr(relay_module, "ANNOUNCE_SECONDS", 0.3)
+    with FakePlatform() as fake:
+        ch = channel(client, admin, away, "slack", SLACK | {"api_base_url": fake.url})
+        enqueue(sessions, away["id"], ch["id"], "slack", n=50)
+        s = settings.model_copy(update={"relay_poll_seconds": 0.05, "rate_limits":
+                                        settings.rate_limits.model_copy(update={"slack": 20.0})})
+
+        async def go() -> list[int]:
+            async with httpx.AsyncClient() as http:
+                relays = [Relay(sessions, http, s, worker=f"w{i}") for i in range(2)]
+                tasks = [asyncio.create_task(r.run_forever()) for r in relays]
+                for _ in range(200):
+                    await asyncio.sleep(0.05)
+                    if len(fake.requests) >= 50:
+                        break
+                await asyncio.sleep(0.3)
+                running = [r.running for r in relays]
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                return running
+
+        running = asyncio.run(go())
+    assert running == [2, 2]
+    sent = [json.loads(r.body)["text"] for r in fake.requests]
+    assert len(sent) == 50 == len(set(sent))
+    arrivals = sorted(r.at for r in fake.requests)
+    busiest = max(sum(1 for t in arrivals if start <= t < start + 1.0) for start in arrivals)
+    assert busiest <= 20
+    assert arrivals[-1] - arrivals[0] >= 49 / 20 - 0.2  # at the shared rate, not twice it
+    with sessions() as session:  # both withdrew when they stopped
+        from app.outbox.models import RelayPresence
+
+        assert session.scalar(select(RelayPresence)) is None
