@@ -4,15 +4,17 @@ caller's key, and tenant checks. Endpoints declare these with ``Annotated`` alia
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from app.errors import NotFound, Unauthorized
+
+T = TypeVar("T")
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -79,31 +81,36 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 async def get_caller(request: Request) -> Principal:
     """The caller, for endpoints without a request session (the message intake): from the
     key cache on the event loop, or else from a short session of its own."""
-    from app.keys.service import recently_authenticated
+    from app.keys.service import authenticate, recently_authenticated
 
     token = _bearer(request)
     principal = recently_authenticated(token)
     if principal is None:
-        lock = request.app.state.db_lock
-        if lock is not None:
-            await lock.acquire()
-        try:
-            principal = await run_in_threadpool(_authenticate_alone,
-                                                request.app.state.sessions, token)
-        finally:
-            if lock is not None:
-                lock.release()
+        principal = await in_own_session(request, lambda session: authenticate(session, token))
     if principal is None:
         raise Unauthorized("This API key is unknown or revoked.")
     return principal
 
 
-def _authenticate_alone(sessions: sessionmaker[Session], token: str) -> Principal | None:
+async def in_own_session(request: Request, work: Callable[[Session], T]) -> T:
+    """``work(session)`` in a short transaction of its own, on a worker thread (for an
+    endpoint that needs the database only sometimes, e.g. on a cache miss). On SQLite it
+    takes its turn on the app-wide lock like every request session."""
+    lock = request.app.state.db_lock
+    if lock is not None:
+        await lock.acquire()
+    try:
+        return await run_in_threadpool(_in_session, request.app.state.sessions, work)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _in_session(sessions: sessionmaker[Session], work: Callable[[Session], T]) -> T:
     from app.db import session_scope
-    from app.keys.service import authenticate
 
     with session_scope(sessions) as session:
-        return authenticate(session, token)
+        return work(session)
 
 
 CallerDep = Annotated[Principal, Depends(get_caller)]

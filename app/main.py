@@ -57,6 +57,8 @@ def create_app(settings: Settings | None = None, *, background: bool | None = No
     app.state.sessions = make_session_factory(engine)
     app.state.secret_box = SecretBox(settings.secret_key)
     app.state.db_lock = anyio.Lock() if engine.dialect.name == "sqlite" else None
+    # GET /v1/calendar/{country}: encoded answers, (country, year, today, changes) → (at, body, etag)
+    app.state.calendars = {}
     app.state.recorder = Recorder(app.state.sessions, app.state.secret_box, app.state.db_lock,
                                   engine.pool)
     errors.install(app)

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import hashlib
+import time
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy.orm import Session
 
 from app import clock
 from app.country_calendar import repository, service
@@ -17,7 +20,7 @@ from app.country_calendar.schemas import (
     NationalHolidayRead,
     OccasionRead,
 )
-from app.deps import AdminDep, SessionDep
+from app.deps import AdminDep, SessionDep, in_own_session
 from app.domain import countries
 from app.domain.model import OccasionDate
 from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_of
@@ -40,22 +43,43 @@ def list_countries() -> dict[str, list[str]]:
     return {"countries": countries.supported_countries()}
 
 
-@router.get("/{country}", response_model=CountryYearRead,
-            summary="A country's occasions and public holidays for a Gregorian year",
-            responses={304: {"description": "Not modified (ETag)"}})
-def country_year(
-    country: str, request: Request, session: SessionDep,
-    year: Annotated[int | None, Query(ge=1, le=9999, description="Gregorian year; default: this year")] = None,
-) -> Response:
-    today = clock.now().date()
-    data = service.country_year(session, country, year or today.year, today=today)
+# The app keeps encoded calendars (``app.state.calendars``) by (country, year, today, this
+# process's confirmation changes): another process's confirmation shows here within
+# CACHE_SECONDS, this process's at once.
+CACHE_SECONDS = 5.0
+
+
+def _encode(session: Session, country: str, year: int, today: date) -> tuple[bytes, str]:
+    data = service.country_year(session, country, year, today=today)
     body = CountryYearRead(
         country=data.country, year=data.year, weekend=list(data.weekend),
         occasions=[occasion_read(o) for o in data.occasions],
         holidays=[NationalHolidayRead(date=h.date, name=LocalizedName(**h.name),
                                       tentative=h.tentative) for h in data.holidays],
     ).model_dump_json().encode()
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+@router.get("/{country}", response_model=CountryYearRead,
+            summary="A country's occasions and public holidays for a Gregorian year",
+            responses={304: {"description": "Not modified (ETag)"}})
+async def country_year(
+    country: str, request: Request,
+    year: Annotated[int | None, Query(ge=1, le=9999, description="Gregorian year; default: this year")] = None,
+) -> Response:
+    today = clock.now().date()
+    year = year or today.year
+    encoded = request.app.state.calendars
+    key = (country.upper(), year, today, service.confirmations_changed())
+    cached = encoded.get(key)
+    if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
+        body, etag = cached[1], cached[2]
+    else:
+        body, etag = await in_own_session(
+            request, lambda session: _encode(session, country, year, today))
+        if len(encoded) > 1_000:
+            encoded.clear()
+        encoded[key] = (time.monotonic(), body, etag)
     headers = {"ETag": etag, "Cache-Control": "public, max-age=3600"}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)

@@ -3,6 +3,7 @@ windows. The dates themselves come from the pure ``app.domain`` calendar."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -49,6 +50,21 @@ class CountryYear:
     weekend: tuple[str, ...]
     occasions: list[OccasionDate]
     holidays: list[occasions.NationalHoliday]
+
+
+_changes = itertools.count(1)
+_changed = 0
+
+
+def confirmations_changed() -> int:
+    """How many times this process has changed a confirmation (a calendar encoded before
+    the last change is stale)."""
+    return _changed
+
+
+def _note_change() -> None:
+    global _changed
+    _changed = next(_changes)
 
 
 def country_year(session: Session, code: str, year: int, *, today: date) -> CountryYear:
@@ -123,6 +139,7 @@ def confirm(session: Session, code: str, occasion: str, day: date, *, hijri_year
                        confirmed_by=by, created_at=now)
     session.add(row)
     session.flush()
+    _note_change()
     owners, moved = _move_windows(session, code, day, today=today)
     occurrence = occasions.occurrence(code, occasion, hijri_year, today=today,
                                       confirmations=repository.active_confirmations(session, code))
@@ -138,6 +155,7 @@ def withdraw(session: Session, code: str, confirmation_id: int, *,
         raise NotFound(f"No active confirmation {confirmation_id} for {code}.")
     row.withdrawn_at = clock.now()
     session.flush()
+    _note_change()
     _move_windows(session, code, row.date, today=today or clock.now().date())
     return row
 

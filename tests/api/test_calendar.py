@@ -158,3 +158,38 @@ def test_windows_far_ahead_are_computed_on_demand(client, admin, owner, frozen) 
     far = client.get(f"/v1/owners/{owner['id']}/windows", headers=admin,
                      params={"from": "2035-01-01T00:00:00+03:00", "to": "2036-01-01T00:00:00+03:00"}).json()
     assert any(w["occasion"] == "eid_al_adha" for w in far["items"])
+
+
+def _fitr(client, country: str = "EG") -> dict:  # noqa: ANN001
+    return next(o for o in client.get(f"/v1/calendar/{country}", params={"year": 2027}).json()[
+        "occasions"] if o["occasion"] == "eid_al_fitr")
+
+
+def test_a_cached_calendar_reads_nothing_and_follows_confirmations(app, client, admin, sessions,
+                                                                    frozen, monkeypatch) -> None:
+    from sqlalchemy import event
+
+    from app.country_calendar import endpoints
+    from app.country_calendar.models import Confirmation
+    from app.db import session_scope
+
+    statements: list[str] = []
+    event.listen(app.state.engine, "before_cursor_execute",
+                 lambda *args: statements.append(args[2]))
+    predicted = _fitr(client)
+    read = len(statements)
+    assert read >= 1 and _fitr(client) == predicted
+    assert len(statements) == read  # the second answer came from the cache
+    # a confirmation made here shows at once
+    later = (date.fromisoformat(predicted["date"]) + timedelta(days=1)).isoformat()
+    made = client.post("/v1/calendar/EG/confirmations", headers=admin,
+                       json={"occasion": "eid_al_fitr", "date": later})
+    assert made.status_code == 201
+    assert _fitr(client)["date"] == later and _fitr(client)["tentative"] is False
+    # one made by another process (written straight to the database) shows once the cached
+    # answer is CACHE_SECONDS old
+    with session_scope(sessions) as session:
+        session.get(Confirmation, made.json()["id"]).withdrawn_at = TODAY
+    assert _fitr(client)["date"] == later
+    monkeypatch.setattr(endpoints, "CACHE_SECONDS", 0.0)
+    assert _fitr(client) == predicted
