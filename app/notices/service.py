@@ -20,7 +20,7 @@ from app.contacts.models import Contact
 from app.decisions import service as decisions
 from app.decisions.models import EventRow
 from app.domain import availability
-from app.domain.model import Status
+from app.domain.model import Status, Window
 from app.inbound.service import can_write_first, enqueue_to_contact
 from app.owners.models import Owner
 from app.windows.models import WindowRow
@@ -71,6 +71,22 @@ def _language_tone(owner: Owner, contact: Contact) -> tuple[str, str]:
     return language, contact.tone or owner.tone
 
 
+def _tell(session: Session, owner: Owner, policy, contact: Contact, *,  # noqa: ANN001
+          situation: str, delivery_kind: str, key: str, window: Window, back_at: datetime,
+          reply_by: datetime, now: datetime, old_back_at: datetime | None = None) -> bool:
+    """Render ``situation`` for the contact, record it as an event of that kind (the audit
+    trail, and what the once-only checks look for) and queue it on the channel the contact
+    last used. False when that channel is gone."""
+    language, tone = _language_tone(owner, contact)
+    reply = decisions.render(session, owner, policy, situation=situation, language=language,
+                             tone=tone, window=window, back_at=back_at, reply_by=reply_by,
+                             contact_name=contact.name, old_back_at=old_back_at)
+    event = _record(session, owner, contact, kind=situation, window_id=window.id,
+                    text=reply.text, at=now, language=language, tone=tone)
+    return enqueue_to_contact(session, owner, contact, text=reply.text, subject=reply.subject,
+                              kind=delivery_kind, key=key, event_id=event.id, now=now)
+
+
 def queue_corrections(session: Session, moved: list[Moved]) -> int:
     """One correction to every client who was told a window's old dates."""
     count = 0
@@ -92,18 +108,11 @@ def queue_corrections(session: Session, moved: list[Moved]) -> int:
             contact = _reachable_contact(session, owner.id, client_key)
             if contact is None:
                 continue
-            language, tone = _language_tone(owner, contact)
-            reply = decisions.render(session, owner, policy, situation="correction",
-                                     language=language, tone=tone, window=window,
-                                     back_at=back_at, reply_by=reply_by,
-                                     contact_name=contact.name, old_back_at=old_back)
             key = (f"correction:{item.after.id}:{item.after.starts_at.isoformat()}:"
                    f"{item.after.ends_at.isoformat()}:{client_key}")
-            event = _record(session, owner, contact, kind="correction", window_id=item.after.id,
-                            text=reply.text, at=now, language=language, tone=tone)
-            if enqueue_to_contact(session, owner, contact, text=reply.text,
-                                  subject=reply.subject, kind="correction", key=key,
-                                  event_id=event.id, now=now):
+            if _tell(session, owner, policy, contact, situation="correction",
+                     delivery_kind="correction", key=key, window=window, back_at=back_at,
+                     reply_by=reply_by, now=now, old_back_at=old_back):
                 count += 1
     return count
 
@@ -147,15 +156,9 @@ def _notify_audience(session: Session, owner: Owner, policy, row: WindowRow,  # 
         told.add(contact.client_key)
         if not can_write_first(session, contact, now):
             continue
-        language, tone = _language_tone(owner, contact)
-        reply = decisions.render(session, owner, policy, situation="advance_notice",
-                                 language=language, tone=tone, window=window, back_at=back_at,
-                                 reply_by=reply_by, contact_name=contact.name)
-        event = _record(session, owner, contact, kind="advance_notice", window_id=row.id,
-                        text=reply.text, at=now, language=language, tone=tone)
-        if enqueue_to_contact(session, owner, contact, text=reply.text, subject=reply.subject,
-                              kind="notice", key=f"notice:{row.id}:{contact.client_key}",
-                              event_id=event.id, now=now):
+        if _tell(session, owner, policy, contact, situation="advance_notice",
+                 delivery_kind="notice", key=f"notice:{row.id}:{contact.client_key}",
+                 window=window, back_at=back_at, reply_by=reply_by, now=now):
             count += 1
     return count
 
@@ -211,15 +214,9 @@ def _tell_back(session: Session, owner: Owner, policy, row: WindowRow,  # noqa: 
         contact = _reachable_contact(session, owner.id, client_key)
         if contact is None or not can_write_first(session, contact, now):
             continue
-        language, tone = _language_tone(owner, contact)
-        reply = decisions.render(session, owner, policy, situation="back", language=language,
-                                 tone=tone, window=window, back_at=back_at, reply_by=reply_by,
-                                 contact_name=contact.name)
-        event = _record(session, owner, contact, kind="back", window_id=row.id,
-                        text=reply.text, at=now, language=language, tone=tone)
-        if enqueue_to_contact(session, owner, contact, text=reply.text, subject=reply.subject,
-                              kind="back", key=f"back:{row.id}:{client_key}",
-                              event_id=event.id, now=now):
+        if _tell(session, owner, policy, contact, situation="back", delivery_kind="back",
+                 key=f"back:{row.id}:{client_key}", window=window, back_at=back_at,
+                 reply_by=reply_by, now=now):
             count += 1
     return count
 
