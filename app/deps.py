@@ -4,9 +4,10 @@ caller's key, and tenant checks. Endpoints declare these with ``Annotated`` alia
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import asyncio
+from collections.abc import AsyncIterator, Callable, Hashable
 from dataclasses import dataclass
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
@@ -81,21 +82,40 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 async def get_caller(request: Request) -> Principal:
     """The caller, for endpoints without a request session (the message intake): from the
     key cache on the event loop, or else from a short session of its own."""
-    from app.keys.service import authenticate, recently_authenticated
+    from app.keys.service import authenticate, digest, recently_authenticated
 
     token = _bearer(request)
     principal = recently_authenticated(token)
     if principal is None:
-        principal = await in_own_session(request, lambda session: authenticate(session, token))
+        principal = await in_own_session(request, lambda session: authenticate(session, token),
+                                         share=("api key", digest(token)))
     if principal is None:
         raise Unauthorized("This API key is unknown or revoked.")
     return principal
 
 
-async def in_own_session(request: Request, work: Callable[[Session], T]) -> T:
+async def in_own_session(request: Request, work: Callable[[Session], T], *,
+                         share: Hashable | None = None) -> T:
     """``work(session)`` in a short transaction of its own, on a worker thread (for an
     endpoint that needs the database only sometimes, e.g. on a cache miss). On SQLite it
-    takes its turn on the app-wide lock like every request session."""
+    takes its turn on the app-wide lock like every request session.
+
+    Calls with the same ``share`` key made while one is running wait for that one and get
+    its answer: when a cached entry expires, the requests in flight ask the database once,
+    not once each, one after another.
+    """
+    if share is None:
+        return await _in_own_session(request, work)
+    running: dict[Hashable, asyncio.Task[Any]] = request.app.state.shared_reads
+    task = running.get(share)
+    if task is None:
+        # A task of its own: a caller that goes away does not cancel the others' answer.
+        task = running[share] = asyncio.create_task(_in_own_session(request, work))
+        task.add_done_callback(lambda _done: running.pop(share, None))
+    return await asyncio.shield(task)
+
+
+async def _in_own_session(request: Request, work: Callable[[Session], T]) -> T:
     lock = request.app.state.db_lock
     if lock is not None:
         await lock.acquire()

@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None, *, background: bool | None = No
     app.state.db_lock = anyio.Lock() if engine.dialect.name == "sqlite" else None
     # GET /v1/calendar/{country}: encoded answers, (country, year, today, changes) → (at, body, etag)
     app.state.calendars = {}
+    app.state.shared_reads = {}  # deps.in_own_session(share=…): the reads running now
     app.state.recorder = Recorder(app.state.sessions, app.state.secret_box, app.state.db_lock,
                                   engine.pool)
     errors.install(app)

@@ -24,6 +24,7 @@ SCENARIOS = {
     "webhook": "bench_webhook.py",
     "relay": "bench_relay.py",
     "crash": "bench_crash.py",
+    "decide": "bench_decide.py",
 }
 RESULTS = harness.BENCH / "results"
 SCENARIO_TIMEOUT = 600  # seconds

@@ -76,7 +76,8 @@ async def country_year(
         body, etag = cached[1], cached[2]
     else:
         body, etag = await in_own_session(
-            request, lambda session: _encode(session, country, year, today))
+            request, lambda session: _encode(session, country, year, today),
+            share=("calendar", *key))
         if len(encoded) > 1_000:
             encoded.clear()
         encoded[key] = (time.monotonic(), body, etag)
