@@ -3,7 +3,6 @@ windows. The dates themselves come from the pure ``app.domain`` calendar."""
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -52,7 +51,6 @@ class CountryYear:
     holidays: list[occasions.NationalHoliday]
 
 
-_changes = itertools.count(1)
 _changed = 0
 
 
@@ -64,7 +62,7 @@ def confirmations_changed() -> int:
 
 def _note_change() -> None:
     global _changed
-    _changed = next(_changes)
+    _changed += 1
 
 
 def country_year(session: Session, code: str, year: int, *, today: date) -> CountryYear:

@@ -182,43 +182,41 @@ def send_back_messages(session: Session, now: datetime, *,
         .order_by(WindowRow.owner_id, WindowRow.ends_at)).all()
     sent = 0
     for row in rows:
-        owner = session.get(Owner, row.owner_id)
+        untold = _untold_writers(session, row)
+        owner = session.get(Owner, row.owner_id) if untold else None
         if owner is None:
-            continue
+            continue  # everyone who wrote has been told (the usual case after the first run)
         policy = decisions.policy_of(session, owner, now)
         snapshot = availability.status_at(policy, now)
         if not snapshot.working or snapshot.status is Status.OFF:
             continue  # not back yet: wait for the owner's first working hour
-        sent += _tell_back(session, owner, policy, row, now)
+        window = to_domain(row)
+        back_at = availability.back_at(policy, now)
+        reply_by = availability.reply_by(policy, now)
+        for client_key in untold:
+            contact = _reachable_contact(session, owner.id, client_key)
+            if contact is None or not can_write_first(session, contact, now):
+                continue
+            if _tell(session, owner, policy, contact, situation="back", delivery_kind="back",
+                     key=f"back:{row.id}:{client_key}", window=window, back_at=back_at,
+                     reply_by=reply_by, now=now):
+                sent += 1
     return sent
 
 
-def _tell_back(session: Session, owner: Owner, policy, row: WindowRow,  # noqa: ANN001
-               now: datetime) -> int:
+def _untold_writers(session: Session, row: WindowRow) -> list[str]:
+    """The clients who wrote during the window and were told the owner was away, and
+    have not been told yet that the owner is back; first writers first."""
     wrote = session.scalars(
         select(EventRow.client_key).where(
-            EventRow.owner_id == owner.id, EventRow.window_id == row.id,
+            EventRow.owner_id == row.owner_id, EventRow.window_id == row.id,
             EventRow.kind == "inbound", EventRow.replied_at.is_not(None),
             EventRow.client_key.is_not(None))
         .group_by(EventRow.client_key).order_by(func.min(EventRow.at))).all()
     told = set(session.scalars(select(EventRow.client_key).where(
-        EventRow.owner_id == owner.id, EventRow.window_id == row.id,
+        EventRow.owner_id == row.owner_id, EventRow.window_id == row.id,
         EventRow.situation == "back")))
-    window = to_domain(row)
-    back_at = availability.back_at(policy, now)
-    reply_by = availability.reply_by(policy, now)
-    count = 0
-    for client_key in wrote:
-        if client_key in told:
-            continue
-        contact = _reachable_contact(session, owner.id, client_key)
-        if contact is None or not can_write_first(session, contact, now):
-            continue
-        if _tell(session, owner, policy, contact, situation="back", delivery_kind="back",
-                 key=f"back:{row.id}:{client_key}", window=window, back_at=back_at,
-                 reply_by=reply_by, now=now):
-            count += 1
-    return count
+    return [client_key for client_key in wrote if client_key not in told]
 
 
 @dataclass(frozen=True, slots=True)
