@@ -69,8 +69,10 @@ async def country_year(
 ) -> Response:
     today = clock.now().date()
     year = year or today.year
+    country = service.country_code(country)  # bad input is refused before any database work
+    service.check_year(year)
     encoded = request.app.state.calendars
-    key = (country.upper(), year, today, service.confirmations_changed())
+    key = (country, year, today, service.confirmations_changed())
     cached = encoded.get(key)
     if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
         body, etag = cached[1], cached[2]

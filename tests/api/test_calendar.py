@@ -180,6 +180,9 @@ def test_a_cached_calendar_reads_nothing_and_follows_confirmations(app, client, 
     read = len(statements)
     assert read >= 1 and _fitr(client) == predicted
     assert len(statements) == read  # the second answer came from the cache
+    assert client.get("/v1/calendar/XX").status_code == 404
+    assert client.get("/v1/calendar/EG", params={"year": 1900}).status_code == 422
+    assert len(statements) == read  # bad input is refused without the database
     # a confirmation made here shows at once
     later = (date.fromisoformat(predicted["date"]) + timedelta(days=1)).isoformat()
     made = client.post("/v1/calendar/EG/confirmations", headers=admin,
