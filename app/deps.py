@@ -32,15 +32,24 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         session = request.app.state.sessions()
         try:
             yield session
-            await run_in_threadpool(session.commit)
         except BaseException:
-            await run_in_threadpool(session.rollback)
+            await run_in_threadpool(_end, session, commit=False)
             raise
-        finally:
-            await run_in_threadpool(session.close)
+        await run_in_threadpool(_end, session, commit=True)
     finally:
         if lock is not None:
             lock.release()
+
+
+def _end(session: Session, *, commit: bool) -> None:
+    """Commit (or roll back) and close, in one trip to a worker thread."""
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
 
 
 # "function" scope: commit before the response is sent, so a 2xx always means "stored".
@@ -67,10 +76,15 @@ def _bearer(request: Request) -> str:
     return token.strip()
 
 
-def get_principal(request: Request, session: SessionDep) -> Principal:
-    from app.keys.service import authenticate
+async def get_principal(request: Request, session: SessionDep) -> Principal:
+    """The caller: from the key cache on the event loop (no trip to a worker thread), or
+    else looked up in the request's session."""
+    from app.keys.service import authenticate, recently_authenticated
 
-    principal = authenticate(session, _bearer(request))
+    token = _bearer(request)
+    principal = recently_authenticated(token)
+    if principal is None:
+        principal = await run_in_threadpool(authenticate, session, token)
     if principal is None:
         raise Unauthorized("This API key is unknown or revoked.")
     return principal
