@@ -206,12 +206,14 @@ def send_back_messages(session: Session, now: datetime, *,
 
 def _untold_writers(session: Session, row: WindowRow) -> list[str]:
     """The clients who wrote during the window and were told the owner was away, and
-    have not been told yet that the owner is back; first writers first."""
+    have not been told yet that the owner is back; first writers first. (A client who
+    only got the heads-up before the window did not write during it.)"""
     wrote = session.scalars(
         select(EventRow.client_key).where(
             EventRow.owner_id == row.owner_id, EventRow.window_id == row.id,
             EventRow.kind == "inbound", EventRow.replied_at.is_not(None),
-            EventRow.client_key.is_not(None))
+            EventRow.client_key.is_not(None), EventRow.at >= row.starts_at,
+            EventRow.at < row.ends_at)
         .group_by(EventRow.client_key).order_by(func.min(EventRow.at))).all()
     told = set(session.scalars(select(EventRow.client_key).where(
         EventRow.owner_id == row.owner_id, EventRow.window_id == row.id,

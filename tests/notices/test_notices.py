@@ -91,7 +91,8 @@ def test_back_digest_is_sent_to_the_owner_once(client, admin, owner, sessions) -
 
 def _wrote_during_leave(client, admin, owner, sessions, *, tell: bool) -> tuple[str, str]:  # noqa: ANN001
     """The owner on LEAVE with a Slack channel; three clients wrote during it: U0 and U1
-    got an automatic reply, U2 opted out. Returns (owner path, channel id)."""
+    got an automatic reply, U2 opted out; U3 only wrote before it. Returns (owner path,
+    channel id)."""
     base = f"/v1/owners/{owner['id']}"
     window = client.post(f"{base}/windows", json=LEAVE, headers=admin).json()
     ch = client.post(f"{base}/channels", json={"platform": "slack", "settings": SLACK},
@@ -101,13 +102,18 @@ def _wrote_during_leave(client, admin, owner, sessions, *, tell: bool) -> tuple[
     from app.contacts.models import Contact
 
     with session_scope(sessions) as session:
-        for i in range(3):
+        for i in range(4):
             session.add(Contact(id=f"c{i}", owner_id=owner["id"], channel="slack",
                                 address=f"U{i}", name=f"Client {i}", language="en",
                                 client_key=f"c{i}", vip=False, opted_out=False,
                                 last_channel_id=ch["id"], last_seen_at=NOW,
                                 reply_context={"channel": f"D{i}"}, created_at=NOW,
                                 updated_at=NOW))
+    # U3 wrote before the leave and got the heads-up about it: not "during it"
+    heads_up = client.post(f"{base}/evaluate", headers=admin, json={
+        "channel": "slack", "contact": {"address": "U3"}, "text": "hello",
+        "received_at": "2030-06-26T10:00:00+03:00"}).json()
+    assert heads_up["reply"] is not None and heads_up["status"] == "available"
     for i, text in enumerate(["hello", "are you there?", "STOP"]):
         for hour in (10, 11):  # the second message is throttled: still one client
             d = client.post(f"{base}/evaluate", headers=admin, json={
