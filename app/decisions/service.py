@@ -212,8 +212,7 @@ def render_verdict(session: Session, owner: Owner, policy: Policy, verdict: Verd
     window = window or verdict.notice_window or verdict.window
     back_at, reply_by = verdict.back_at, verdict.reply_by
     if situation == "advance_notice" and window is not None:
-        back_at = availability.back_at(policy, window.ends_at)
-        reply_by = availability.reply_by(policy, window.ends_at)
+        _, back_at, reply_by = availability.timing(policy, window.ends_at)
     return render(session, owner, policy, situation=situation, language=verdict.language,
                   tone=verdict.tone, window=window, back_at=back_at, reply_by=reply_by,
                   urgent=verdict.urgent, contact_name=contact_name, subject=subject,

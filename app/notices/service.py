@@ -102,8 +102,7 @@ def queue_corrections(session: Session, moved: list[Moved]) -> int:
         policy = decisions.policy_of(session, owner, now)
         window = to_domain(item.after)
         old_back = availability.back_at(policy, item.before.ends_at)
-        back_at = availability.back_at(policy, item.after.ends_at)
-        reply_by = availability.reply_by(policy, item.after.ends_at)
+        _, back_at, reply_by = availability.timing(policy, item.after.ends_at)
         for client_key in told:
             contact = _reachable_contact(session, owner.id, client_key)
             if contact is None:
@@ -147,8 +146,7 @@ def _notify_audience(session: Session, owner: Owner, policy, row: WindowRow,  # 
     contacts = session.scalars(select(Contact).where(
         Contact.owner_id == owner.id, Contact.opted_out.is_(False),
         Contact.last_seen_at >= since).order_by(Contact.last_seen_at.desc())).all()
-    back_at = availability.back_at(policy, row.ends_at)
-    reply_by = availability.reply_by(policy, row.ends_at)
+    _, back_at, reply_by = availability.timing(policy, row.ends_at)
     count = 0
     for contact in contacts:
         if contact.client_key in told:
@@ -191,8 +189,7 @@ def send_back_messages(session: Session, now: datetime, *,
         if not snapshot.working or snapshot.status is Status.OFF:
             continue  # not back yet: wait for the owner's first working hour
         window = to_domain(row)
-        back_at = availability.back_at(policy, now)
-        reply_by = availability.reply_by(policy, now)
+        _, back_at, reply_by = availability.timing(policy, now)
         for client_key in untold:
             contact = _reachable_contact(session, owner.id, client_key)
             if contact is None or not can_write_first(session, contact, now):

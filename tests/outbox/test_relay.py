@@ -178,17 +178,18 @@ def test_a_dead_workers_claim_is_taken_over(client, admin, away, sessions, setti
     assert len(fake.requests) == 2
 
 
-def test_pacer_never_exceeds_the_rate() -> None:
-    async def go() -> list[float]:
-        pacer = Pacer(rate=20.0)
-        loop = asyncio.get_running_loop()
-        times = []
-        for _ in range(30):
-            await pacer.wait()
-            times.append(loop.time())
-        return times
+async def _paced(pacer: Pacer, sends: int) -> list[float]:
+    """When each of ``sends`` waits on the pacer ends (event-loop time)."""
+    loop = asyncio.get_running_loop()
+    times = []
+    for _ in range(sends):
+        await pacer.wait()
+        times.append(loop.time())
+    return times
 
-    times = asyncio.run(go())
+
+def test_pacer_never_exceeds_the_rate() -> None:
+    times = asyncio.run(_paced(Pacer(rate=20.0), 30))
     for i in range(len(times) - 20):
         assert times[i + 20] - times[i] >= 1.0 - 1e-3  # never 21 in one second
     assert times[-1] - times[0] < 30 / 20 + 0.5  # and not much slower than the rate
@@ -273,15 +274,9 @@ def test_two_relays_never_send_one_delivery_twice(client, admin, away, sessions,
 def test_pacer_takes_a_new_rate_at_once() -> None:
     async def go() -> list[float]:
         pacer = Pacer(rate=40.0)
-        loop = asyncio.get_running_loop()
-        for _ in range(40):  # a full window at the old rate
-            await pacer.wait()
+        await _paced(pacer, 40)  # a full window at the old rate
         pacer.set_rate(10.0)  # another relay started: half of 20 each
-        times = [loop.time()]
-        for _ in range(15):
-            await pacer.wait()
-            times.append(loop.time())
-        return times
+        return [asyncio.get_running_loop().time(), *await _paced(pacer, 15)]
 
     times = asyncio.run(go())
     for i in range(len(times) - 10):
