@@ -123,10 +123,15 @@ def _local(day: date, clock: time, tz: ZoneInfo) -> datetime:
 class PreparedPolicy:
     """A policy with its windows indexed for O(log n) lookups; build it with :func:`prepare`."""
 
-    __slots__ = ("policy", "tz", "hours", "windows", "starts", "ends", "long", "short_max")
+    __slots__ = ("policy", "tz", "hours", "windows", "starts", "ends", "long", "short_max",
+                 "idle")
 
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
+        # The last idle stretch :func:`timing` walked: (from, back_at, the effective window
+        # from there, the answer). See there.
+        self.idle: tuple[datetime, datetime, Window | None,
+                         tuple[Snapshot, datetime, datetime]] | None = None
         self.tz = policy.timezone
         self.hours = policy.working_hours.days
         timed = []
@@ -358,11 +363,21 @@ def timing(policy: Policy, at: datetime) -> tuple[Snapshot, datetime, datetime]:
     when it is its own ``back_at``. Raises NoWorkingTime as ``reply_by`` does."""
     p = prepare(policy)
     at = _utc(at)
-    back, window_at_back = _back_at(p, at)
     window = p.effective(p.active_at(at))
+    idle = p.idle
+    # Every instant of an idle stretch [start, back) with the same effective window has the
+    # same answer: the same next working instant, and the response time depends only on the
+    # windows effective now and then. During a break every message asks about the same
+    # stretch, so the search runs once per policy, not once per message.
+    if idle is not None and idle[0] <= at < idle[1] and idle[2] is window:
+        return idle[3]
+    back, window_at_back = _back_at(p, at)
     working = back == at
-    return (Snapshot(_status(window, working), window, working), back.astimezone(p.tz),
-            _reply_by(p, at, back, window_at_back).astimezone(p.tz))
+    answer = (Snapshot(_status(window, working), window, working), back.astimezone(p.tz),
+              _reply_by(p, at, back, window_at_back).astimezone(p.tz))
+    if not working:
+        p.idle = (at, back, window, answer)
+    return answer
 
 
 def next_change(policy: Policy, at: datetime) -> datetime | None:

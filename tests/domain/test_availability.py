@@ -532,6 +532,28 @@ def test_timing_is_status_back_at_and_reply_by_at_once(p: Policy, at: datetime) 
 
 
 @settings(max_examples=150, deadline=None)
+@given(policies(), instants,
+       st.lists(st.integers(min_value=-3 * 24 * 60, max_value=6 * 24 * 60), min_size=1,
+                max_size=12))
+def test_timing_remembers_an_idle_stretch_only_where_the_answer_is_the_same(
+        p: Policy, at: datetime, minutes: list[int]) -> None:
+    # One policy asked about many instants (as a batch of messages does), in any order,
+    # answers each exactly as a fresh copy of the policy asked about that instant alone.
+    for t in [at, *(at + timedelta(minutes=m, seconds=m % 7) for m in minutes)]:
+        fresh = Policy(timezone=p.timezone, working_hours=p.working_hours,
+                       response_time=p.response_time, windows=p.windows)
+        try:
+            expected = av.timing(fresh, t)
+        except av.NoWorkingTime:
+            with pytest.raises(av.NoWorkingTime):
+                av.timing(p, t)
+            continue
+        snapshot, back, reply = av.timing(p, t)
+        assert (snapshot, u(back), u(reply)) == (expected[0], u(expected[1]), u(expected[2]))
+        assert back.tzinfo == reply.tzinfo == p.timezone
+
+
+@settings(max_examples=150, deadline=None)
 @given(policies(), instants)
 def test_status_matches_the_definition(p: Policy, at: datetime) -> None:
     for t in (at, at + timedelta(minutes=7, seconds=30)):
