@@ -90,53 +90,60 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or str(loc[0] if loc else "")
 
 
-def install(app: FastAPI) -> None:
-    """Map every error to problem+json."""
-
-    @app.exception_handler(IjazaError)
-    async def _domain(_request: Request, exc: IjazaError) -> JSONResponse:
-        return problem(exc.status, exc.detail, **exc.extra)
+def problem_for(exc: BaseException) -> JSONResponse | None:
+    """The problem+json answer for an expected failure, or None for an unexpected one (a
+    bug: the server's 500)."""
+    from sqlalchemy.exc import IntegrityError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
 
     from app.domain.availability import NoWorkingTime
     from app.domain.countries import UnknownCountry
     from app.domain.hijri import OutOfRange
     from app.domain.rendering import TemplateInvalid
 
-    @app.exception_handler(OutOfRange)
-    async def _out_of_range(_request: Request, exc: OutOfRange) -> JSONResponse:
+    if isinstance(exc, IjazaError):
+        return problem(exc.status, exc.detail, **exc.extra)
+    if isinstance(exc, OutOfRange):
         return problem(422, str(exc))
-
-    @app.exception_handler(NoWorkingTime)
-    async def _no_working_time(_request: Request, exc: NoWorkingTime) -> JSONResponse:
+    if isinstance(exc, NoWorkingTime):
         return problem(422, f"{exc}. Add working hours (or reply slots) to this owner.",
                        errors=[{"field": "working_hours", "message": str(exc)}])
-
-    @app.exception_handler(TemplateInvalid)
-    async def _template(_request: Request, exc: TemplateInvalid) -> JSONResponse:
+    if isinstance(exc, TemplateInvalid):
         return problem(422, f"The saved reply template cannot be used: {exc}")
-
-    @app.exception_handler(UnknownCountry)
-    async def _country(_request: Request, exc: UnknownCountry) -> JSONResponse:
+    if isinstance(exc, UnknownCountry):
         return problem(404, str(exc))
-
-    from sqlalchemy.exc import IntegrityError, OperationalError
-    from sqlalchemy.exc import TimeoutError as PoolTimeout
-
-    @app.exception_handler(IntegrityError)
-    async def _integrity(_request: Request, _exc: IntegrityError) -> JSONResponse:
+    if isinstance(exc, IntegrityError):
         # A unique index caught two writers at once; nothing was stored for this request.
         return problem(409, "This request collided with another one that changed the same "
                             "thing at the same moment; nothing was changed. Try again.")
-
-    @app.exception_handler(PoolTimeout)
-    @app.exception_handler(OperationalError)
-    async def _unavailable(_request: Request, _exc: Exception) -> JSONResponse:
+    if isinstance(exc, PoolTimeout | OperationalError):
         # The database is busy or unreachable: nothing was stored; the caller may retry
         # (platforms do so on their own).
         response = problem(503, "The database is busy or unreachable; nothing was stored. "
                                 "Try again shortly.")
         response.headers["Retry-After"] = "5"
         return response
+    return None
+
+
+def install(app: FastAPI) -> None:
+    """Map every error to problem+json."""
+    from sqlalchemy.exc import IntegrityError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    from app.domain.availability import NoWorkingTime
+    from app.domain.countries import UnknownCountry
+    from app.domain.hijri import OutOfRange
+    from app.domain.rendering import TemplateInvalid
+
+    async def _expected(_request: Request, exc: Exception) -> JSONResponse:
+        response = problem_for(exc)
+        assert response is not None, exc  # registered only for the types problem_for maps
+        return response
+
+    for kind in (IjazaError, OutOfRange, NoWorkingTime, TemplateInvalid, UnknownCountry,
+                 IntegrityError, PoolTimeout, OperationalError):
+        app.add_exception_handler(kind, _expected)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

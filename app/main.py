@@ -16,6 +16,7 @@ from app import errors, logs
 from app.crypto import SecretBox
 from app.db import make_engine, make_session_factory
 from app.inbound.recorder import Recorder
+from app.lane import IntakeLane
 from app.middleware import RequestContext
 from app.settings import Settings, get_settings
 
@@ -27,7 +28,9 @@ Errors are `application/problem+json` (RFC 9457).
 """
 
 
-def create_app(settings: Settings | None = None, *, background: bool | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, background: bool | None = None,
+               lane: bool = True) -> FastAPI:
+    """The app; ``lane=False`` leaves out ``app.lane`` (tests compare the two)."""
     settings = settings or get_settings()
     logs.configure(settings.log_level, json=settings.log_json)
     engine = make_engine(settings.database_url)
@@ -64,6 +67,8 @@ def create_app(settings: Settings | None = None, *, background: bool | None = No
                                   engine.pool)
     errors.install(app)
     _include_routers(app)
+    if lane:
+        app.add_middleware(IntakeLane)
     app.add_middleware(RequestContext, access_log=settings.env != "test")
     return app
 

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import secrets
-
 from sqlalchemy.orm import Session
 
 from app import clock
 from app.contacts import repository
 from app.contacts.models import Contact
 from app.contacts.schemas import ContactCreate, ContactUpdate
+from app.db import ordered_id
 from app.errors import Conflict, Invalid, NotFound
 from app.owners.models import Owner
 
@@ -29,7 +28,7 @@ def _client_key_of(session: Session, owner: Owner, linked_to: str) -> str:
 def create(session: Session, owner: Owner, body: ContactCreate) -> Contact:
     if repository.by_address(session, owner.id, body.channel, body.address) is not None:
         raise Conflict(f"A contact for {body.address} on '{body.channel}' exists already.")
-    cid = "c_" + secrets.token_hex(8)
+    cid = ordered_id("c_")
     client_key = _client_key_of(session, owner, body.linked_to) if body.linked_to else cid
     now = clock.now()
     row = Contact(id=cid, owner_id=owner.id, channel=body.channel, address=body.address,

@@ -16,7 +16,7 @@ from app.decisions.schemas import (
     EvaluateRequest,
     EventOut,
 )
-from app.deps import CallerDep, PrincipalDep, SessionDep
+from app.deps import CallerDep, Principal, PrincipalDep, SessionDep
 from app.domain import availability
 from app.domain.decision import upcoming_off
 from app.errors import Invalid, NotFound
@@ -61,6 +61,12 @@ def get_availability(
 async def evaluate(owner_id: str, body: EvaluateRequest, request: Request, principal: CallerDep,
                    idempotency_key: Annotated[str | None, Header(max_length=300)] = None
                    ) -> Response:
+    return await evaluate_for(request.app, principal, owner_id, body, idempotency_key)
+
+
+async def evaluate_for(app: Any, principal: Principal, owner_id: str, body: EvaluateRequest,
+                       idempotency_key: str | None) -> Response:
+    """The evaluate route's work once the request is read (also ``app.lane``'s)."""
     if not principal.may_see(owner_id):
         raise NotFound(f"No owner '{owner_id}'.")
     message = service.Message(
@@ -73,8 +79,7 @@ async def evaluate(owner_id: str, body: EvaluateRequest, request: Request, princ
         raise Invalid("contact.address must not be blank", field="contact.address")
     # Decided and recorded with the other messages of the moment (group commit); answered
     # after the commit.
-    outcome = await request.app.state.recorder.evaluate(owner_id, message,
-                                                        dry_run=body.dry_run)
+    outcome = await app.state.recorder.evaluate(owner_id, message, dry_run=body.dry_run)
     return Response(outcome.decision.model_dump_json(), media_type="application/json")
 
 

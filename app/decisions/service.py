@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app import clock, validation
 from app.connections.models import ChannelRow
+from app.db import ordered_id
 from app.decisions import actions, repository
 from app.decisions.models import OwnerActivity
 from app.decisions.schemas import DecisionOut, ReplyOut, WindowOut
@@ -374,7 +374,7 @@ def _contacts(session: Session, requests: list[Request]
         message, key = request.message, request.sender
         row = merged.get(key)
         if row is None:
-            cid = "c_" + secrets.token_hex(8)
+            cid = ordered_id("c_")
             row = merged[key] = {
                 "id": cid, "owner_id": key[0], "channel": key[1], "address": key[2],
                 "name": None, "language": None, "tone": None, "vip": False,

@@ -3,7 +3,11 @@ decides and records it with the other deliveries of the moment in one transactio
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
+from starlette.datastructures import QueryParams
 
 from app import clock
 from app.channels.base import RawRequest
@@ -12,20 +16,27 @@ from app.metrics import WEBHOOKS
 router = APIRouter(tags=["webhooks"])
 
 
-async def _raw(request: Request, channel_id: str) -> RawRequest:
-    base = request.app.state.settings.public_base_url.rstrip("/")
-    url = f"{base}/hooks/{channel_id}"
-    if request.url.query:
-        url += "?" + request.url.query
-    return RawRequest(method=request.method, url=url,
-                      headers={k.lower(): v for k, v in request.headers.items()},
-                      query=dict(request.query_params), body=await request.body(),
-                      received_at=clock.now())
-
-
 async def _handle(request: Request, channel_id: str) -> Response:
-    raw = await _raw(request, channel_id)
-    result = await request.app.state.recorder.deliver(channel_id, raw)
+    return await handle_delivery(request.app, request.method, channel_id,
+                                 request.scope["headers"], request.scope["query_string"],
+                                 await request.body())
+
+
+async def handle_delivery(app: Any, method: str, channel_id: str,
+                          headers: Iterable[tuple[bytes, bytes]], query_string: bytes,
+                          body: bytes) -> Response:
+    """One delivery, from the request's parts (the route's work; also ``app.lane``'s)."""
+    base = app.state.settings.public_base_url.rstrip("/")
+    url = f"{base}/hooks/{channel_id}"
+    query = query_string.decode("latin-1")
+    if query:
+        url += "?" + query
+    raw = RawRequest(method=method, url=url,
+                     headers={k.decode("latin-1").lower(): v.decode("latin-1")
+                              for k, v in headers},
+                     query=dict(QueryParams(query)) if query else {}, body=body,
+                     received_at=clock.now())
+    result = await app.state.recorder.deliver(channel_id, raw)
     WEBHOOKS.labels(result.platform, "handled" if result.handled else "acknowledged").inc()
     hs = result.handshake
     return Response(hs.body, status_code=hs.status, media_type=hs.media_type)
