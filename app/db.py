@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, create_engine, event
@@ -29,6 +30,20 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+@lru_cache(maxsize=4096)
+def _sqlite_text(utc: datetime) -> str:
+    """A UTC instant as SQLite stores it: "YYYY-MM-DD HH:MM:SS.ffffff" (the text
+    SQLAlchemy's own DATETIME processor makes, field by field in Python).
+
+    Remembered: a message writes eight instants, six of them its own arrival and the rest
+    the batch's shared back_at and reply_by, and making one costs microseconds on this
+    hardware (``replace`` and ``isoformat`` each build objects). Keyed on the instant in
+    UTC, never in a local zone: two local times of one zone compare equal by wall clock
+    even when ``fold`` makes them different instants (PEP 495).
+    """
+    return utc.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -53,15 +68,12 @@ class UTCDateTime(TypeDecorator[datetime]):
         if dialect.name != "sqlite":
             return super().bind_processor(dialect)
 
-        # SQLite's own DATETIME processor formats field by field in Python; every message
-        # writes eight instants, so the same text ("YYYY-MM-DD HH:MM:SS.ffffff", UTC) is
-        # made in one C call here.
         def process(value: datetime | None) -> str | None:
             if value is None:
                 return None
             if value.tzinfo is None:
                 raise ValueError("naive datetime given to a UTC column")
-            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+            return _sqlite_text(value.astimezone(UTC))
 
         return process
 
@@ -74,6 +86,17 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 JSONType = JSON().with_variant(JSON(none_as_null=True), "postgresql")
+
+
+class EncodedJSON(TypeDecorator[str]):
+    """A JSON column's value that is already encoded (a ``str``): written as is. For a hot
+    insert whose JSON pydantic has encoded anyway (``decisions.repository.insert_events``)."""
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect: Any) -> Any:
+        return None
 
 
 def _json_serializer(value: Any) -> str:

@@ -80,7 +80,7 @@ async def evaluate_for(app: Any, principal: Principal, owner_id: str, body: Eval
     # Decided and recorded with the other messages of the moment (group commit); answered
     # after the commit.
     outcome = await app.state.recorder.evaluate(owner_id, message, dry_run=body.dry_run)
-    return Response(outcome.decision.model_dump_json(), media_type="application/json")
+    return Response(outcome.json(), media_type="application/json")
 
 
 def _email_suppression(body: EvaluateRequest) -> str | None:

@@ -5,11 +5,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select
+from sqlalchemy import Row, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from app.contacts.models import Contact
-from app.db import core, insert_for_dialect
+from app.db import EncodedJSON, core, insert_for_dialect
 from app.decisions.models import EventRow, OwnerActivity
 from app.domain.decision import PastReply
 
@@ -130,11 +130,15 @@ def activity_between(session: Session, owner_id: str, first: datetime,
     return [(r.client_key, r.at, r.until) for r in rows]
 
 
-_INSERT_EVENTS = insert(EventRow.__table__).returning(EventRow.__table__.c.id)
+# ``decision`` arrives encoded (pydantic's JSON, also the body of the response).
+_INSERT_EVENTS = (insert(EventRow.__table__)
+                  .values(decision=bindparam("decision", type_=EncodedJSON()))
+                  .returning(EventRow.__table__.c.id))
 
 
 def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert events in one statement; their ids in the order given.
+    """Insert events in one statement; their ids in the order given. Each row's
+    ``decision`` is already JSON text.
 
     The ids are read back with RETURNING and sorted: one INSERT assigns its rows increasing
     ids in the order of its VALUES (SQLite's rowid and a PostgreSQL sequence alike), while

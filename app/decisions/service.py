@@ -58,6 +58,14 @@ class Outcome:
     contact: Any  # the contact's columns (a row), None on a dry run for a new client
     event_id: int | None
     duplicate: bool = False
+    stored: str | None = None  # the decision as recorded (JSON without ``event_id``)
+
+    def json(self) -> str:
+        """The decision as the API answers it: the recorded JSON plus its event id, not
+        encoded a second time."""
+        if self.stored is None or self.event_id is None:
+            return self.decision.model_dump_json()
+        return f'{self.stored[:-1]},"event_id":{self.event_id}}}'
 
 
 @lru_cache(maxsize=4096)
@@ -443,6 +451,7 @@ def _event_row(owner: Owner, message: Message, outcome: Outcome) -> dict[str, An
     verdict, reply, contact = outcome.verdict, outcome.reply, outcome.contact
     assert verdict is not None
     # The stored decision leaves out ``event_id``: it is the row's own id, added on reading.
+    outcome.stored = outcome.decision.model_dump_json(exclude={"event_id"})
     return {
         "owner_id": owner.id, "contact_id": contact.id if contact is not None else None,
         "client_key": contact.client_key if contact is not None else None,
@@ -454,8 +463,7 @@ def _event_row(owner: Owner, message: Message, outcome: Outcome) -> dict[str, An
         "replied_at": message.at if reply is not None else None,
         "reply_text": reply.text if reply else None, "language": verdict.language,
         "tone": verdict.tone, "back_at": verdict.back_at, "reply_by": verdict.reply_by,
-        "decision": outcome.decision.model_dump(mode="json", exclude={"event_id"}),
-        "created_at": message.at}
+        "decision": outcome.stored, "created_at": message.at}
 
 
 def stored_decision(event_id: int, stored: dict[str, Any] | None) -> dict[str, Any]:

@@ -192,3 +192,21 @@ def test_templates_put_preview_and_hostile_template(client, admin, owner, on_lea
         bad = client.put(base, json={"source": hostile}, headers=admin)
         assert bad.status_code == 422, hostile
     assert client.get(base, headers=admin).json()["source"].startswith("Dear")
+
+
+def test_the_answer_is_the_recorded_decision_with_its_event_id(client, admin, owner,  # noqa: ANN001
+                                                               on_leave) -> None:
+    # The recorded JSON is encoded once and answered with its event id added: the answer
+    # and the audit trail say the same thing, key for key, Arabic text unescaped.
+    response = client.post(f"/v1/owners/{owner['id']}/evaluate", headers=admin, json={
+        "contact": {"address": "+966500000009", "name": "خالد"}, "channel": "whatsapp",
+        "text": "السلام عليكم", "received_at": "2030-07-03T11:00:00+03:00"})
+    assert response.status_code == 200
+    answer = response.json()
+    assert "خالد".encode() in response.content
+    events = client.get(f"/v1/owners/{owner['id']}/events", headers=admin).json()["items"]
+    assert [e["decision"] for e in events] == [answer]
+    assert answer["event_id"] == events[0]["id"] and answer["reply"]["text"]
+    assert set(answer) == {"status", "at", "window", "back_at", "reply_by", "upcoming",
+                           "urgent", "reply", "suppressed", "actions", "event_id",
+                           "contact_id"}

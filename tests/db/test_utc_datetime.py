@@ -16,9 +16,9 @@ from app.decisions.models import OwnerActivity
 
 ZONES = [UTC, ZoneInfo("Asia/Riyadh"), ZoneInfo("America/New_York"),
          ZoneInfo("Asia/Kolkata"), timezone(timedelta(hours=-3, minutes=-30))]
-aware = st.builds(lambda naive, tz: naive.replace(tzinfo=tz),
+aware = st.builds(lambda naive, tz, fold: naive.replace(tzinfo=tz, fold=fold),
                   st.datetimes(min_value=datetime(1000, 1, 2), max_value=datetime(9999, 12, 30)),
-                  st.sampled_from(ZONES))
+                  st.sampled_from(ZONES), st.sampled_from((0, 1)))
 
 
 @settings(max_examples=300, deadline=None)
@@ -31,6 +31,25 @@ def test_sqlite_text_is_what_sqlalchemys_own_processor_writes(value: datetime) -
     own = sqlite.DATETIME().bind_processor(dialect)
     assert fused(value) == own(value.astimezone(UTC).replace(tzinfo=None))
     assert fused(None) is None
+    # The text is remembered per instant: the same instant seen in another zone (a cache
+    # hit) still gives its own UTC text, and the naive twin of a remembered one raises.
+    for zone in ZONES:
+        try:
+            other = value.astimezone(zone)
+        except OverflowError:
+            continue
+        assert fused(other) == own(other.astimezone(UTC).replace(tzinfo=None))
+    with pytest.raises(ValueError, match="naive"):
+        fused(value.replace(tzinfo=None))
+
+
+def test_the_two_instants_of_an_ambiguous_local_time_keep_their_own_text() -> None:
+    # 01:30 happens twice in New York on 1 November 2026; the two compare equal (same zone,
+    # fold ignored) but are an hour apart.
+    fused = UTCDateTime().bind_processor(sqlite.dialect())
+    first = datetime(2026, 11, 1, 1, 30, tzinfo=ZoneInfo("America/New_York"))
+    assert fused(first) == "2026-11-01 05:30:00.000000"
+    assert fused(first.replace(fold=1)) == "2026-11-01 06:30:00.000000"
 
 
 def test_a_naive_instant_is_refused() -> None:
