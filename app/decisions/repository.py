@@ -85,18 +85,34 @@ def find_contacts(session: Session, keys: Sequence[tuple[str, str, str]]
     return found
 
 
+# The batch reads are built once, with expanding IN lists: a batch pays for running them,
+# not for building and cache-keying new statements.
+_SEEN = (select(EventRow.id, EventRow.owner_id, EventRow.source, EventRow.dedupe_key,
+                EventRow.decision)
+         .where(EventRow.owner_id.in_(bindparam("owners", expanding=True)),
+                EventRow.source.in_(bindparam("sources", expanding=True)),
+                EventRow.dedupe_key.in_(bindparam("keys", expanding=True))))
+
+_RANKED = (
+    select(EventRow.client_key, EventRow.replied_at, EventRow.situation, EventRow.window_id,
+           func.row_number().over(partition_by=EventRow.client_key,
+                                  order_by=EventRow.replied_at.desc()).label("n"))
+    .where(EventRow.owner_id == bindparam("owner_id"),
+           EventRow.client_key.in_(bindparam("client_keys", expanding=True)),
+           EventRow.replied_at.is_not(None))
+    .subquery())
+_RECENT = select(_RANKED).where(_RANKED.c.n <= HISTORY_LIMIT)
+
+
 def seen_events(session: Session, keys: Sequence[tuple[str, str, str]]
                 ) -> dict[tuple[str, str, str], tuple[int, dict[str, Any]]]:
     """Events already recorded for these (owner, source, dedupe key): platform retries."""
     if not keys:
         return {}
     wanted = set(keys)
-    rows = session.execute(
-        select(EventRow.id, EventRow.owner_id, EventRow.source, EventRow.dedupe_key,
-               EventRow.decision)
-        .where(EventRow.owner_id.in_({k[0] for k in wanted}),
-               EventRow.source.in_({k[1] for k in wanted}),
-               EventRow.dedupe_key.in_({k[2] for k in wanted})))
+    rows = session.execute(_SEEN, {"owners": sorted({k[0] for k in wanted}),
+                                   "sources": sorted({k[1] for k in wanted}),
+                                   "keys": sorted({k[2] for k in wanted})})
     return {(r.owner_id, r.source, r.dedupe_key): (r.id, r.decision) for r in rows
             if (r.owner_id, r.source, r.dedupe_key) in wanted}
 
@@ -107,15 +123,9 @@ def recent_replies(session: Session, owner_id: str, client_keys: Sequence[str]
     the cost does not grow with history), for many clients of one owner in one statement."""
     if not client_keys:
         return {}
-    ranked = (
-        select(EventRow.client_key, EventRow.replied_at, EventRow.situation, EventRow.window_id,
-               func.row_number().over(partition_by=EventRow.client_key,
-                                      order_by=EventRow.replied_at.desc()).label("n"))
-        .where(EventRow.owner_id == owner_id, EventRow.client_key.in_(set(client_keys)),
-               EventRow.replied_at.is_not(None))
-        .subquery())
     found: dict[str, list[PastReply]] = {}
-    for r in session.execute(select(ranked).where(ranked.c.n <= HISTORY_LIMIT)):
+    for r in session.execute(_RECENT, {"owner_id": owner_id,
+                                       "client_keys": sorted(set(client_keys))}):
         found.setdefault(r.client_key, []).append(
             PastReply(at=r.replied_at, situation=r.situation or "", window_id=r.window_id))
     return found
@@ -124,10 +134,15 @@ def recent_replies(session: Session, owner_id: str, client_keys: Sequence[str]
 def activity_between(session: Session, owner_id: str, first: datetime,
                      last: datetime) -> list[tuple[str | None, datetime, datetime]]:
     """The owner's activity that covers any instant in ``[first, last]``."""
-    rows = session.execute(select(OwnerActivity.client_key, OwnerActivity.at, OwnerActivity.until)
-                           .where(OwnerActivity.owner_id == owner_id,
-                                  OwnerActivity.until > first, OwnerActivity.at <= last))
+    rows = session.execute(_ACTIVITY, {"owner_id": owner_id, "first": first, "last": last})
     return [(r.client_key, r.at, r.until) for r in rows]
+
+
+# Read for every batch of messages: built once (no statement building per read).
+_ACTIVITY = (select(OwnerActivity.client_key, OwnerActivity.at, OwnerActivity.until)
+             .where(OwnerActivity.owner_id == bindparam("owner_id"),
+                    OwnerActivity.until > bindparam("first"),
+                    OwnerActivity.at <= bindparam("last")))
 
 
 # ``decision`` arrives encoded (pydantic's JSON, also the body of the response).

@@ -146,11 +146,10 @@ def _remembered(session: Session, what: str, key: Any, load: Callable[[], Any]) 
 
 def template_source(session: Session, owner: Owner, situation: str, language: str,
                     tone: str) -> str | None:
-    from app.templates.repository import get as get_template
+    from app.templates.repository import source_of
 
     def load() -> str | None:
-        row = get_template(session, owner.id, situation, language, tone)
-        return row.source if row is not None else None
+        return source_of(session, owner.id, situation, language, tone)
 
     # Most owners keep the defaults, and a template that is not there is not in the
     # identity map either: without the memo every reply would ask again.

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import Pool
@@ -149,10 +150,10 @@ class Recorder:
         # and writes nothing; the rest is decided as one batch.
         prepared: list[Any] = []
         requests: list[decisions.Request] = []
-        owners: dict[str, Owner | None] = {}
+        loaded: dict[tuple[Any, str], Any] = {}
         for work in works:
             try:
-                prepared.append(self._prepare(session, work, owners))
+                prepared.append(self._prepare(session, work, loaded))
             except Exception as exc:  # noqa: BLE001 - this work's answer
                 prepared.append(exc)
                 continue
@@ -172,18 +173,30 @@ class Recorder:
                 results.append(next(outcomes))
         return results
 
-    def _prepare(self, session: Session, work: Work, owners: dict[str, Owner | None]) -> Any:
+    def _prepare(self, session: Session, work: Work, loaded: dict[tuple[Any, str], Any]) -> Any:
         if isinstance(work, Evaluation):
-            if work.owner_id not in owners:
-                owners[work.owner_id] = session.get(Owner, work.owner_id)
-            owner = owners[work.owner_id]
+            owner = _load(session, loaded, Owner, work.owner_id)
             if owner is None:
                 raise NotFound(f"No owner '{work.owner_id}'.")
             return decisions.Request(owner=owner, message=work.message, dry_run=work.dry_run)
-        row = session.get(ChannelRow, work.channel_id) if len(work.channel_id) <= 32 else None
+        row = (_load(session, loaded, ChannelRow, work.channel_id)
+               if len(work.channel_id) <= 32 else None)
         if row is None:
             raise NotFound("No such webhook.")
         return inbound.prepare(session, row, channel_object(row, self.box), work.raw)
+
+
+_BY_ID = {model: select(model).where(model.id == bindparam("id"))  # type: ignore[attr-defined]
+          for model in (Owner, ChannelRow)}
+
+
+def _load(session: Session, loaded: dict[tuple[Any, str], Any], model: Any, key: str) -> Any:
+    """A row by id, once per batch, with a statement built once (``session.get`` builds its
+    query on every miss). The row joins the session, so later ``session.get`` calls for it
+    in this batch find it there."""
+    if (model, key) not in loaded:
+        loaded[(model, key)] = session.scalars(_BY_ID[model], {"id": key}).first()
+    return loaded[(model, key)]
 
 
 def _settle(batch: list[tuple[Work, asyncio.Future[Any]]], results: list[Any]) -> None:
