@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -162,24 +161,38 @@ def render(session: Session, owner: Owner, policy: Policy, *, situation: str, la
            old_back_at: datetime | None = None,
            source: str | None = None) -> rendering.RenderedReply:
     """The reply text; ``source`` overrides the saved or default template (previews)."""
-    ctx = rendering.ReplyContext(
-        language=language, tone=tone, owner_name=owner.name, contact_name=contact_name,
-        occasion=window.occasion if window else None,
-        occasion_title=dict(window.title) if window and window.title else None,
-        period_start=window.starts_at if window else None,
-        period_end=window.ends_at if window else None,
-        back_at=back_at, reply_by=reply_by, urgent_contact=owner.urgent_contact,
-        tentative=bool(window and window.tentative),
-        earliest_end=window.earliest_end if window else None,
-        latest_end=window.latest_end if window else None,
-        timezone=policy.timezone, urgent=urgent, original_subject=subject,
-        old_back_at=old_back_at)
-    shift = hijri_shift(session, owner, window)
-    if shift:
-        ctx = dataclasses.replace(ctx, hijri_shift_days=shift)
     if source is None:
         source = template_source(session, owner, situation, language, tone)
-    return rendering.render_reply(situation, ctx, source=source)
+    # Everything but the client's name is the same for every client who writes about the
+    # same window in this batch: written once (dates in two calendars, names cleaned).
+    key = (owner.id, owner.updated_at, policy.timezone.key, situation, language, tone,
+           _window_key(window), back_at, reply_by, urgent, subject, old_back_at)
+    memo = session.info.setdefault("reply_variables", {})
+    if key not in memo:
+        ctx = rendering.ReplyContext(
+            language=language, tone=tone, owner_name=owner.name, contact_name=None,
+            occasion=window.occasion if window else None,
+            occasion_title=dict(window.title) if window and window.title else None,
+            period_start=window.starts_at if window else None,
+            period_end=window.ends_at if window else None,
+            back_at=back_at, reply_by=reply_by, urgent_contact=owner.urgent_contact,
+            tentative=bool(window and window.tentative),
+            earliest_end=window.earliest_end if window else None,
+            latest_end=window.latest_end if window else None,
+            timezone=policy.timezone, urgent=urgent, original_subject=subject,
+            old_back_at=old_back_at, hijri_shift_days=hijri_shift(session, owner, window))
+        memo[key] = (ctx, rendering.reply_variables(ctx))
+    ctx, variables = memo[key]
+    return rendering.render_reply(situation, ctx, source=source,
+                                  variables=rendering.with_contact_name(variables, contact_name))
+
+
+def _window_key(window: Window | None) -> tuple[Any, ...] | None:
+    """What of a window a reply says (a window's id alone may be re-timed by a sighting)."""
+    if window is None:
+        return None
+    return (window.id, window.occasion, tuple(sorted(window.title.items())), window.starts_at,
+            window.ends_at, window.tentative, window.earliest_end, window.latest_end)
 
 
 HIJRI_OCCASIONS = frozenset({"ramadan", "eid_al_fitr", "arafah", "eid_al_adha",

@@ -445,15 +445,29 @@ def render(source: str, ctx: ReplyContext) -> str:
     return _run(source, _variables(ctx))
 
 
-def render_reply(situation: str, ctx: ReplyContext, *, source: str | None = None) -> RenderedReply:
+def reply_variables(ctx: ReplyContext) -> dict[str, Any]:
+    """The values a template sees for ``ctx`` (for :func:`render_reply`'s ``variables``)."""
+    return _variables(ctx)
+
+
+def with_contact_name(variables: dict[str, Any], contact_name: str | None) -> dict[str, Any]:
+    """``variables`` for another client: the dates and names written once serve every
+    client who wrote about the same thing (a batch of messages during a break)."""
+    return {**variables, "contact_name": _clean(contact_name, _MAX_NAME)}
+
+
+def render_reply(situation: str, ctx: ReplyContext, *, source: str | None = None,
+                 variables: dict[str, Any] | None = None) -> RenderedReply:
     """The reply for a situation: the owner's ``source`` or, when None, the default wording.
+    ``variables`` are ``reply_variables(ctx)`` when the caller has them already.
 
     An owner's template that fails at reply time (it passed validation, so this means an
     unusual context) falls back to the default wording rather than leaving the client
     without an answer. Raises TemplateInvalid only for an unknown situation, language or tone.
     """
     _check_key(situation, ctx.language, ctx.tone)
-    variables = _variables(ctx)
+    if variables is None:
+        variables = _variables(ctx)
     text = None
     if source is not None:
         try:

@@ -209,3 +209,45 @@ def test_two_replicas_answer_each_event_once_and_each_client_once(
     assert len(replies) == len(users)  # once per client per window, whoever decided it
     assert len(queued) == len(users)
     assert sorted(d["to"] for d in queued) == users
+
+
+def test_one_batch_writes_each_client_their_own_reply(app, client, admin, owner,  # noqa: ANN001
+                                                      on_leave) -> None:  # noqa: F811
+    # The dates and names of a reply are written once per batch and shared; each client
+    # still gets their own name, and a client with none gets the nameless wording.
+    results = app.state.recorder.run([
+        Evaluation(owner["id"], message("a@example.org", name="Amina"), False),
+        Evaluation(owner["id"], message("b@example.org", name="Bilal\u202e evil"), False),
+        Evaluation(owner["id"], message("c@example.org"), False),
+        Evaluation(owner["id"], message("d@example.org", "السلام عليكم", name="خالد"), False)])
+    amina, bilal, nameless, khalid = (r.reply.text for r in results)
+    assert "Amina" in amina and "Bilal" not in amina
+    assert "Bilal evil" in bilal and "\u202e" not in bilal and "Amina" not in bilal
+    assert "Amina" not in nameless and "Bilal" not in nameless
+    assert khalid != amina and "خالد" in khalid and results[3].reply.language == "ar"
+    assert amina.replace("Amina", "Bilal evil") == bilal
+    alone = app.state.recorder.run([
+        Evaluation(owner["id"], message("e@example.org", name="Amina"), False)])[0]
+    assert alone.reply.text == amina
+
+
+def test_a_window_retimed_in_one_session_is_written_with_its_new_dates(  # noqa: ANN001
+        app, sessions, owner, on_leave) -> None:  # noqa: F811
+    import dataclasses
+    from datetime import timedelta
+
+    from app.db import session_scope
+    from app.decisions import service
+    from app.owners.repository import get
+
+    with session_scope(sessions) as session:
+        row = get(session, owner["id"])
+        policy = service.policy_of(session, row, AT)
+        window = policy.windows[0]
+        later = dataclasses.replace(window, ends_at=window.ends_at + timedelta(days=2))
+        back = later.ends_at  # the same return for both: only the window differs
+        texts = [service.render(session, row, policy, situation="off", language="en",
+                                tone="formal", window=w, back_at=back,
+                                reply_by=back + timedelta(hours=4)).text
+                 for w in (window, later, window)]
+    assert texts[0] == texts[2] != texts[1]
