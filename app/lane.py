@@ -15,8 +15,8 @@ the lane has handed a message to the recorder, the recorder's answer is final: a
 failure becomes the same problem+json as the routes' (``errors.problem_for``), never a
 second try through FastAPI.
 
-It sits inside ``RequestContext`` (request id, log line, the body limit) and inside
-Starlette's error middleware (an unexpected failure is the usual 500).
+It sits inside ``RequestContext`` (request id, log line, the body limit) and in front of
+FastAPI's own layers (``main.Ijaza``); an unexpected failure is a 500, as there.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app.errors import problem_for
+from app.errors import problem, problem_for
 
 Scope = dict[str, Any]
 
@@ -63,9 +63,7 @@ class IntakeLane:
             response = await handle_delivery(scope["app"], scope["method"], channel_id,
                                               scope["headers"], scope["query_string"], body)
         except Exception as exc:
-            response = problem_for(exc)
-            if response is None:
-                raise
+            response = await _failure(exc, scope, receive, send)
         await response(scope, receive, send)
 
     async def _evaluate(self, scope: Scope, receive: Any, send: Any, owner_id: str) -> None:
@@ -102,10 +100,20 @@ class IntakeLane:
                 scope["app"], principal, owner_id, request,
                 idempotency_key.decode("latin-1") if idempotency_key is not None else None)
         except Exception as exc:
-            response = problem_for(exc)
-            if response is None:
-                raise
+            response = await _failure(exc, scope, receive, send)
         await response(scope, receive, send)
+
+
+async def _failure(exc: Exception, scope: Scope, receive: Any, send: Any) -> Any:
+    """The answer for a failure: problem+json for an expected one; for a bug, a 500 (as
+    Starlette's error middleware gives outside the lane) and the exception raised on to
+    the server, which logs it."""
+    response = problem_for(exc)
+    if response is None:
+        await problem(500, "Something went wrong on our side; the request id names it in "
+                           "the server's log.")(scope, receive, send)
+        raise exc
+    return response
 
 
 def _is_json(content_type: bytes | None) -> bool:

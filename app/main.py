@@ -54,7 +54,9 @@ def create_app(settings: Settings | None = None, *, background: bool | None = No
                     await task
             await app.state.http.aclose()
 
-    app = FastAPI(title="Ijaza", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = Ijaza(title="Ijaza", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.intake_lane = lane
+    app.access_log = settings.env != "test"
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
@@ -67,10 +69,23 @@ def create_app(settings: Settings | None = None, *, background: bool | None = No
                                   engine.pool)
     errors.install(app)
     _include_routers(app)
-    if lane:
-        app.add_middleware(IntakeLane)
-    app.add_middleware(RequestContext, access_log=settings.env != "test")
     return app
+
+
+class Ijaza(FastAPI):
+    """FastAPI with the request context (request id, log line, body limit) and the intake
+    lane (``app.lane``) in front of FastAPI's own layers rather than inside them: the
+    lane's ordinary request does not pass through them, and every response, a 500 too,
+    carries its request id."""
+
+    intake_lane = True
+    access_log = True
+
+    def build_middleware_stack(self) -> Any:
+        app = super().build_middleware_stack()
+        if self.intake_lane:
+            app = IntakeLane(app)
+        return RequestContext(app, access_log=self.access_log)
 
 
 def _include_routers(app: FastAPI) -> None:

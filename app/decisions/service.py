@@ -322,6 +322,7 @@ class _Batch:
         self.activity = {owner_id: repository.activity_between(session, owner_id, first, last)
                          for owner_id, (first, last) in self.spans.items()}
         self.policies: dict[tuple[str, Any], Policy] = {}
+        self.window_outs: dict[tuple[int, Any], tuple[Window, WindowOut | None]] = {}
 
     def decide(self, request: Request) -> Outcome:
         owner, message = request.owner, request.message
@@ -346,8 +347,21 @@ class _Batch:
         if not request.dry_run:
             DECISIONS.labels(str(verdict.status),
                              "replied" if reply else (verdict.suppressed or "no_reply")).inc()
-        return Outcome(decision=_decision_out(policy, verdict, message.at, reply, contact),
+        tz = policy.timezone
+        return Outcome(decision=_decision_out(policy, verdict, message.at, reply, contact,
+                                              lambda window: self.window_out(window, tz)),
                        verdict=verdict, reply=reply, contact=contact, event_id=None)
+
+    def window_out(self, window: Window | None, tz: Any) -> WindowOut | None:
+        """One ``WindowOut`` per window and zone in the batch, shared by its decisions."""
+        if window is None:
+            return None
+        # Keyed by identity; the entry holds the window, so its id cannot be reused.
+        key = (id(window), tz)
+        found = self.window_outs.get(key)
+        if found is None:
+            found = self.window_outs[key] = (window, window_out(window, tz))
+        return found[1]
 
     def policy(self, owner: Owner, at: datetime) -> Policy:
         """One policy per owner per batch when the batch's messages are within a day of
@@ -490,17 +504,25 @@ def _duplicate(event_id: int, stored: dict[str, Any]) -> Outcome:
 
 
 def _decision_out(policy: Policy, verdict: Verdict, at: datetime,
-                  reply: rendering.RenderedReply | None, contact: Any) -> DecisionOut:
+                  reply: rendering.RenderedReply | None, contact: Any,
+                  windows: Callable[[Window | None], WindowOut | None] | None = None
+                  ) -> DecisionOut:
+    """The decision as the API gives it. Built without validation (``model_construct``):
+    every value comes from the domain's own types, already what the schema says.
+    ``windows`` turns a window into its ``WindowOut`` (a batch shares one per window)."""
     tz = policy.timezone
-    return DecisionOut(
+    out = windows or (lambda w: window_out(w, tz))
+    return DecisionOut.model_construct(
         status=str(verdict.status), at=at.astimezone(tz),
-        window=window_out(verdict.window, tz), back_at=verdict.back_at.astimezone(tz),
+        window=out(verdict.window), back_at=verdict.back_at.astimezone(tz),
         reply_by=verdict.reply_by.astimezone(tz),
-        upcoming=[window_out(w, tz) for w in verdict.upcoming],
+        upcoming=[out(w) for w in verdict.upcoming],
         urgent=verdict.urgent,
-        reply=ReplyOut(text=reply.text, subject=reply.subject, language=reply.language,
-                       tone=reply.tone) if reply else None,
-        suppressed=verdict.suppressed, actions=[], contact_id=contact.id if contact else None)
+        reply=ReplyOut.model_construct(text=reply.text, subject=reply.subject,
+                                       language=reply.language, tone=reply.tone)
+        if reply else None,
+        suppressed=verdict.suppressed, actions=[], event_id=None,
+        contact_id=contact.id if contact else None)
 
 
 def record_activity(session: Session, owner: Owner, *, client_key: str | None,

@@ -185,3 +185,22 @@ def test_new_ids_sort_by_creation_and_fit_their_column() -> None:
     assert all(a[:15] <= b[:15] for a, b in zip(ids, ids[1:], strict=False))  # time first
     assert len(set(ids)) == len(ids)
     assert all(i.startswith("c_") and len(i) <= 32 for i in ids)
+
+
+def test_an_unexpected_failure_is_a_500_with_its_request_id(app, client, owner,  # noqa: ANN001
+                                                            owner_key) -> None:
+    mine = {"Authorization": f"Bearer {owner_key}"}
+    assert client.get(f"/v1/owners/{owner['id']}", headers=mine).status_code == 200
+
+    async def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    app.state.recorder.evaluate = broken
+    response = client.post(f"/v1/owners/{owner['id']}/evaluate", headers=mine, json={
+        "contact": {"address": "amina@example.org"}, "text": "Hello"})
+    assert response.status_code == 500 and "a bug" not in response.text
+    assert response.headers["x-request-id"]
+    # A failure inside FastAPI's own layers carries its request id too.
+    response = client.post(f"/v1/owners/{owner['id']}/evaluate", headers=mine | {
+        "X-Request-ID": "req-1"}, content=b"{}", )
+    assert response.status_code == 422 and response.headers["x-request-id"] == "req-1"
