@@ -48,6 +48,9 @@ PERMANENT = frozenset({"channel_not_found", "invalid_auth", "not_authed", "accou
                        "invalid_arguments", "user_not_found", "cannot_dm_bot"})
 
 
+_ACKNOWLEDGED = json_handshake({})
+
+
 class SlackChannel:
     platform = "slack"
 
@@ -116,7 +119,7 @@ class SlackChannel:
 
     def webhook_response(self, inbound: Inbound | None, reply_text: str | None) -> Handshake:
         """Slack's 200 is only an acknowledgement: the reply goes by chat.postMessage."""
-        return json_handshake({})
+        return _ACKNOWLEDGED
 
     def build_send(self, context: Mapping[str, Any], text: str) -> OutboundRequest:
         payload: dict[str, Any] = {"channel": context.get("channel"), "text": text}

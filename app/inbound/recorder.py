@@ -183,7 +183,8 @@ class Recorder:
                if len(work.channel_id) <= 32 else None)
         if row is None:
             raise NotFound("No such webhook.")
-        return inbound.prepare(session, row, channel_object(row, self.box), work.raw)
+        return inbound.prepare(session, row, channel_object(row, self.box), work.raw,
+                               owner_of=lambda owner_id: _load(session, loaded, Owner, owner_id))
 
 
 _BY_ID = {model: select(model).where(model.id == bindparam("id"))  # type: ignore[attr-defined]

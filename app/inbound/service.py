@@ -6,6 +6,7 @@ in the same transaction as the decision, sent by the relay after commit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -104,8 +105,10 @@ class HookPlan:
                 channel_id=row.id)) for item in self.messages]
 
 
-def prepare(session: Session, channel_row: ChannelRow, channel: Any, raw: RawRequest) -> HookPlan:
-    """Verify and parse one webhook delivery; 401 or 400 before anything is written."""
+def prepare(session: Session, channel_row: ChannelRow, channel: Any, raw: RawRequest, *,
+            owner_of: Callable[[str], Owner | None] | None = None) -> HookPlan:
+    """Verify and parse one webhook delivery; 401 or 400 before anything is written.
+    ``owner_of`` finds the channel's owner (a batch loads each owner once)."""
     try:
         channel.verify(raw)
         parsed = channel.parse(raw)
@@ -119,7 +122,8 @@ def prepare(session: Session, channel_row: ChannelRow, channel: Any, raw: RawReq
     if isinstance(parsed, Handshake):
         plan.handshake = parsed
         return plan
-    plan.owner = session.get(Owner, channel_row.owner_id)
+    plan.owner = (owner_of or (lambda owner_id: session.get(Owner, owner_id)))(
+        channel_row.owner_id)
     if plan.owner is None:
         plan.handshake = channel.webhook_response(None, None)
         return plan
