@@ -134,7 +134,8 @@ def recent_replies(session: Session, owner_id: str, client_keys: Sequence[str]
 def activity_between(session: Session, owner_id: str, first: datetime,
                      last: datetime) -> list[tuple[str | None, datetime, datetime]]:
     """The owner's activity that covers any instant in ``[first, last]``."""
-    rows = session.execute(_ACTIVITY, {"owner_id": owner_id, "first": first, "last": last})
+    rows = core(session).execute(_ACTIVITY, {"owner_id": owner_id, "first": first,
+                                             "last": last})
     return [(r.client_key, r.at, r.until) for r in rows]
 
 

@@ -100,7 +100,7 @@ def policy_of(session: Session, owner: Owner, at: datetime, *,
                                         json.dumps(owner.working_hours, sort_keys=True),
                                         owner.response_time)
     start, end = at - LOOKBEHIND, (until or at) + LOOKAHEAD
-    rows = windows_repository.overlapping(session, owner.id, start, end)
+    rows = windows_repository.around(session, owner.id, start, end)
     rows += _computed_beyond_horizon(session, owner, start, end, {r.id for r in rows})
     return Policy(timezone=tz, working_hours=weekly, response_time=response_time,
                   windows=tuple(to_domain(r) for r in rows))

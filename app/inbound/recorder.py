@@ -84,8 +84,10 @@ class Recorder:
         self._waiting.append((work, done))
         if self._draining is None:
             self._draining = loop.create_task(self._drain())
-        # The work is recorded even if this request is cancelled (the client went away).
-        result = await asyncio.shield(done)
+        # The work is recorded even if this request is cancelled (the client went away):
+        # it is in the queue, and the drain is a task of its own. Cancelling cancels only
+        # ``done``, which _resolve then leaves alone.
+        result = await done
         if isinstance(result, BaseException):
             raise result
         return result

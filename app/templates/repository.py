@@ -3,6 +3,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from app.db import core
 from app.templates.models import TemplateRow
 
 
@@ -19,5 +20,5 @@ _SOURCE = select(TemplateRow.source).where(
 def source_of(session: Session, owner_id: str, situation: str, language: str,
               tone: str) -> str | None:
     """The owner's own template source, or None (a read built once: replies ask often)."""
-    return session.scalar(_SOURCE, {"owner_id": owner_id, "situation": situation,
-                                    "language": language, "tone": tone})
+    return core(session).scalar(_SOURCE, {"owner_id": owner_id, "situation": situation,
+                                           "language": language, "tone": tone})

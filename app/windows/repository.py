@@ -2,27 +2,32 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
+from app.db import core
 from app.windows.models import WindowRow
 
-# The policy's read (every batch of messages reads it): built once, so that a read is not
-# also the building and cache-keying of a new statement.
-_AROUND = (select(WindowRow)
+# The policy's read (every batch of messages reads it): built once, and run as Core (rows,
+# not mapped objects): a read is then not also the building of a statement and of objects.
+_AROUND = (select(WindowRow.__table__)
            .where(WindowRow.owner_id == bindparam("owner_id"),
                   WindowRow.ends_at > bindparam("start"), WindowRow.starts_at < bindparam("end"))
            .order_by(WindowRow.starts_at, WindowRow.id))
+
+
+def around(session: Session, owner_id: str, start: datetime, end: datetime) -> list[Any]:
+    """Like ``overlapping``, as read-only rows with the same attributes (for a policy)."""
+    return list(core(session).execute(_AROUND, {"owner_id": owner_id, "start": start,
+                                                "end": end}))
 
 
 def overlapping(session: Session, owner_id: str, start: datetime | None,
                 end: datetime | None, *, limit: int | None = None,
                 after: tuple[datetime, str] | None = None) -> list[WindowRow]:
     """Windows of one owner that overlap ``[start, end)``, ordered by start then id."""
-    if start is not None and end is not None and limit is None and after is None:
-        return list(session.scalars(_AROUND, {"owner_id": owner_id, "start": start,
-                                              "end": end}))
     stmt = select(WindowRow).where(WindowRow.owner_id == owner_id)
     if start is not None:
         stmt = stmt.where(WindowRow.ends_at > start)

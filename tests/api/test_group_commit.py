@@ -251,3 +251,24 @@ def test_a_window_retimed_in_one_session_is_written_with_its_new_dates(  # noqa:
                                 reply_by=back + timedelta(hours=4)).text
                  for w in (window, later, window)]
     assert texts[0] == texts[2] != texts[1]
+
+
+def test_a_request_cancelled_while_waiting_is_still_recorded(app, client, admin, owner,  # noqa: ANN001
+                                                             on_leave) -> None:  # noqa: F811
+    recorder = app.state.recorder
+
+    async def go() -> object:
+        gone = asyncio.create_task(recorder.evaluate(owner["id"], message("gone@example.org")))
+        stays = asyncio.create_task(recorder.evaluate(owner["id"], message("stays@example.org")))
+        await asyncio.sleep(0)  # both are queued
+        gone.cancel()
+        outcome = await stays
+        with pytest.raises(asyncio.CancelledError):
+            await gone
+        return outcome
+
+    outcome = asyncio.run(go())
+    assert outcome.reply is not None and outcome.event_id is not None
+    events, _ = counts(client, admin, owner)
+    assert sorted(e["text"] for e in events) == ["Hello, are you there?"] * 2
+    assert len({e["contact_id"] for e in events}) == 2
