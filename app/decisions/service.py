@@ -19,7 +19,7 @@ from app.decisions.schemas import DecisionOut, ReplyOut, WindowOut
 from app.domain import availability, hours, rendering, text
 from app.domain.decision import Inquiry, OwnerTraits, PastReply, Verdict, decide
 from app.domain.model import Policy, Window
-from app.metrics import DECISIONS
+from app.metrics import decision_counter
 from app.outbox.service import enqueue_many, pending
 from app.owners.models import Owner
 from app.windows import repository as windows_repository
@@ -323,6 +323,7 @@ class _Batch:
                          for owner_id, (first, last) in self.spans.items()}
         self.policies: dict[tuple[str, Any], Policy] = {}
         self.window_outs: dict[tuple[int, Any], tuple[Window, WindowOut | None]] = {}
+        self.traits: dict[str, OwnerTraits] = {}
 
     def decide(self, request: Request) -> Outcome:
         owner, message = request.owner, request.message
@@ -331,7 +332,10 @@ class _Batch:
         client_key = contact.client_key if contact is not None else None
         history = self.histories.setdefault((owner.id, client_key), []) if client_key else []
         policy = self.policy(owner, at)
-        verdict = decide(policy, _inquiry(message, contact, at), traits_of(owner), history,
+        traits = self.traits.get(owner.id)
+        if traits is None:
+            traits = self.traits[owner.id] = traits_of(owner)
+        verdict = decide(policy, _inquiry(message, contact, at), traits, history,
                          owner_active=self.owner_active(owner.id, client_key, at))
         reply = None
         if verdict.replies:
@@ -345,7 +349,7 @@ class _Batch:
             history.insert(0, PastReply(at=at, situation=verdict.situation or "",
                                         window_id=_window_id(verdict)))
         if not request.dry_run:
-            DECISIONS.labels(str(verdict.status),
+            decision_counter(str(verdict.status),
                              "replied" if reply else (verdict.suppressed or "no_reply")).inc()
         tz = policy.timezone
         return Outcome(decision=_decision_out(policy, verdict, message.at, reply, contact,
@@ -507,22 +511,19 @@ def _decision_out(policy: Policy, verdict: Verdict, at: datetime,
                   reply: rendering.RenderedReply | None, contact: Any,
                   windows: Callable[[Window | None], WindowOut | None] | None = None
                   ) -> DecisionOut:
-    """The decision as the API gives it. Built without validation (``model_construct``):
-    every value comes from the domain's own types, already what the schema says.
-    ``windows`` turns a window into its ``WindowOut`` (a batch shares one per window)."""
+    """The decision as the API gives it. ``windows`` turns a window into its ``WindowOut``
+    (a batch shares one per window)."""
     tz = policy.timezone
     out = windows or (lambda w: window_out(w, tz))
-    return DecisionOut.model_construct(
+    return DecisionOut(
         status=str(verdict.status), at=at.astimezone(tz),
         window=out(verdict.window), back_at=verdict.back_at.astimezone(tz),
         reply_by=verdict.reply_by.astimezone(tz),
         upcoming=[out(w) for w in verdict.upcoming],
         urgent=verdict.urgent,
-        reply=ReplyOut.model_construct(text=reply.text, subject=reply.subject,
-                                       language=reply.language, tone=reply.tone)
-        if reply else None,
-        suppressed=verdict.suppressed, actions=[], event_id=None,
-        contact_id=contact.id if contact else None)
+        reply=ReplyOut(text=reply.text, subject=reply.subject, language=reply.language,
+                       tone=reply.tone) if reply else None,
+        suppressed=verdict.suppressed, actions=[], contact_id=contact.id if contact else None)
 
 
 def record_activity(session: Session, owner: Owner, *, client_key: str | None,
