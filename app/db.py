@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -111,6 +112,70 @@ def ordered_id(prefix: str) -> str:
     return f"{prefix}{time.time_ns() // 1000:013x}{secrets.token_hex(4)}"
 
 
+AUTOCHECKPOINT_PAGES = 10_000
+
+
+class WalCheckpointer:
+    """Copies an SQLite database's write-ahead log back into the database on a thread of
+    its own, so that the writer's commits do not.
+
+    Left to itself, the connection whose commit takes the log past its limit copies the
+    whole log into the database and syncs it inside that commit: measured on the message
+    intake, 20-30 µs of every message's CPU on the event loop's thread. Here a second
+    connection runs a PASSIVE checkpoint every ``every`` seconds (it never blocks the
+    writer or waits for it; with nothing new in the log it does nothing), and SQLite's own
+    work runs without the GIL. Durability is unchanged: the log is synced before it is
+    copied and the database after.
+    """
+
+    def __init__(self, path: str, *, every: float = 0.25) -> None:
+        self.path = path
+        self.every = every
+        self.runs = 0  # checkpoints run (tests)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @classmethod
+    def for_engine(cls, engine: Engine) -> WalCheckpointer | None:
+        """One for a file-backed SQLite engine; None for anything else."""
+        database = engine.url.database
+        if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+            return None
+        return cls(database)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        import sqlite3
+
+        from app.logs import log
+
+        connection = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+        try:
+            connection.execute("PRAGMA synchronous=NORMAL")
+            while not self._stop.wait(self.every):
+                try:
+                    self.run_once(connection)
+                except sqlite3.Error as exc:  # busy, or the file went away: try again later
+                    log.warning("wal checkpoint failed", error=str(exc))
+        finally:
+            connection.close()
+
+    def run_once(self, connection: Any) -> tuple[int, int]:
+        """One PASSIVE checkpoint: the pages in the log, and how many of them are now in
+        the database."""
+        self.runs += 1
+        _busy, logged, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        return logged, copied
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine for SQLite (WAL, foreign keys on) or PostgreSQL (psycopg 3)."""
     if url.startswith("sqlite"):
@@ -131,6 +196,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
+            # The server checkpoints on a thread of its own (WalCheckpointer); this is the
+            # backstop for processes without one (40 MB of WAL).
+            cur.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
             cur.close()
 
         @event.listens_for(engine, "begin")

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from app import errors, logs
 from app.crypto import SecretBox
-from app.db import make_engine, make_session_factory
+from app.db import WalCheckpointer, make_engine, make_session_factory
 from app.inbound.recorder import Recorder
 from app.lane import IntakeLane
 from app.middleware import RequestContext
@@ -38,6 +38,10 @@ def create_app(settings: Settings | None = None, *, background: bool | None = No
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.http = httpx.AsyncClient(timeout=httpx.Timeout(settings.send_timeout_seconds))
+        checkpointer = WalCheckpointer.for_engine(engine)
+        if checkpointer is not None:
+            checkpointer.start()
+        app.state.checkpointer = checkpointer
         tasks: list[asyncio.Task[Any]] = []
         run_background = settings.env != "test" if background is None else background
         if run_background:
@@ -53,6 +57,8 @@ def create_app(settings: Settings | None = None, *, background: bool | None = No
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
             await app.state.http.aclose()
+            if checkpointer is not None:
+                await anyio.to_thread.run_sync(checkpointer.stop)
 
     app = Ijaza(title="Ijaza", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.intake_lane = lane
