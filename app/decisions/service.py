@@ -164,11 +164,12 @@ def render(session: Session, owner: Owner, policy: Policy, *, situation: str, la
     if source is None:
         source = template_source(session, owner, situation, language, tone)
     # Everything but the client's name is the same for every client who writes about the
-    # same window in this batch: written once (dates in two calendars, names cleaned).
+    # same window in this batch: the draft is written once (rendering.ReplyDraft).
     key = (owner.id, owner.updated_at, policy.timezone.key, situation, language, tone,
-           _window_key(window), back_at, reply_by, urgent, subject, old_back_at)
-    memo = session.info.setdefault("reply_variables", {})
-    if key not in memo:
+           _window_key(window), back_at, reply_by, urgent, subject, old_back_at, source)
+    drafts = session.info.setdefault("reply_drafts", {})
+    draft = drafts.get(key)
+    if draft is None:
         ctx = rendering.ReplyContext(
             language=language, tone=tone, owner_name=owner.name, contact_name=None,
             occasion=window.occasion if window else None,
@@ -181,10 +182,8 @@ def render(session: Session, owner: Owner, policy: Policy, *, situation: str, la
             latest_end=window.latest_end if window else None,
             timezone=policy.timezone, urgent=urgent, original_subject=subject,
             old_back_at=old_back_at, hijri_shift_days=hijri_shift(session, owner, window))
-        memo[key] = (ctx, rendering.reply_variables(ctx))
-    ctx, variables = memo[key]
-    return rendering.render_reply(situation, ctx, source=source,
-                                  variables=rendering.with_contact_name(variables, contact_name))
+        draft = drafts[key] = rendering.ReplyDraft(situation, ctx, source=source)
+    return draft.for_contact(contact_name)
 
 
 def _window_key(window: Window | None) -> tuple[Any, ...] | None:

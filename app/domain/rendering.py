@@ -445,21 +445,80 @@ def render(source: str, ctx: ReplyContext) -> str:
     return _run(source, _variables(ctx))
 
 
-def reply_variables(ctx: ReplyContext) -> dict[str, Any]:
-    """The values a template sees for ``ctx`` (for :func:`render_reply`'s ``variables``)."""
-    return _variables(ctx)
+# Stands for the client's name in a draft (private-use characters: in no wording).
+_NAME_SLOT = "\ue000contact_name\ue001"
 
 
-def with_contact_name(variables: dict[str, Any], contact_name: str | None) -> dict[str, Any]:
-    """``variables`` for another client: the dates and names written once serve every
-    client who wrote about the same thing (a batch of messages during a break)."""
-    return {**variables, "contact_name": _clean(contact_name, _MAX_NAME)}
+class ReplyDraft:
+    """One situation's reply for every client who writes about the same thing (a batch of
+    messages during a break): the dates and names are written once, and where the template
+    allows, the template runs once too and each client's name is put in its place.
+
+    That is exact when the template uses ``contact_name`` only as ``{{ contact_name }}`` and
+    as the bare test of an ``if`` (as the shipped wording does): the text for a name is
+    then the text for a stand-in with the name put in its place, and the text without a
+    name is one more run. Otherwise, or if the result would be too long, each client's
+    reply is rendered in full, as :func:`render_reply` does.
+    """
+
+    def __init__(self, situation: str, ctx: ReplyContext, *, source: str | None = None) -> None:
+        _check_key(situation, ctx.language, ctx.tone)
+        self.situation, self.ctx, self.source = situation, ctx, source
+        self.variables = _variables(replace(ctx, contact_name=None))
+        self._named: str | None = None
+        self._nameless: str | None = None
+        self._subject = _subject(situation, ctx.language, self.variables)
+        template = source if source is not None else default_template(situation, ctx.language,
+                                                                      ctx.tone)
+        if _name_is_a_slot(template) and not any(
+                isinstance(v, str) and _NAME_SLOT in v for v in self.variables.values()):
+            try:
+                self._named = _run(template, {**self.variables, "contact_name": _NAME_SLOT})
+                self._nameless = _run(template, {**self.variables, "contact_name": ""})
+            except TemplateInvalid:  # the full path reports it and falls back to the default
+                self._named = self._nameless = None
+
+    def for_contact(self, contact_name: str | None) -> RenderedReply:
+        name = _clean(contact_name, _MAX_NAME)
+        text = None
+        if self._named is not None and self._nameless is not None:
+            text = self._named.replace(_NAME_SLOT, name) if name else self._nameless
+            if len(text) > MAX_OUTPUT:
+                text = None
+        if text is None:
+            return render_reply(self.situation, self.ctx, source=self.source,
+                                variables={**self.variables, "contact_name": name})
+        return RenderedReply(text=text, subject=self._subject, language=self.ctx.language,
+                             tone=self.ctx.tone)
+
+
+@lru_cache(maxsize=2048)
+def _name_is_a_slot(source: str) -> bool:
+    """Whether ``contact_name`` appears in ``source`` only as ``{{ contact_name }}`` or as
+    the bare test of an ``if``/``elif`` (and the stand-in nowhere)."""
+    if _NAME_SLOT in source:
+        return False
+    try:
+        tree = _env().parse(source)
+    except TemplateError:
+        return False
+    stack: list[nodes.Node] = [tree]
+    while stack:
+        node = stack.pop()
+        for child in node.iter_child_nodes():
+            if isinstance(child, nodes.Name) and child.name == "contact_name":
+                as_output = isinstance(node, nodes.Output) and any(c is child for c in node.nodes)
+                as_test = isinstance(node, nodes.If) and node.test is child
+                if not (as_output or as_test):
+                    return False
+            stack.append(child)
+    return True
 
 
 def render_reply(situation: str, ctx: ReplyContext, *, source: str | None = None,
                  variables: dict[str, Any] | None = None) -> RenderedReply:
     """The reply for a situation: the owner's ``source`` or, when None, the default wording.
-    ``variables`` are ``reply_variables(ctx)`` when the caller has them already.
+    ``variables`` are the template's values when the caller has them already (a draft).
 
     An owner's template that fails at reply time (it passed validation, so this means an
     unusual context) falls back to the default wording rather than leaving the client

@@ -417,3 +417,49 @@ def test_hijri_part_follows_a_sighting_a_day_later() -> None:
     assert fmt(_date(2027, 3, 10), "ar") == "الأربعاء 10 مارس 2027 (2 شوال 1448)"
     assert fmt(_date(2027, 3, 10), "ar", 1) == "الأربعاء 10 مارس 2027 (1 شوال 1448)"
     assert fmt(_date(2027, 3, 10), "en", 1) == "Wednesday 10 March 2027 (1 Shawwal 1448)"
+
+
+# --- a draft for many clients -----------------------------------------------------------------
+
+CUSTOM_TEMPLATES = [
+    None,  # the shipped wording: the name is a slot
+    "{% if contact_name %}Dear {{ contact_name }}{% elif urgent %}Hi{% else %}Hello{% endif %},"
+    "\n\nback {{ back_at }}.\n{{ contact_name }}",
+    "Hi {{ contact_name|upper }}, back {{ back_at }}.",  # a filter: rendered per client
+    "Hi {{ 'x' ~ contact_name }} {% if contact_name == 'Amina' %}again{% endif %}",
+    "{{ contact_name|truncate(5) }}{{ contact_name|length }}",
+    "No name here, back {{ back_at }}.",
+    "{{ contact_name }}" + " padding" * 490,  # near the length limit
+]
+names = st.one_of(st.none(), st.sampled_from(["Amina", "أمينة", "", "   ", "\ue000contact_name\ue001",
+                                             "A\u202eB", "x" * 500, "Omar\n\nAli"]), st.text())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(SITUATIONS), st.sampled_from(LANGUAGES), st.sampled_from(TONES),
+       st.sampled_from(CUSTOM_TEMPLATES), st.lists(names, min_size=1, max_size=4),
+       st.sampled_from(["Nakhla Studio", "\ue000contact_name\ue001 Studio"]))
+def test_a_draft_writes_each_client_what_a_full_render_would(
+        situation: str, language: str, tone: str, source: str | None, clients: list,
+        owner_name: str) -> None:
+    base = ctx(language=language, tone=tone, owner_name=owner_name, contact_name=None)
+    draft = rendering.ReplyDraft(situation, base, source=source)
+    for name in clients:
+        full = render_reply(situation, dataclasses.replace(base, contact_name=name),
+                            source=source)
+        assert draft.for_contact(name) == full
+
+
+def test_a_draft_runs_the_shipped_template_once_for_many_clients(monkeypatch) -> None:  # noqa: ANN001
+    runs = []
+    real = rendering._run
+    monkeypatch.setattr(rendering, "_run", lambda *a: runs.append(1) or real(*a))
+    draft = rendering.ReplyDraft("off", ctx(contact_name=None))
+    replies = [draft.for_contact(f"Client {i}") for i in range(20)]
+    assert len(runs) == 2  # with a stand-in for the name, and without a name
+    assert len({r.text for r in replies}) == 20
+    assert all(f"Client {i}" in r.text for i, r in enumerate(replies))
+    filtered = rendering.ReplyDraft("off", ctx(contact_name=None),
+                                    source="Hi {{ contact_name|upper }}")
+    runs.clear()
+    assert filtered.for_contact("amina").text == "Hi AMINA" and len(runs) == 1
