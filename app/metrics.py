@@ -24,3 +24,9 @@ def decision_counter(status: str, outcome: str) -> Any:
     """``DECISIONS.labels(status, outcome)``, found once (every message counts one): the
     labels are a handful of fixed words."""
     return DECISIONS.labels(status, outcome)
+
+
+@cache
+def webhook_counter(platform: str, result: str) -> Any:
+    """``WEBHOOKS.labels(platform, result)``, found once (every delivery counts one)."""
+    return WEBHOOKS.labels(platform, result)

@@ -248,11 +248,10 @@ class Request:
     dry_run: bool = False
     channel: ChannelRow | None = None
     reply_context: dict[str, Any] | None = None
+    sender: tuple[str, str, str] = field(init=False)  # the contact's key: (owner, channel, address)
 
-    @property
-    def sender(self) -> tuple[str, str, str]:
-        """The contact's key: (owner, channel, address)."""
-        return self.owner.id, self.message.channel, self.message.address
+    def __post_init__(self) -> None:
+        self.sender = (self.owner.id, self.message.channel, self.message.address)
 
 
 def evaluate(session: Session, owner: Owner, message: Message, *,

@@ -11,7 +11,7 @@ from starlette.datastructures import QueryParams
 
 from app import clock
 from app.channels.base import RawRequest
-from app.metrics import WEBHOOKS
+from app.metrics import webhook_counter
 
 router = APIRouter(tags=["webhooks"])
 
@@ -37,7 +37,7 @@ async def handle_delivery(app: Any, method: str, channel_id: str,
                      query=dict(QueryParams(query)) if query else {}, body=body,
                      received_at=clock.now())
     result = await app.state.recorder.deliver(channel_id, raw)
-    WEBHOOKS.labels(result.platform, "handled" if result.handled else "acknowledged").inc()
+    webhook_counter(result.platform, "handled" if result.handled else "acknowledged").inc()
     hs = result.handshake
     return Response(hs.body, status_code=hs.status, media_type=hs.media_type)
 
