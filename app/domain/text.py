@@ -117,6 +117,7 @@ def _cores(keywords: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(core for core in (normalize(k) for k in keywords) if core)
 
 
+@lru_cache(maxsize=256)  # asked twice per message: for the contact and for the decision
 def is_opt_out(text: str) -> bool:
     """The whole message, normalised and without punctuation, is an opt-out word or phrase
     (STOP, UNSUBSCRIBE, إيقاف, إلغاء, …); a sentence that merely contains one is not."""
