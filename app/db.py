@@ -126,9 +126,14 @@ class WalCheckpointer:
     writer or waits for it; with nothing new in the log it does nothing), and SQLite's own
     work runs without the GIL. Durability is unchanged: the log is synced before it is
     copied and the database after.
+
+    Often and small: a checkpoint's sync of the database file holds up the writer's writes
+    to the log while it lasts (the filesystem's journal), so a long one is a latency spike.
+    Measured at 32 connections: every 1 s, evaluate's p99 was 26-57 ms; every 0.05 s,
+    14-17 ms. With nothing new in the log a checkpoint costs a few microseconds.
     """
 
-    def __init__(self, path: str, *, every: float = 0.25) -> None:
+    def __init__(self, path: str, *, every: float = 0.05) -> None:
         self.path = path
         self.every = every
         self.runs = 0  # checkpoints run (tests)
