@@ -163,13 +163,16 @@ class WalCheckpointer:
         from app.logs import log
 
         connection = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+        warned = float("-inf")
         try:
             connection.execute("PRAGMA synchronous=NORMAL")
             while not self._stop.wait(self.every):
                 try:
                     self.run_once(connection)
                 except sqlite3.Error as exc:  # busy, or the file went away: try again later
-                    log.warning("wal checkpoint failed", error=str(exc))
+                    if time.monotonic() - warned > 60:  # (once a minute, not 20 times a second)
+                        warned = time.monotonic()
+                        log.warning("wal checkpoint failed", error=str(exc))
         finally:
             connection.close()
 
