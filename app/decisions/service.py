@@ -296,6 +296,9 @@ def decide_many(session: Session, requests: list[Request]) -> list[Outcome]:
         outcome.decision.actions, sends = actions.plan(
             session, owner, message, outcome.verdict, outcome.reply, request.channel,
             request.reply_context)
+        # Recorded without ``event_id`` (the row's own id, added on reading); encoded once,
+        # for the row and for the answer (``Outcome.json``).
+        outcome.stored = outcome.decision.model_dump_json(exclude={"event_id"})
         events.append(_event_row(owner, message, outcome))
         evented.append((outcome, owner.id, sends))
     _record(session, events, evented)
@@ -478,8 +481,6 @@ def _window_id(verdict: Verdict) -> str | None:
 def _event_row(owner: Owner, message: Message, outcome: Outcome) -> dict[str, Any]:
     verdict, reply, contact = outcome.verdict, outcome.reply, outcome.contact
     assert verdict is not None
-    # The stored decision leaves out ``event_id``: it is the row's own id, added on reading.
-    outcome.stored = outcome.decision.model_dump_json(exclude={"event_id"})
     return {
         "owner_id": owner.id, "contact_id": contact.id if contact is not None else None,
         "client_key": contact.client_key if contact is not None else None,
@@ -507,12 +508,10 @@ def _duplicate(event_id: int, stored: dict[str, Any]) -> Outcome:
 
 def _decision_out(policy: Policy, verdict: Verdict, at: datetime,
                   reply: rendering.RenderedReply | None, contact: Any,
-                  windows: Callable[[Window | None], WindowOut | None] | None = None
-                  ) -> DecisionOut:
-    """The decision as the API gives it. ``windows`` turns a window into its ``WindowOut``
-    (a batch shares one per window)."""
+                  out: Callable[[Window | None], WindowOut | None]) -> DecisionOut:
+    """The decision as the API gives it; ``out`` gives a window's ``WindowOut`` (a batch
+    shares one per window)."""
     tz = policy.timezone
-    out = windows or (lambda w: window_out(w, tz))
     return DecisionOut(
         status=str(verdict.status), at=at.astimezone(tz),
         window=out(verdict.window), back_at=verdict.back_at.astimezone(tz),

@@ -500,7 +500,7 @@ def _name_is_a_slot(source: str) -> bool:
         return False
     try:
         tree = _env().parse(source)
-    except TemplateError:
+    except (TemplateError, RecursionError, MemoryError):  # rendered in full, which says why
         return False
     stack: list[nodes.Node] = [tree]
     while stack:
