@@ -162,19 +162,26 @@ class WalCheckpointer:
 
         from app.logs import log
 
-        connection = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+        connection = None
         warned = float("-inf")
         try:
-            connection.execute("PRAGMA synchronous=NORMAL")
             while not self._stop.wait(self.every):
                 try:
+                    if connection is None:
+                        connection = sqlite3.connect(self.path, timeout=30,
+                                                     check_same_thread=False)
+                        connection.execute("PRAGMA synchronous=NORMAL")
                     self.run_once(connection)
                 except sqlite3.Error as exc:  # busy, or the file went away: try again later
+                    if connection is not None:
+                        connection.close()
+                        connection = None
                     if time.monotonic() - warned > 60:  # (once a minute, not 20 times a second)
                         warned = time.monotonic()
                         log.warning("wal checkpoint failed", error=str(exc))
         finally:
-            connection.close()
+            if connection is not None:
+                connection.close()
 
     def run_once(self, connection: Any) -> tuple[int, int]:
         """One PASSIVE checkpoint: the pages in the log, and how many of them are now in

@@ -85,3 +85,17 @@ def test_the_server_runs_one_while_it_serves(settings, sessions) -> None:  # noq
     if checkpointer is not None:
         assert not checkpointer._thread.is_alive()
     app.state.engine.dispose()
+
+
+def test_a_database_that_cannot_be_opened_is_tried_again_quietly(tmp_path: Path) -> None:
+    checkpointer = WalCheckpointer(str(tmp_path / "gone" / "x.db"), every=0.01)
+    checkpointer.start()
+    time.sleep(0.1)
+    (tmp_path / "gone").mkdir()
+    _write(tmp_path / "gone" / "x.db", 3)
+    deadline = time.monotonic() + 5
+    while checkpointer.runs < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    checkpointer.stop()
+    assert checkpointer.runs >= 2  # it ran once the file was there
+    assert checkpointer._thread is not None and not checkpointer._thread.is_alive()
