@@ -26,7 +26,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from app.decisions.endpoints import evaluate_for
+from app.decisions.schemas import EvaluateRequest
 from app.errors import problem, problem_for
+from app.inbound.endpoints import handle_delivery
+from app.keys.service import recently_authenticated
 
 Scope = dict[str, Any]
 
@@ -54,8 +58,6 @@ class IntakeLane:
         await self.app(scope, receive, send)
 
     async def _hook(self, scope: Scope, receive: Any, send: Any, channel_id: str) -> None:
-        from app.inbound.endpoints import handle_delivery
-
         body = await _body(receive)
         if body is None:
             return  # the client went away before its request was whole: nobody to answer
@@ -67,10 +69,6 @@ class IntakeLane:
         await response(scope, receive, send)
 
     async def _evaluate(self, scope: Scope, receive: Any, send: Any, owner_id: str) -> None:
-        from app.decisions.endpoints import evaluate_for
-        from app.decisions.schemas import EvaluateRequest
-        from app.keys.service import recently_authenticated
-
         body = await _body(receive)
         if body is None:
             return
