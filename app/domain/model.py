@@ -6,9 +6,11 @@ calendar days are ``date`` values; durations are ``timedelta``. Nothing here rea
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 
@@ -129,3 +131,30 @@ class OccasionDate:
     holiday_first_day: date | None = None
     holiday_last_day: date | None = None
     end_date: date | None = None  # last day, for multi-day occasions such as Ramadan
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    """One message from a client, from the webhook (or the API) to the decision.
+
+    A channel's ``parse`` fills in what its platform says; the API's evaluate fills in what
+    the caller knows (``language``, ``tone``). ``reply_context`` is what the channel needs to
+    answer in the same conversation; ``suppressed`` is the channel's own "do not answer"
+    (RFC 3834 for email), decided before the decision runs.
+    """
+
+    platform: str
+    address: str  # how to reach the sender on this platform (chat id, phone, email)
+    text: str
+    received_at: datetime
+    dedupe_key: str | None = None  # the platform's own id for this delivery
+    name: str | None = None
+    language: str | None = None  # the caller's word on the client's language (API)
+    tone: str | None = None
+    language_hint: str | None = None  # the platform's hint, e.g. Telegram's language_code
+    subject: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)  # email headers, lower-cased
+    # Free-form by design: each platform keeps its own keys (chat id, thread, message id).
+    reply_context: Mapping[str, Any] = field(default_factory=dict)
+    suppressed: str | None = None
+    from_owner: bool = False  # the owner's own message: counts as activity, never answered
