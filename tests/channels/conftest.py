@@ -1,5 +1,5 @@
-"""Loading the shared samples: the payload bytes exactly as stored, the headers from the
-sibling ``.headers`` file (names lower-cased; ``#`` lines are comments such as the request
+"""Loading the platform samples (``tests/fixtures/platforms``): the payload bytes exactly
+as stored, the headers from the sibling ``.headers`` file (names lower-cased; ``#`` lines are comments such as the request
 line or the signed URL), and a ``RawRequest`` built from them."""
 
 from __future__ import annotations
@@ -12,16 +12,8 @@ from urllib.parse import parse_qsl
 
 from app.channels.base import RawRequest
 
-
-def _samples_dir() -> Path:
-    here = Path(__file__).resolve()
-    for candidate in (here.parents[3] / "shared" / "samples", here.parents[2] / "shared" / "samples"):
-        if candidate.exists():
-            return candidate
-    return here.parents[3] / "shared" / "samples"
-
-
-SAMPLES = _samples_dir()
+# Inside the checkout, byte for byte as the platforms document them (tests/fixtures/README.md).
+SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "platforms"
 HOOK_URL = "https://ijaza.example.com/hooks/ch_test"
 SAMPLE_TS = 1779868800  # 2026-05-27T08:00:00Z, the samples' signing time
 
