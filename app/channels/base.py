@@ -1,16 +1,21 @@
-"""The one small interface every platform module implements.
+"""The one interface every platform module implements, and the platform's rules with it.
 
-Flow for one webhook: ``verify`` (raw bytes, headers; raise ``VerificationFailed``) →
-``parse`` (to zero or more ``Inbound`` items, or ``Ignored`` with a reason) → the inbound
-service decides → ``webhook_response`` shapes the HTTP answer (return mode) while
-``build_send`` shapes the platform API request that the outbox relay sends later, and
-``classify_response`` reads the platform's answer to it (``SendResult``: ok, permanent
-failure, or retry — with the platform's ``retry_after`` where it gives one). Email is sent
-by SMTP instead: ``EmailChannel.send_email(context, text) -> SendResult``.
+A channel is built from one settings mapping (plain settings, decrypted secrets and the
+connection's ``mode``) and a ``now`` callable that its replay windows compare against —
+never the clock directly (see ``app.channels.registry.build_channel``).
 
-Every channel is built from one settings dict (decrypted secrets + plain settings, see
-``app.channels.registry``) and a ``now`` callable: the replay windows compare against it,
-never against the clock directly.
+Flow for one webhook: ``verify`` (raw bytes and headers; raise ``VerificationFailed``) →
+``parse`` (to ``InboundMessage`` items and ``Ignored`` reasons, or a ``Handshake`` answered
+as it is) → the inbound service decides → ``webhook_response`` shapes the HTTP answer (in
+return mode it carries the reply; ``answers_with_decision`` says it carries the whole
+decision). Later the relay calls ``send`` with the message's ``reply_context`` (or
+``context_for``'s) — ``send`` returns a ``SendResult`` and never raises for a platform's
+answer or a network error.
+
+What each platform allows is asked of its channel, never switched on by name:
+``Settings`` (the pydantic model of its settings, secrets marked with ``secret()``),
+``modes`` (the first is the natural one), ``show_address``, ``context_for`` and
+``may_write_first``.
 
 Errors raised here:
 - ``VerificationFailed``: the request is not from the platform (401, no side effect).
@@ -19,10 +24,16 @@ Errors raised here:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, ClassVar
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.domain.model import InboundMessage
 
 
 class VerificationFailed(Exception):
@@ -46,25 +57,6 @@ class RawRequest:
 
 
 @dataclass(frozen=True, slots=True)
-class Inbound:
-    """One message from a client, in platform-neutral terms."""
-
-    platform: str
-    dedupe_key: str  # the platform's own id for this delivery (event_id, update_id, ...)
-    address: str  # how to reach the sender on this platform (chat id, phone, email)
-    text: str
-    received_at: datetime
-    name: str | None = None
-    language_hint: str | None = None  # e.g. Telegram's language_code
-    subject: str | None = None
-    headers: Mapping[str, str] = field(default_factory=dict)  # email headers, lower-cased
-    conversation: str | None = None  # thread / chat to answer in
-    reply_context: Mapping[str, Any] = field(default_factory=dict)  # what build_send needs
-    suppressed: str | None = None  # set by the parser when the platform says "do not answer"
-    from_owner: bool = False  # the owner's own message: counts as activity, never answered
-
-
-@dataclass(frozen=True, slots=True)
 class Ignored:
     """A delivery that is acknowledged and not answered (edits, statuses, bots...)."""
 
@@ -73,7 +65,7 @@ class Ignored:
 
 @dataclass(frozen=True, slots=True)
 class OutboundRequest:
-    """A platform API call, ready for the relay to send."""
+    """A platform API call, ready to go on the wire."""
 
     method: str
     url: str
@@ -85,53 +77,152 @@ class OutboundRequest:
 
 @dataclass(frozen=True, slots=True)
 class Handshake:
-    """A verification handshake answered directly (Slack url_verification, WhatsApp GET)."""
+    """An HTTP answer given as it is (Slack url_verification, WhatsApp GET, webhook answers)."""
 
     status: int
     body: bytes
     media_type: str
 
 
-class Channel(Protocol):
-    """A platform: configured with the channel's decrypted settings."""
-
-    platform: str
-
-    def verify(self, request: RawRequest) -> None: ...
-
-    def parse(self, request: RawRequest) -> Handshake | list[Inbound | Ignored]: ...
-
-    def webhook_response(self, inbound: Inbound | None, reply_text: str | None) -> Handshake:
-        """The HTTP answer to the platform (return mode carries the reply)."""
-        ...
-
-    def build_send(self, inbound_context: Mapping[str, Any], text: str) -> OutboundRequest: ...
-
-    def classify_response(self, status: int, headers: Mapping[str, str],
-                          body: bytes) -> SendResult:
-        """How the platform answered one ``build_send`` request (ok, retry or give up)."""
-        ...
-
-
 @dataclass(frozen=True, slots=True)
 class SendResult:
-    """How one send attempt went, as the relay needs to know it."""
+    """How one send attempt went: ok, failed for good (``permanent``), or worth retrying
+    (after ``retry_after`` seconds when the platform says so)."""
 
     ok: bool
     permanent: bool = False
     retry_after: float | None = None
     detail: str = ""
+    status_code: int | None = None  # the platform's HTTP status, when it answered over HTTP
+
+
+_SECRET = "secret"
+
+
+def secret() -> Any:
+    """A secret setting: write-only through the API, sealed at rest, never returned."""
+    return Field("", repr=False, json_schema_extra={_SECRET: True})
+
+
+class ChannelSettings(BaseModel):
+    """One platform's settings. Unknown keys are refused. A secret left out is ``""``, so
+    that a channel can be built for its rules without its secrets; ``missing`` says what a
+    mode cannot work without."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+
+    required: ClassVar[tuple[str, ...]] = ()
+    required_to_send: ClassVar[tuple[str, ...]] = ()  # and for mode "send"
+
+    @classmethod
+    def secret_names(cls) -> frozenset[str]:
+        return frozenset(name for name, info in cls.model_fields.items()
+                         if isinstance(info.json_schema_extra, dict)
+                         and info.json_schema_extra.get(_SECRET))
+
+    def missing(self, mode: str) -> list[str]:
+        """The settings ``mode`` needs that are not set, in the order they are declared."""
+        needed = self.required + (self.required_to_send if mode == "send" else ())
+        return [name for name in needed if not getattr(self, name)]
+
+
+class Channel:
+    """A platform, configured. Subclasses set ``platform``, ``Settings`` and ``modes`` and
+    implement ``verify``, ``parse`` and ``webhook_response``; channels that send over HTTP
+    implement ``build_send`` and ``classify_response`` and inherit ``send``."""
+
+    platform: ClassVar[str]
+    Settings: ClassVar[type[ChannelSettings]] = ChannelSettings
+    modes: ClassVar[tuple[str, ...]] = ("send",)  # "return": the reply is the webhook answer
+
+    def __init__(self, settings: Mapping[str, Any], *, now: Callable[[], datetime]) -> None:
+        """Raises ValueError (pydantic's ValidationError is one) for unusable settings."""
+        values = dict(settings)
+        self.mode = str(values.pop("mode", None) or self.modes[0])
+        if self.mode not in self.modes:
+            raise ValueError(f"mode must be one of {', '.join(self.modes)}")
+        self.settings = self.Settings.model_validate(values)
+        self.now = now
+
+    # --- the webhook ---------------------------------------------------------------------
+
+    def verify(self, request: RawRequest) -> None:
+        """Raise ``VerificationFailed`` unless the request is from the platform."""
+        raise NotImplementedError
+
+    def parse(self, request: RawRequest) -> Handshake | list[InboundMessage | Ignored]:
+        """The messages in a verified request (``BadPayload`` if it cannot be read)."""
+        raise NotImplementedError
+
+    def webhook_response(self, inbound: InboundMessage | None,
+                         reply: str | Mapping[str, Any] | None) -> Handshake:
+        """The HTTP answer to the platform; in return mode it carries ``reply``."""
+        raise NotImplementedError
+
+    @property
+    def answers_with_decision(self) -> bool:
+        """Whether ``webhook_response`` is given the whole decision (a mapping) instead of
+        the reply's text."""
+        return False
+
+    # --- the platform's rules ----------------------------------------------------------------
+
+    def show_address(self, address: str) -> str:
+        """The address as a person reads it (in a forward, a digest, a log line)."""
+        return address
+
+    def context_for(self, address: str, *, subject: str | None, unsolicited: bool,
+                    reply_context: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """What ``send`` needs to write to ``address`` outside a reply: ``unsolicited`` for
+        a message nobody asked for (a notice, a forward, a digest); ``reply_context`` is the
+        last message's, when known — the message then goes to that conversation."""
+        return dict(reply_context) if reply_context else self._reach(address)
+
+    def _reach(self, address: str) -> dict[str, Any]:
+        return {"to": address}
+
+    def may_write_first(self, *, last_seen_at: datetime | None, now: datetime) -> bool:
+        """Whether a message nobody asked for may go to a contact last heard from at
+        ``last_seen_at`` (None: never)."""
+        return True
+
+    # --- sending -------------------------------------------------------------------------------
+
+    async def send(self, http: httpx.AsyncClient, context: Mapping[str, Any], text: str, *,
+                   now: datetime) -> SendResult:
+        """One attempt to send ``text``; never raises for the platform's answer or the
+        network (a timeout or a refused connection is worth retrying)."""
+        try:
+            request = self.build_send(context, text, now=now)
+        except ValueError as exc:  # the settings or the context cannot make a request
+            return SendResult(ok=False, permanent=True, detail=str(exc))
+        try:
+            response = await http.request(request.method, request.url, headers=request.headers,
+                                          json=request.json, data=request.form,
+                                          content=request.content)
+        except httpx.TimeoutException as exc:
+            return SendResult(ok=False, detail=f"timeout: {type(exc).__name__}")
+        except httpx.TransportError as exc:
+            return SendResult(ok=False, detail=f"transport: {type(exc).__name__}")
+        outcome = self.classify_response(response.status_code, response.headers, response.content)
+        return replace(outcome, status_code=response.status_code)
+
+    def build_send(self, context: Mapping[str, Any], text: str, *, now: datetime) -> OutboundRequest:
+        """The platform API request that sends ``text`` (ValueError if none can be made)."""
+        raise NotImplementedError
+
+    def classify_response(self, status: int, headers: Mapping[str, str], body: bytes) -> SendResult:
+        """How the platform answered one ``build_send`` request."""
+        return http_result(status, headers)
 
 
 def json_handshake(body: Any, status: int = 200) -> Handshake:
-    import json
-
     return Handshake(status=status, body=json.dumps(body, ensure_ascii=False).encode(),
                      media_type="application/json")
 
 
 def http_result(status: int, headers: Mapping[str, str], detail: str = "") -> SendResult:
-    """The common reading of an HTTP status: 2xx ok, 429 and 5xx retry, other 4xx final."""
+    """The common reading of an HTTP status: 2xx ok, 408, 429 and 5xx retry, other 4xx final."""
     if 200 <= status < 300:
         return SendResult(ok=True, detail=detail or str(status))
     retry_after = None

@@ -25,14 +25,14 @@ Settings (one channel = one provider):
   ``from_address``, ``from_name``.
 
 Which mail is not answered is ``app.domain.email_rules.should_not_reply`` (RFC 3834); the
-reason goes in ``Inbound.suppressed`` so the decision is still recorded.
+reason goes in ``InboundMessage.suppressed`` so the decision is still recorded.
 
 The reply (``build_reply_message``): ``Auto-Submitted: auto-replied``, ``In-Reply-To`` and
 ``References`` (original References + Message-ID), ``Subject: Auto: <original>`` with
 encoded words kept exactly as they came, one recipient — the envelope sender, never
 Reply-To or From — a null envelope sender (``MAIL FROM:<>``), ``NOTIFY=NEVER`` where the
 server speaks DSN, ``text/plain; charset=utf-8``, no attachments. Messages nobody replied
-to (advance notices, forwards: ``unsolicited`` in the context) carry
+to (advance notices, forwards, digests: ``context_for(..., unsolicited=True)``) carry
 ``Auto-Submitted: auto-generated`` and their own subject.
 """
 
@@ -48,65 +48,102 @@ from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage, Message
 from email.utils import format_datetime, formataddr, getaddresses
-from typing import Any
+from typing import Any, Literal, get_args
 from urllib.parse import parse_qsl
+
+import aiosmtplib
+import httpx
+from pydantic import field_validator
 
 from app.channels.base import (
     BadPayload,
+    Channel,
+    ChannelSettings,
     Handshake,
     Ignored,
-    Inbound,
-    OutboundRequest,
     RawRequest,
     SendResult,
     VerificationFailed,
     json_handshake,
+    secret,
 )
 from app.domain.email_rules import address_of, addresses_in, should_not_reply
+from app.domain.model import InboundMessage
 
 MAILGUN_REPLAY_WINDOW = 15 * 60
 SENDGRID_REPLAY_WINDOW = 10 * 60
-PROVIDERS = ("mailgun", "sendgrid", "postmark", "mime")
-TLS_MODES = ("none", "starttls", "tls")
+Provider = Literal["mailgun", "sendgrid", "postmark", "mime"]
+TlsMode = Literal["none", "starttls", "tls"]
+PROVIDERS: tuple[str, ...] = get_args(Provider)
+TLS_MODES: tuple[str, ...] = get_args(TlsMode)
 SMTP_TIMEOUT = 30.0
 # Generation keeps raw header values as given (no decode-and-re-encode of encoded words).
 _POLICY = policy.SMTP.clone(refold_source="none")
 _MAX_LINE = 76
 
 
-class EmailChannel:
-    platform = "email"
+class EmailSettings(ChannelSettings):
+    required = ("provider",)
+    required_to_send = ("smtp_host", "from_address")
 
-    def __init__(self, settings: Mapping[str, Any], *,
-                 now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        self.provider = settings.get("provider")
-        if self.provider not in PROVIDERS:
+    provider: Provider | None = None
+    signing_key: str = secret()
+    public_key: str = secret()
+    basic_auth_user: str = ""
+    basic_auth_password: str = secret()
+    token: str = secret()
+    owner_addresses: list[str] = []
+    smtp_host: str | None = None
+    smtp_port: int | None = None
+    smtp_tls: TlsMode = "none"
+    smtp_user: str | None = None
+    smtp_password: str = secret()
+    from_address: str = ""
+    from_name: str | None = None
+
+    @field_validator("owner_addresses", mode="before")
+    @classmethod
+    def _split_addresses(cls, value: Any) -> Any:
+        if isinstance(value, str):  # "a@x, b@y" or "a@x; b@y"
+            return value.replace(";", ",").split(",")
+        return value or []
+
+    @field_validator("smtp_tls", mode="before")
+    @classmethod
+    def _default_tls(cls, value: Any) -> Any:
+        return value or "none"
+
+
+class EmailChannel(Channel):
+    platform = "email"
+    Settings = EmailSettings
+    modes = ("send",)
+
+    def __init__(self, settings: Mapping[str, Any], *, now: Callable[[], datetime]) -> None:
+        super().__init__(settings, now=now)
+        config = self.settings
+        if config.provider is None:
             raise ValueError(f"provider must be one of {', '.join(PROVIDERS)}")
-        self.signing_key = str(settings.get("signing_key") or "")
-        self.basic_auth_user = str(settings.get("basic_auth_user") or "")
-        self.basic_auth_password = str(settings.get("basic_auth_password") or "")
-        self.token = str(settings.get("token") or "")
-        owner = settings.get("owner_addresses") or []
-        if isinstance(owner, str):
-            owner = [a for a in owner.replace(";", ",").split(",")]
-        self.owner_addresses = [address_of(a) or a.strip().lower() for a in owner if a.strip()]
-        self.smtp_host = settings.get("smtp_host")
-        self.smtp_tls = str(settings.get("smtp_tls") or "none")
-        if self.smtp_tls not in TLS_MODES:
-            raise ValueError(f"smtp_tls must be one of {', '.join(TLS_MODES)}")
-        default_port = {"none": 25, "starttls": 587, "tls": 465}[self.smtp_tls]
-        self.smtp_port = int(settings.get("smtp_port") or default_port)
-        self.smtp_user = settings.get("smtp_user")
-        self.smtp_password = settings.get("smtp_password")
-        self.from_address = str(settings.get("from_address") or "")
-        self.from_name = settings.get("from_name")
-        self.now = now
+        self.provider = config.provider
+        self.signing_key = config.signing_key
+        self.basic_auth_user = config.basic_auth_user
+        self.basic_auth_password = config.basic_auth_password
+        self.token = config.token
+        self.owner_addresses = [address_of(a) or a.strip().lower()
+                                for a in config.owner_addresses if a.strip()]
+        self.smtp_host = config.smtp_host
+        self.smtp_tls = config.smtp_tls
+        self.smtp_port = config.smtp_port or {"none": 25, "starttls": 587, "tls": 465}[self.smtp_tls]
+        self.smtp_user = config.smtp_user
+        self.smtp_password = config.smtp_password
+        self.from_address = config.from_address
+        self.from_name = config.from_name
         self._sendgrid_key: Any = None
-        if self.provider == "sendgrid" and settings.get("public_key"):
+        if self.provider == "sendgrid" and config.public_key:
             from cryptography.hazmat.primitives.asymmetric import ec
             from cryptography.hazmat.primitives.serialization import load_der_public_key
 
-            key = load_der_public_key(base64.b64decode(str(settings["public_key"])))
+            key = load_der_public_key(base64.b64decode(config.public_key))
             if not isinstance(key, ec.EllipticCurvePublicKey):
                 raise ValueError("public_key must be an EC P-256 public key")
             self._sendgrid_key = key
@@ -171,7 +208,7 @@ class EmailChannel:
 
     # --- parsing ---------------------------------------------------------------------------
 
-    def parse(self, request: RawRequest) -> Handshake | list[Inbound | Ignored]:
+    def parse(self, request: RawRequest) -> Handshake | list[InboundMessage | Ignored]:
         try:
             mail = getattr(self, f"_parse_{self.provider}")(request)
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
@@ -224,7 +261,7 @@ class EmailChannel:
             raise ValueError("empty message")
         return _from_mime(request.body, request.query.get("sender"))
 
-    def _inbound(self, mail: dict[str, Any], request: RawRequest) -> Inbound:
+    def _inbound(self, mail: dict[str, Any], request: RawRequest) -> InboundMessage:
         headers: dict[str, str] = mail["headers"]
         sender = mail.get("sender")
         sender = "" if sender is None else str(sender)
@@ -239,39 +276,52 @@ class EmailChannel:
         name = next((n for n, _a in getaddresses([str(mail.get("from") or "")]) if n), None)
         from_owner = suppressed == "own_message"
         reply_to = address_of(sender)
-        return Inbound(
+        return InboundMessage(
             platform=self.platform, dedupe_key=dedupe[:300],
             address=reply_to or address_of(headers.get("from")) or sender,
             name=_decoded(name) if name else None, text=str(mail.get("text") or ""),
             subject=_decoded(subject), received_at=request.received_at, headers=headers,
-            conversation=message_id or None, suppressed=suppressed, from_owner=from_owner,
+            suppressed=suppressed, from_owner=from_owner,
             reply_context={"to": reply_to, "message_id": message_id, "references": references,
                            "subject": " ".join(subject.split()),
                            "original_to": addresses_in([headers.get("to", "")]),
                            "original_cc": addresses_in([headers.get("cc", "")])})
 
-    def webhook_response(self, inbound: Inbound | None, reply_text: str | None) -> Handshake:
+    def webhook_response(self, inbound: InboundMessage | None,
+                         reply: str | Mapping[str, Any] | None) -> Handshake:
         return json_handshake({"status": "ok"})
+
+    # --- the platform's rules ----------------------------------------------------------------
+
+    def context_for(self, address: str, *, subject: str | None, unsolicited: bool,
+                    reply_context: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """An unsolicited message is not a reply (RFC 3834): ``Auto-Submitted:
+        auto-generated``, its own subject, no threading — even when it goes to a contact
+        whose last message (``reply_context``) is known."""
+        if reply_context:
+            context = dict(reply_context)
+            if unsolicited:
+                context |= {"unsolicited": True, "notice_subject": subject}
+            return context
+        return {"to": address, "subject": subject or ""} | ({"unsolicited": True} if unsolicited
+                                                             else {})
 
     # --- sending -----------------------------------------------------------------------------
 
-    def build_send(self, context: Mapping[str, Any], text: str) -> OutboundRequest:
-        raise TypeError("email is sent by SMTP: use send_email")
-
-    def build_reply(self, context: Mapping[str, Any],
-                    text: str) -> tuple[EmailMessage, str, list[str]]:
-        """The reply with this channel's From and clock (see ``build_reply_message``)."""
+    def build_reply(self, context: Mapping[str, Any], text: str, *,
+                    now: datetime) -> tuple[EmailMessage, str, list[str]]:
+        """The reply with this channel's From (see ``build_reply_message``)."""
         return build_reply_message(context, text, from_address=self.from_address,
-                                   from_name=self.from_name, now=self.now())
+                                   from_name=self.from_name, now=now)
 
-    async def send_email(self, context: Mapping[str, Any], text: str) -> SendResult:
-        """One attempt to send the reply by SMTP, classified for the relay."""
-        import aiosmtplib
-
+    async def send(self, http: httpx.AsyncClient, context: Mapping[str, Any], text: str, *,
+                   now: datetime) -> SendResult:
+        """One attempt to send the message by SMTP (``http`` is not used), classified: a
+        5xx refusal is permanent, a 4xx or a network error worth retrying."""
         if not self.smtp_host or not self.from_address:
             return SendResult(ok=False, permanent=True, detail="smtp_host/from_address not set")
         try:
-            message, envelope_sender, recipients = self.build_reply(context, text)
+            message, envelope_sender, recipients = self.build_reply(context, text, now=now)
         except ValueError as exc:
             return SendResult(ok=False, permanent=True, detail=str(exc))
         try:
@@ -302,7 +352,7 @@ def build_reply_message(context: Mapping[str, Any], text: str, *, from_address: 
     """The RFC 3834 reply to one message, its envelope sender ("" = ``MAIL FROM:<>``) and
     its one recipient (the subject message's envelope sender, ``context["to"]``).
 
-    ``context`` is the ``Inbound.reply_context`` of the email channel: ``to``,
+    ``context`` is the ``InboundMessage.reply_context`` of the email channel: ``to``,
     ``message_id``, ``references``, ``subject`` (the raw header value); with
     ``unsolicited`` (a notice, a forward) it is not a reply: ``Auto-Submitted:
     auto-generated``, subject ``notice_subject`` (or ``subject``), no threading headers.
@@ -343,8 +393,6 @@ async def send_smtp(message: Message, *, envelope_sender: str, recipients: list[
     Raises aiosmtplib's exceptions (``SMTPRecipientsRefused``, ``SMTPResponseException``,
     ``SMTPConnectError`` …) and ``OSError``; the caller classifies them.
     """
-    import aiosmtplib
-
     if tls not in TLS_MODES:
         raise ValueError(f"tls must be one of {', '.join(TLS_MODES)}")
     smtp = aiosmtplib.SMTP(hostname=host, port=port, use_tls=tls == "tls",

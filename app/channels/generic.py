@@ -32,8 +32,8 @@ request, or check one of our callbacks, with::
 The dedupe key is the ``Idempotency-Key`` header; without one it is a hash of the body
 (``sha256:<hex>``), so an identical retry is still recognised.
 
-Settings: ``signing_secret``, ``callback_url`` (send mode), ``mode`` (``return`` |
-``send``, default ``return``).
+Settings: ``signing_secret``, ``callback_url`` (send mode, and for anything written
+first); the connection's ``mode`` is ``return`` (default) or ``send``.
 """
 
 from __future__ import annotations
@@ -42,24 +42,26 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+
+from pydantic import field_validator
 
 from app.channels.base import (
     BadPayload,
+    Channel,
+    ChannelSettings,
     Handshake,
     Ignored,
-    Inbound,
     OutboundRequest,
     RawRequest,
-    SendResult,
     VerificationFailed,
-    http_result,
     json_handshake,
+    secret,
 )
+from app.domain.model import InboundMessage
 
 WINDOW = 300
-MODES = ("return", "send")
 MAX_KEY = 300
 
 
@@ -86,25 +88,36 @@ def check_signature(secret: str, header: str, body: bytes, now: datetime) -> Non
         raise VerificationFailed("X-Ijaza-Signature mismatch")
 
 
-class GenericChannel:
-    platform = "generic"
+class GenericSettings(ChannelSettings):
+    required = ("signing_secret",)
+    required_to_send = ("callback_url",)
 
-    def __init__(self, settings: Mapping[str, Any], *,
-                 now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        self.secret = str(settings.get("signing_secret") or "")
-        self.callback_url = settings.get("callback_url")
-        self.mode = str(settings.get("mode") or "return")
-        if self.mode not in MODES:
-            raise ValueError(f"mode must be one of {', '.join(MODES)}")
-        if self.callback_url and not str(self.callback_url).startswith(("https://", "http://")):
+    signing_secret: str = secret()
+    callback_url: str | None = None
+
+    @field_validator("callback_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("https://", "http://")):
             raise ValueError("callback_url must be an http(s) URL")
-        self.now = now
+        return value
+
+
+class GenericChannel(Channel):
+    platform = "generic"
+    Settings = GenericSettings
+    modes = ("return", "send")
+
+    def __init__(self, settings: Mapping[str, Any], *, now: Callable[[], datetime]) -> None:
+        super().__init__(settings, now=now)
+        self.secret = self.settings.signing_secret
+        self.callback_url = self.settings.callback_url
 
     def verify(self, request: RawRequest) -> None:
         check_signature(self.secret, request.headers.get("x-ijaza-signature", ""), request.body,
                         self.now())
 
-    def parse(self, request: RawRequest) -> Handshake | list[Inbound | Ignored]:
+    def parse(self, request: RawRequest) -> Handshake | list[InboundMessage | Ignored]:
         try:
             body = json.loads(request.body)
         except (ValueError, UnicodeDecodeError) as exc:
@@ -133,23 +146,32 @@ class GenericChannel:
                or "sha256:" + hashlib.sha256(request.body).hexdigest())[:MAX_KEY]
         language = contact.get("language")
         address = str(contact["address"]).strip()
-        return [Inbound(platform=self.platform, dedupe_key=key, address=address,
-                        name=contact.get("name") or None,
-                        language_hint=str(language).lower() if language else None,
-                        text=str(body.get("text") or ""), subject=body.get("subject"),
-                        headers={str(k).lower(): str(v) for k, v in headers.items()},
-                        received_at=received, conversation=address,
-                        reply_context={"to": address, "idempotency_key": key})]
+        return [InboundMessage(platform=self.platform, dedupe_key=key, address=address,
+                               name=contact.get("name") or None,
+                               language_hint=str(language).lower() if language else None,
+                               text=str(body.get("text") or ""), subject=body.get("subject"),
+                               headers={str(k).lower(): str(v) for k, v in headers.items()},
+                               received_at=received,
+                               reply_context={"to": address, "idempotency_key": key})]
 
-    def webhook_response(self, inbound: Inbound | None,
-                         reply_text: str | Mapping[str, Any] | None) -> Handshake:
+    @property
+    def answers_with_decision(self) -> bool:
+        # An integrator gets the whole decision in return mode; a retry with the same
+        # Idempotency-Key gets the same answer again.
+        return self.mode == "return"
+
+    def webhook_response(self, inbound: InboundMessage | None,
+                         reply: str | Mapping[str, Any] | None) -> Handshake:
         """Return mode: the caller gives the answer; a decision (mapping) goes back as it is,
         a bare text as ``{"reply": text}``."""
-        if isinstance(reply_text, Mapping):
-            return json_handshake(dict(reply_text))
-        return json_handshake({"reply": reply_text})
+        if isinstance(reply, Mapping):
+            return json_handshake(dict(reply))
+        return json_handshake({"reply": reply})
 
-    def build_send(self, context: Mapping[str, Any], text: str) -> OutboundRequest:
+    def may_write_first(self, *, last_seen_at: datetime | None, now: datetime) -> bool:
+        return bool(self.callback_url)  # without one there is nowhere to write to
+
+    def build_send(self, context: Mapping[str, Any], text: str, *, now: datetime) -> OutboundRequest:
         """The signed POST to ``callback_url``: ``{"to", "text", "in_reply_to"}``."""
         if not self.callback_url:
             raise ValueError("callback_url is not set")
@@ -159,9 +181,6 @@ class GenericChannel:
         return OutboundRequest(
             method="POST", url=str(self.callback_url),
             headers={"Content-Type": "application/json; charset=utf-8",
-                     "X-Ijaza-Signature": sign(self.secret, body, int(self.now().timestamp())),
+                     "X-Ijaza-Signature": sign(self.secret, body, int(now.timestamp())),
                      "Idempotency-Key": f"ijaza-{hashlib.sha256(body).hexdigest()[:32]}"},
             content=body)
-
-    def classify_response(self, status: int, headers: Mapping[str, str], body: bytes) -> SendResult:
-        return http_result(status, headers)

@@ -29,16 +29,19 @@ from typing import Any
 
 from app.channels.base import (
     BadPayload,
+    Channel,
+    ChannelSettings,
     Handshake,
     Ignored,
-    Inbound,
     OutboundRequest,
     RawRequest,
     SendResult,
     VerificationFailed,
     http_result,
     json_handshake,
+    secret,
 )
+from app.domain.model import InboundMessage
 
 REPLAY_WINDOW = 300
 # Errors that will not go away by trying again (Slack answers them with HTTP 200).
@@ -51,18 +54,30 @@ PERMANENT = frozenset({"channel_not_found", "invalid_auth", "not_authed", "accou
 _ACKNOWLEDGED = json_handshake({})
 
 
-class SlackChannel:
-    platform = "slack"
+class SlackSettings(ChannelSettings):
+    required = ("signing_secret", "bot_token")
 
-    def __init__(self, settings: Mapping[str, Any], *,
-                 now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        self.signing_secret = str(settings.get("signing_secret") or "")
-        self.bot_token = str(settings.get("bot_token") or "")
-        self.bot_user_id = settings.get("bot_user_id")
-        self.bot_id = settings.get("bot_id")
-        self.owner_user_id = settings.get("owner_user_id")
-        self.api = str(settings.get("api_base_url") or "https://slack.com/api").rstrip("/")
-        self.now = now
+    signing_secret: str = secret()
+    bot_token: str = secret()
+    bot_user_id: str | None = None
+    bot_id: str | None = None
+    owner_user_id: str | None = None
+    api_base_url: str = "https://slack.com/api"
+
+
+class SlackChannel(Channel):
+    platform = "slack"
+    Settings = SlackSettings
+    modes = ("send",)  # Slack's webhook answer is only an acknowledgement
+
+    def __init__(self, settings: Mapping[str, Any], *, now: Callable[[], datetime]) -> None:
+        super().__init__(settings, now=now)
+        self.signing_secret = self.settings.signing_secret
+        self.bot_token = self.settings.bot_token
+        self.bot_user_id = self.settings.bot_user_id
+        self.bot_id = self.settings.bot_id
+        self.owner_user_id = self.settings.owner_user_id
+        self.api = self.settings.api_base_url.rstrip("/")
 
     def verify(self, request: RawRequest) -> None:
         timestamp = request.headers.get("x-slack-request-timestamp", "")
@@ -80,7 +95,7 @@ class SlackChannel:
         if not hmac.compare_digest(expected, signature):
             raise VerificationFailed("Slack signature mismatch")
 
-    def parse(self, request: RawRequest) -> Handshake | list[Inbound | Ignored]:
+    def parse(self, request: RawRequest) -> Handshake | list[InboundMessage | Ignored]:
         try:
             body = json.loads(request.body)
         except (ValueError, UnicodeDecodeError) as exc:
@@ -110,18 +125,24 @@ class SlackChannel:
             received = datetime.fromtimestamp(float(ts), UTC) if ts else request.received_at
         except (TypeError, ValueError):
             received = request.received_at
-        return [Inbound(
+        return [InboundMessage(
             platform=self.platform, dedupe_key=str(body.get("event_id") or ts),
             address=str(event["user"]), text=str(event.get("text") or ""), received_at=received,
-            conversation=event.get("channel"),
             reply_context={"channel": event.get("channel"), "thread_ts": event.get("ts")},
             from_owner=bool(self.owner_user_id and event.get("user") == self.owner_user_id))]
 
-    def webhook_response(self, inbound: Inbound | None, reply_text: str | None) -> Handshake:
+    def webhook_response(self, inbound: InboundMessage | None,
+                         reply: str | Mapping[str, Any] | None) -> Handshake:
         """Slack's 200 is only an acknowledgement: the reply goes by chat.postMessage."""
         return _ACKNOWLEDGED
 
-    def build_send(self, context: Mapping[str, Any], text: str) -> OutboundRequest:
+    def show_address(self, address: str) -> str:
+        return f"Slack user {address}"
+
+    def _reach(self, address: str) -> dict[str, Any]:
+        return {"channel": address}  # a user id as the channel: Slack opens the DM
+
+    def build_send(self, context: Mapping[str, Any], text: str, *, now: datetime) -> OutboundRequest:
         payload: dict[str, Any] = {"channel": context.get("channel"), "text": text}
         if context.get("thread_ts"):
             payload["thread_ts"] = context["thread_ts"]

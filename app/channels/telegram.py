@@ -22,31 +22,45 @@ from typing import Any
 
 from app.channels.base import (
     BadPayload,
+    Channel,
+    ChannelSettings,
     Handshake,
     Ignored,
-    Inbound,
     OutboundRequest,
     RawRequest,
     SendResult,
     VerificationFailed,
     http_result,
     json_handshake,
+    secret,
 )
+from app.domain.model import InboundMessage
 
 MAX_TEXT = 4096
 EDITS = ("edited_message", "edited_channel_post", "edited_business_message")
 
 
-class TelegramChannel:
-    platform = "telegram"
+class TelegramSettings(ChannelSettings):
+    required = ("secret_token",)
+    required_to_send = ("bot_token",)
 
-    def __init__(self, settings: Mapping[str, Any], *,
-                 now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        self.now = now
-        self.secret_token = str(settings.get("secret_token") or "")
-        self.bot_token = str(settings.get("bot_token") or "")
-        self.allow_groups = settings.get("allow_groups", False) in (True, "true", "1", 1)
-        self.api = str(settings.get("api_base_url") or "https://api.telegram.org").rstrip("/")
+    secret_token: str = secret()
+    bot_token: str = secret()
+    allow_groups: bool = False
+    api_base_url: str = "https://api.telegram.org"
+
+
+class TelegramChannel(Channel):
+    platform = "telegram"
+    Settings = TelegramSettings
+    modes = ("return", "send")
+
+    def __init__(self, settings: Mapping[str, Any], *, now: Callable[[], datetime]) -> None:
+        super().__init__(settings, now=now)
+        self.secret_token = self.settings.secret_token
+        self.bot_token = self.settings.bot_token
+        self.allow_groups = self.settings.allow_groups
+        self.api = self.settings.api_base_url.rstrip("/")
 
     def verify(self, request: RawRequest) -> None:
         given = request.headers.get("x-telegram-bot-api-secret-token", "")
@@ -54,7 +68,7 @@ class TelegramChannel:
                 given.encode(), self.secret_token.encode()):
             raise VerificationFailed("missing or wrong X-Telegram-Bot-Api-Secret-Token")
 
-    def parse(self, request: RawRequest) -> Handshake | list[Inbound | Ignored]:
+    def parse(self, request: RawRequest) -> Handshake | list[InboundMessage | Ignored]:
         try:
             update = json.loads(request.body)
         except (ValueError, UnicodeDecodeError) as exc:
@@ -81,12 +95,12 @@ class TelegramChannel:
             received = datetime.fromtimestamp(int(message.get("date")), UTC)
         except (TypeError, ValueError):
             received = request.received_at
-        return [Inbound(
+        return [InboundMessage(
             platform=self.platform, dedupe_key=str(update["update_id"]),
             address=str(chat.get("id")), name=name or None,
             language_hint=language,
             text=str(message.get("text") or message.get("caption") or ""),
-            received_at=received, conversation=str(chat.get("id")),
+            received_at=received,
             reply_context={"chat_id": chat.get("id"), "message_id": message.get("message_id"),
                            **({"business_connection_id": message["business_connection_id"]}
                               if message.get("business_connection_id") else {})})]
@@ -99,13 +113,23 @@ class TelegramChannel:
             body["business_connection_id"] = context["business_connection_id"]
         return body
 
-    def webhook_response(self, inbound: Inbound | None, reply_text: str | None) -> Handshake:
-        if inbound is None or not reply_text:
+    def webhook_response(self, inbound: InboundMessage | None,
+                         reply: str | Mapping[str, Any] | None) -> Handshake:
+        if inbound is None or not reply:
             return json_handshake({})
         return json_handshake({"method": "sendMessage",
-                               **self._send_body(inbound.reply_context, reply_text)})
+                               **self._send_body(inbound.reply_context, str(reply))})
 
-    def build_send(self, context: Mapping[str, Any], text: str) -> OutboundRequest:
+    def show_address(self, address: str) -> str:
+        return f"Telegram chat {address}"
+
+    def _reach(self, address: str) -> dict[str, Any]:
+        return {"chat_id": int(address) if address.lstrip("-").isdigit() else address}
+
+    def may_write_first(self, *, last_seen_at: datetime | None, now: datetime) -> bool:
+        return self.mode == "send"  # writing first needs the bot token, which only send mode requires
+
+    def build_send(self, context: Mapping[str, Any], text: str, *, now: datetime) -> OutboundRequest:
         return OutboundRequest(method="POST", url=f"{self.api}/bot{self.bot_token}/sendMessage",
                                headers={"Content-Type": "application/json"},
                                json=self._send_body(context, text))

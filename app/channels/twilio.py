@@ -25,22 +25,23 @@ import hashlib
 import hmac
 import re
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlsplit, urlunsplit
 from xml.sax.saxutils import escape
 
 from app.channels.base import (
     BadPayload,
+    Channel,
+    ChannelSettings,
     Handshake,
     Ignored,
-    Inbound,
     OutboundRequest,
     RawRequest,
-    SendResult,
     VerificationFailed,
-    http_result,
+    secret,
 )
+from app.domain.model import InboundMessage
 
 # Characters XML 1.0 does not allow at all (they cannot even be escaped).
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -75,16 +76,26 @@ def _url_variants(url: str) -> list[str]:
     return variants
 
 
-class TwilioChannel:
-    platform = "twilio"
+class TwilioSettings(ChannelSettings):
+    required = ("auth_token",)
 
-    def __init__(self, settings: Mapping[str, Any], *,
-                 now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        self.now = now
-        self.auth_token = str(settings.get("auth_token") or "")
-        self.account_sid = settings.get("account_sid")
-        self.from_number = settings.get("from_number")
-        self.api = str(settings.get("api_base_url") or "https://api.twilio.com").rstrip("/")
+    auth_token: str = secret()
+    account_sid: str | None = None
+    from_number: str | None = None
+    api_base_url: str = "https://api.twilio.com"
+
+
+class TwilioChannel(Channel):
+    platform = "twilio"
+    Settings = TwilioSettings
+    modes = ("return", "send")
+
+    def __init__(self, settings: Mapping[str, Any], *, now: Callable[[], datetime]) -> None:
+        super().__init__(settings, now=now)
+        self.auth_token = self.settings.auth_token
+        self.account_sid = self.settings.account_sid
+        self.from_number = self.settings.from_number
+        self.api = self.settings.api_base_url.rstrip("/")
 
     def verify(self, request: RawRequest) -> None:
         given = request.headers.get("x-twilio-signature", "")
@@ -104,7 +115,7 @@ class TwilioChannel:
                 return
         raise VerificationFailed("X-Twilio-Signature mismatch")
 
-    def parse(self, request: RawRequest) -> Handshake | list[Inbound | Ignored]:
+    def parse(self, request: RawRequest) -> Handshake | list[InboundMessage | Ignored]:
         if request.method == "GET":  # a webhook configured as GET: the parameters are the query
             form = dict(request.query)
         else:
@@ -119,26 +130,30 @@ class TwilioChannel:
         sid = form.get("MessageSid") or form.get("SmsSid")
         if not sid or not form.get("From"):
             raise BadPayload("not a Twilio message webhook")
-        return [Inbound(platform=self.platform, dedupe_key=sid, address=form["From"],
-                        text=form.get("Body", ""), received_at=request.received_at,
-                        conversation=form["From"],
-                        reply_context={"to": form["From"], "from": form.get("To"),
-                                       "message_sid": sid})]
+        return [InboundMessage(platform=self.platform, dedupe_key=sid, address=form["From"],
+                               text=form.get("Body", ""), received_at=request.received_at,
+                               reply_context={"to": form["From"], "from": form.get("To"),
+                                              "message_sid": sid})]
 
-    def webhook_response(self, inbound: Inbound | None, reply_text: str | None) -> Handshake:
-        if inbound is None or not reply_text:
+    def webhook_response(self, inbound: InboundMessage | None,
+                         reply: str | Mapping[str, Any] | None) -> Handshake:
+        if inbound is None or not reply:
             return Handshake(status=200, body=NO_REPLY, media_type="text/xml")
         body = ('<?xml version="1.0" encoding="UTF-8"?><Response><Message>'
-                f"{twiml_escape(reply_text)}</Message></Response>")
+                f"{twiml_escape(str(reply))}</Message></Response>")
         return Handshake(status=200, body=body.encode(), media_type="text/xml")
 
-    def build_send(self, context: Mapping[str, Any], text: str) -> OutboundRequest:
+    def show_address(self, address: str) -> str:
+        number = address.removeprefix("whatsapp:")
+        return f"{number} (WhatsApp)" if number != address else number
+
+    def may_write_first(self, *, last_seen_at: datetime | None, now: datetime) -> bool:
+        return False  # a Twilio number answers; it never starts a conversation
+
+    def build_send(self, context: Mapping[str, Any], text: str, *, now: datetime) -> OutboundRequest:
         token = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
         return OutboundRequest(
             method="POST", url=f"{self.api}/2010-04-01/Accounts/{self.account_sid}/Messages.json",
             headers={"Authorization": f"Basic {token}"},
             form={"To": str(context.get("to")), "From": str(context.get("from") or self.from_number),
                   "Body": text})
-
-    def classify_response(self, status: int, headers: Mapping[str, str], body: bytes) -> SendResult:
-        return http_result(status, headers)

@@ -31,15 +31,18 @@ from typing import Any
 
 from app.channels.base import (
     BadPayload,
+    Channel,
+    ChannelSettings,
     Handshake,
     Ignored,
-    Inbound,
     OutboundRequest,
     RawRequest,
     SendResult,
     VerificationFailed,
     http_result,
+    secret,
 )
+from app.domain.model import InboundMessage
 
 # Throughput (130429), pair rate limit (131056), generic temporary errors (1, 2, 131000),
 # app and account rate limits (4, 80007): worth trying again even when answered with a 4xx.
@@ -48,19 +51,33 @@ NOT_ANSWERED_TYPES = frozenset({"reaction", "system", "request_welcome"})
 SERVICE_WINDOW = timedelta(hours=24)
 
 
-class WhatsAppChannel:
-    platform = "whatsapp"
+class WhatsAppSettings(ChannelSettings):
+    required = ("app_secret", "verify_token")
+    required_to_send = ("access_token", "phone_number_id")
 
-    def __init__(self, settings: Mapping[str, Any], *,
-                 now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        self.now = now
-        self.app_secret = str(settings.get("app_secret") or "")
-        self.verify_token = str(settings.get("verify_token") or "")
-        self.access_token = str(settings.get("access_token") or "")
-        self.phone_number_id = settings.get("phone_number_id")
-        self.template_name = settings.get("template_name")
-        self.template_language = settings.get("template_language") or "ar"
-        self.api = str(settings.get("api_base_url") or "https://graph.facebook.com/v25.0").rstrip("/")
+    app_secret: str = secret()
+    verify_token: str = secret()
+    access_token: str = secret()
+    phone_number_id: str | None = None
+    api_base_url: str = "https://graph.facebook.com/v25.0"
+    template_name: str | None = None
+    template_language: str = "ar"
+
+
+class WhatsAppChannel(Channel):
+    platform = "whatsapp"
+    Settings = WhatsAppSettings
+    modes = ("send",)
+
+    def __init__(self, settings: Mapping[str, Any], *, now: Callable[[], datetime]) -> None:
+        super().__init__(settings, now=now)
+        self.app_secret = self.settings.app_secret
+        self.verify_token = self.settings.verify_token
+        self.access_token = self.settings.access_token
+        self.phone_number_id = self.settings.phone_number_id
+        self.template_name = self.settings.template_name
+        self.template_language = self.settings.template_language or "ar"
+        self.api = self.settings.api_base_url.rstrip("/")
 
     def verify(self, request: RawRequest) -> None:
         if request.method == "GET":
@@ -76,7 +93,7 @@ class WhatsAppChannel:
         if not hmac.compare_digest(expected, header.removeprefix("sha256=").lower()):
             raise VerificationFailed("X-Hub-Signature-256 mismatch")
 
-    def parse(self, request: RawRequest) -> Handshake | list[Inbound | Ignored]:
+    def parse(self, request: RawRequest) -> Handshake | list[InboundMessage | Ignored]:
         if request.method == "GET":
             return Handshake(status=200, body=request.query.get("hub.challenge", "").encode(),
                              media_type="text/plain")
@@ -86,7 +103,7 @@ class WhatsAppChannel:
             raise BadPayload("not JSON") from exc
         if not isinstance(body, dict) or not isinstance(body.get("entry"), list):
             raise BadPayload("not a WhatsApp notification")
-        items: list[Inbound | Ignored] = []
+        items: list[InboundMessage | Ignored] = []
         for entry in body["entry"]:
             for change in (entry or {}).get("changes") or []:
                 if change.get("field") != "messages":
@@ -103,7 +120,7 @@ class WhatsAppChannel:
         return items or [Ignored("empty notification")]
 
     def _message(self, message: Mapping[str, Any], names: Mapping[str, Any], phone_id: Any,
-                 request: RawRequest) -> Inbound | Ignored:
+                 request: RawRequest) -> InboundMessage | Ignored:
         kind = message.get("type")
         if kind in NOT_ANSWERED_TYPES:
             return Ignored(f"type {kind}")
@@ -120,23 +137,34 @@ class WhatsAppChannel:
         except (TypeError, ValueError):
             received = request.received_at
         to = "+" + sender.lstrip("+")
-        return Inbound(platform=self.platform, dedupe_key=str(message["id"]), address=to,
-                       name=names.get(sender), text=text, received_at=received, conversation=to,
-                       reply_context={"to": to, "phone_number_id": phone_id,
-                                      "message_id": message["id"],
-                                      "received_at": received.isoformat()})
+        return InboundMessage(platform=self.platform, dedupe_key=str(message["id"]), address=to,
+                              name=names.get(sender), text=text, received_at=received,
+                              reply_context={"to": to, "phone_number_id": phone_id,
+                                             "message_id": message["id"],
+                                             "received_at": received.isoformat()})
 
-    def webhook_response(self, inbound: Inbound | None, reply_text: str | None) -> Handshake:
+    def webhook_response(self, inbound: InboundMessage | None,
+                         reply: str | Mapping[str, Any] | None) -> Handshake:
         return Handshake(status=200, body=b"", media_type="text/plain")
 
-    def build_send(self, context: Mapping[str, Any], text: str) -> OutboundRequest:
+    def _reach(self, address: str) -> dict[str, Any]:
+        return {"to": address, "phone_number_id": self.phone_number_id}
+
+    def may_write_first(self, *, last_seen_at: datetime | None, now: datetime) -> bool:
+        """Inside the 24-hour customer service window any text may go; outside it only a
+        pre-approved template."""
+        inside = last_seen_at is not None and now - last_seen_at < SERVICE_WINDOW
+        return inside or bool(self.template_name)
+
+    def build_send(self, context: Mapping[str, Any], text: str, *, now: datetime) -> OutboundRequest:
         phone_id = context.get("phone_number_id") or self.phone_number_id
         to = str(context.get("to") or "")
         if to and not to.startswith("+"):
             to = "+" + to  # Meta: include + and the country code
         payload: dict[str, Any] = {"messaging_product": "whatsapp", "recipient_type": "individual",
                                    "to": to}
-        if self.template_name and (context.get("use_template") or not self._inside_window(context)):
+        if self.template_name and (context.get("use_template")
+                                   or not self._inside_window(context, now)):
             payload |= {"type": "template", "template": {
                 "name": self.template_name, "language": {"code": self.template_language},
                 "components": [{"type": "body", "parameters": [
@@ -150,7 +178,7 @@ class WhatsAppChannel:
                                         "Authorization": f"Bearer {self.access_token}"},
                                json=payload)
 
-    def _inside_window(self, context: Mapping[str, Any]) -> bool:
+    def _inside_window(self, context: Mapping[str, Any], now: datetime) -> bool:
         """Whether the client's last message (``received_at``) is less than 24 h old."""
         try:
             last = datetime.fromisoformat(str(context.get("received_at")))
@@ -158,7 +186,7 @@ class WhatsAppChannel:
             return not context.get("unsolicited")
         if last.tzinfo is None:
             last = last.replace(tzinfo=UTC)
-        return self.now() - last < SERVICE_WINDOW
+        return now - last < SERVICE_WINDOW
 
     def classify_response(self, status: int, headers: Mapping[str, str], body: bytes) -> SendResult:
         if 200 <= status < 300:

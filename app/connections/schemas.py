@@ -5,7 +5,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Platform = Literal["email", "slack", "telegram", "whatsapp", "twilio", "generic", "console"]
+from app.channels.registry import CHANNELS
+
+Platform = Literal[tuple(CHANNELS)]  # type: ignore[valid-type]  # every platform with a channel module
 
 SETTINGS_DOC = (
     "Per-platform settings. Secrets (tokens, signing secrets, passwords) are write-only: "

@@ -1,64 +1,41 @@
-"""Channel connections: validation of per-platform settings, sealed secrets, and a cache
-of ready-to-use channel objects for the webhook hot path."""
+"""Channel connections: settings validated by the platform's channel module (its
+``Settings`` model and ``modes``), secrets sealed, and a cache of ready-to-use channel
+objects for the webhook hot path."""
 
 from __future__ import annotations
 
 import secrets as random_secrets
+from datetime import datetime
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.channels.base import Channel
+from app.channels.registry import build_channel, channel_class
 from app.connections.models import ChannelRow
 from app.connections.schemas import ChannelCreate, ChannelRead, ChannelUpdate
 from app.crypto import SecretBox
 from app.errors import Invalid, NotFound
 from app.owners.models import Owner
 
-SECRET_FIELDS = frozenset({
-    "bot_token", "signing_secret", "access_token", "app_secret", "verify_token", "auth_token",
-    "signing_key", "basic_auth_password", "token", "smtp_password", "secret_token", "public_key",
-})
 
-FIELDS: dict[str, frozenset[str]] = {
-    "slack": frozenset({"bot_token", "signing_secret", "bot_user_id", "bot_id", "owner_user_id",
-                        "api_base_url"}),
-    "telegram": frozenset({"bot_token", "secret_token", "allow_groups", "api_base_url"}),
-    "whatsapp": frozenset({"access_token", "app_secret", "verify_token", "phone_number_id",
-                           "api_base_url", "template_name", "template_language"}),
-    "twilio": frozenset({"auth_token", "account_sid", "api_base_url", "from_number"}),
-    "email": frozenset({"provider", "signing_key", "public_key", "basic_auth_user",
-                        "basic_auth_password", "token", "owner_addresses", "smtp_host",
-                        "smtp_port", "smtp_tls", "smtp_user", "smtp_password", "from_address",
-                        "from_name"}),
-    "generic": frozenset({"signing_secret", "callback_url"}),
-    "console": frozenset(),
-}
-REQUIRED: dict[str, tuple[str, ...]] = {
-    "slack": ("signing_secret", "bot_token"),
-    "telegram": ("secret_token",),
-    "whatsapp": ("app_secret", "verify_token"),
-    "twilio": ("auth_token",),
-    "email": ("provider",),
-    "generic": ("signing_secret",),
-    "console": (),
-}
-NATURAL_MODE = {"slack": "send", "telegram": "return", "whatsapp": "send", "twilio": "return",
-                "email": "send", "generic": "return", "console": "send"}
-RETURN_CAPABLE = {"telegram", "twilio", "generic"}
-SEND_REQUIRED = {"telegram": ("bot_token",), "whatsapp": ("access_token", "phone_number_id"),
-                 "generic": ("callback_url",), "email": ("smtp_host", "from_address")}
+def _now() -> datetime:
+    return clock.now()  # looked up on each call, so a test that freezes app.clock reaches the channels
 
 
 def _split(platform: str, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    allowed = FIELDS[platform]
-    unknown = sorted(set(values) - allowed)
+    """Plain settings and secrets (to be sealed), as the platform's ``Settings`` declares them."""
+    model = channel_class(platform).Settings
+    unknown = sorted(set(values) - set(model.model_fields))
     if unknown:
         raise Invalid(f"Unknown setting(s) for {platform}: {', '.join(unknown)}. "
-                      f"Known: {', '.join(sorted(allowed)) or 'none'}.", field="settings")
-    plain = {k: v for k, v in values.items() if k not in SECRET_FIELDS}
-    sealed = {k: v for k, v in values.items() if k in SECRET_FIELDS}
+                      f"Known: {', '.join(sorted(model.model_fields)) or 'none'}.", field="settings")
+    secret_names = model.secret_names()
+    plain = {k: v for k, v in values.items() if k not in secret_names}
+    sealed = {k: v for k, v in values.items() if k in secret_names}
     for key, value in sealed.items():
         if not isinstance(value, str) or not value:
             raise Invalid(f"'{key}' must be a non-empty string.", field=f"settings.{key}")
@@ -66,22 +43,22 @@ def _split(platform: str, values: dict[str, Any]) -> tuple[dict[str, Any], dict[
 
 
 def _check(platform: str, mode: str, merged: dict[str, Any]) -> None:
-    missing = [k for k in REQUIRED[platform] if not merged.get(k)]
-    if mode == "send":
-        missing += [k for k in SEND_REQUIRED.get(platform, ()) if not merged.get(k)]
+    cls = channel_class(platform)
+    try:
+        settings = cls.Settings.model_validate(merged)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        raise Invalid(f"{platform} setting '{where}': {error['msg']}.",
+                      field=f"settings.{where}") from exc
+    missing = settings.missing(mode)
     if missing:
         raise Invalid(f"{platform} needs: {', '.join(missing)}.", field=f"settings.{missing[0]}")
-    if mode == "return" and platform not in RETURN_CAPABLE:
-        raise Invalid(f"{platform} cannot answer in the webhook response; use mode 'send'.",
-                      field="mode")
-    if platform == "email" and merged.get("provider") not in ("mailgun", "sendgrid", "postmark",
-                                                               "mime"):
-        raise Invalid("provider must be one of mailgun, sendgrid, postmark, mime.",
-                      field="settings.provider")
+    if mode not in cls.modes:
+        raise Invalid(f"{platform} cannot work in mode '{mode}'; use "
+                      f"{' or '.join(repr(m) for m in cls.modes)}.", field="mode")
     try:
-        from app.channels.registry import build_channel
-
-        build_channel(platform, {**merged, "mode": mode})
+        build_channel(platform, {**merged, "mode": mode}, now=_now)
     except (ValueError, TypeError, KeyError) as exc:
         raise Invalid(f"These settings do not work for {platform}: {exc}",
                       field="settings") from exc
@@ -97,7 +74,7 @@ def read(row: ChannelRow, box: SecretBox, base_url: str) -> ChannelRead:
 
 def create(session: Session, owner: Owner, body: ChannelCreate, box: SecretBox) -> ChannelRow:
     plain, sealed = _split(body.platform, body.settings)
-    mode = body.mode or NATURAL_MODE[body.platform]
+    mode = body.mode or channel_class(body.platform).modes[0]
     _check(body.platform, mode, {**plain, **sealed})
     now = clock.now()
     row = ChannelRow(id="ch_" + random_secrets.token_hex(8), owner_id=owner.id,
@@ -117,7 +94,7 @@ def update(session: Session, row: ChannelRow, body: ChannelUpdate, box: SecretBo
         new_plain, new_sealed = _split(row.platform,
                                        {k: v for k, v in body.settings.items() if v is not None})
         for key in removals:
-            if key not in FIELDS[row.platform]:
+            if key not in channel_class(row.platform).Settings.model_fields:
                 raise Invalid(f"Unknown setting '{key}' for {row.platform}.", field="settings")
             plain.pop(key, None)
             sealed.pop(key, None)
@@ -149,34 +126,31 @@ def for_owner(session: Session, owner_id: str, *, limit: int, after: str | None)
     return list(session.scalars(stmt.limit(limit + 1)))
 
 
-_CHANNELS: dict[tuple[str, Any], Any] = {}
+_CHANNELS: dict[tuple[str, Any, bool], Channel] = {}
 
 
-def channel_object(row: ChannelRow, box: SecretBox) -> Any:
-    """The platform module configured for this connection (cached per version of the row)."""
-    from app.channels.registry import build_channel
+def channel_object(row: ChannelRow, box: SecretBox) -> Channel:
+    """The platform module configured for this connection, secrets included (cached per
+    version of the row): for ``verify``, ``parse`` and ``send``."""
+    return _cached(row, box)
 
-    key = (row.id, row.updated_at)
+
+def channel_rules(row: ChannelRow) -> Channel:
+    """The platform module configured from the row's plain settings and mode only — no
+    secret is opened: enough for the platform's rules (``show_address``, ``context_for``,
+    ``may_write_first``, ``answers_with_decision``), which never need a secret. It cannot
+    verify or send; ``channel_object`` can."""
+    return _cached(row, None)
+
+
+def _cached(row: ChannelRow, box: SecretBox | None) -> Channel:
+    key = (row.id, row.updated_at, box is not None)
     found = _CHANNELS.get(key)
     if found is None:
         if len(_CHANNELS) > 10_000:
             _CHANNELS.clear()
-        found = build_channel(row.platform, {**(row.settings or {}),
-                                             **box.open(row.sealed_secrets), "mode": row.mode})
+        secrets = box.open(row.sealed_secrets) if box is not None else {}
+        found = build_channel(row.platform, {**(row.settings or {}), **secrets, "mode": row.mode},
+                              now=_now)
         _CHANNELS[key] = found
     return found
-
-
-def context_for_address(channel: ChannelRow, address: str, *,
-                        subject: str | None = None) -> dict[str, Any]:
-    """What a platform module needs to write to an address we were not replying to."""
-    platform = channel.platform
-    if platform == "slack":
-        return {"channel": address}
-    if platform == "telegram":
-        return {"chat_id": int(address) if address.lstrip("-").isdigit() else address}
-    if platform == "whatsapp":
-        return {"to": address, "phone_number_id": (channel.settings or {}).get("phone_number_id")}
-    if platform == "email":
-        return {"to": address, "subject": subject or "", "unsolicited": True}
-    return {"to": address}

@@ -18,7 +18,6 @@ import secrets
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,7 +25,8 @@ import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import clock
-from app.connections.models import ChannelRow
+from app.channels.base import Channel, SendResult
+from app.connections import repository as channels
 from app.connections.service import channel_object
 from app.crypto import SecretBox
 from app.db import session_scope
@@ -44,15 +44,6 @@ CHANNEL_CACHE_SECONDS = 5.0
 # sending, so that the others have heard of it and slowed down first.
 ANNOUNCE_SECONDS = 2.0
 ANNOUNCE_ALIVE = timedelta(seconds=3 * ANNOUNCE_SECONDS)
-
-
-@dataclass(frozen=True, slots=True)
-class Result:
-    ok: bool
-    permanent: bool = False
-    retry_after: float | None = None
-    status_code: int | None = None
-    detail: str = ""
 
 
 class Pacer:
@@ -99,36 +90,6 @@ class Pacer:
             self._sent.append(current)
 
 
-async def deliver(platform: str, channel: Any, payload: dict[str, Any],
-                  http: httpx.AsyncClient) -> Result:
-    """One attempt to send one delivery through its platform module."""
-    context = payload.get("context") or {}
-    text = payload.get("text") or ""
-    try:
-        if platform == "email":
-            outcome = await channel.send_email(context, text)
-            return Result(ok=outcome.ok, permanent=outcome.permanent,
-                          retry_after=outcome.retry_after, detail=outcome.detail)
-        if platform == "console":
-            log.info("console channel: would send", to=payload.get("to"), chars=len(text))
-            return Result(ok=True, detail="logged")
-        request = channel.build_send(context, text)
-        response = await http.request(request.method, request.url, headers=request.headers,
-                                      json=request.json, data=request.form,
-                                      content=request.content)
-        outcome = channel.classify_response(response.status_code, response.headers,
-                                            response.content)
-        return Result(ok=outcome.ok, permanent=outcome.permanent,
-                      retry_after=outcome.retry_after, status_code=response.status_code,
-                      detail=outcome.detail)
-    except httpx.TimeoutException as exc:
-        return Result(ok=False, detail=f"timeout: {type(exc).__name__}")
-    except httpx.TransportError as exc:
-        return Result(ok=False, detail=f"transport: {type(exc).__name__}")
-    except (TimeoutError, OSError) as exc:
-        return Result(ok=False, detail=f"{type(exc).__name__}: {exc}")
-
-
 class Relay:
     def __init__(self, sessions: sessionmaker[Session], http: httpx.AsyncClient,
                  settings: Settings, *, worker: str | None = None) -> None:
@@ -140,7 +101,7 @@ class Relay:
         self.pacers: dict[str, Pacer] = {}
         self.running = 1  # relays running now, this one included (see announce)
         self._in_flight: dict[str, asyncio.Semaphore] = {}
-        self._channels: dict[str, tuple[float, Any]] = {}
+        self._channels: dict[str, tuple[float, Channel | None]] = {}
         self.max_attempts = settings.relay_max_attempts
         self.hold = timedelta(seconds=settings.relay_claim_seconds)
 
@@ -194,7 +155,7 @@ class Relay:
                                     row.attempts))
         return claimed
 
-    def _channel(self, channel_id: str | None) -> Any:
+    def _channel(self, channel_id: str | None) -> Channel | None:
         """The channel module for a row, re-read at most every few seconds (edits apply)."""
         if channel_id is None:
             return None
@@ -202,14 +163,14 @@ class Relay:
         if cached is not None and time.monotonic() - cached[0] < CHANNEL_CACHE_SECONDS:
             return cached[1]
         with session_scope(self.sessions) as session:
-            row = session.get(ChannelRow, channel_id)
+            row = channels.get(session, channel_id)
             if row is not None:
                 session.expunge(row)
         channel = channel_object(row, self.box) if row is not None else None
         self._channels[channel_id] = (time.monotonic(), channel)
         return channel
 
-    def _finish(self, delivery_id: int, result: Result, started: datetime, ms: int) -> str:
+    def _finish(self, delivery_id: int, result: SendResult, started: datetime, ms: int) -> str:
         with session_scope(self.sessions) as session:
             row = repository.still_mine(session, delivery_id, self.worker)
             if row is None:
@@ -240,14 +201,15 @@ class Relay:
             channel = await asyncio.to_thread(self._channel, channel_id)
         started = clock.now()
         t0 = time.perf_counter()
-        if channel is None and platform != "console":
-            result = Result(ok=False, permanent=True, detail="the channel was deleted")
+        if channel is None:
+            result = SendResult(ok=False, permanent=True, detail="the channel was deleted")
         else:
             # Few requests in flight per platform: a send that passes the pacer goes on the
             # wire at once instead of queueing for a connection and arriving in a burst.
             async with self.in_flight(platform):
                 await self.pacer(platform).wait()
-                result = await deliver(platform, channel, payload, self.http)
+                result = await channel.send(self.http, payload.get("context") or {},
+                                            payload.get("text") or "", now=clock.now())
         ms = int((time.perf_counter() - t0) * 1000)
         SEND_SECONDS.labels(platform).observe(ms / 1000)
         DELIVERIES.labels(platform, "ok" if result.ok else

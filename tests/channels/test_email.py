@@ -11,9 +11,10 @@ from email import message_from_bytes, policy
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+import httpx
 import pytest
 
-from app.channels.base import BadPayload, Inbound, RawRequest, VerificationFailed
+from app.channels.base import BadPayload, RawRequest, SendResult, VerificationFailed
 from app.channels.email import (
     MAILGUN_REPLAY_WINDOW,
     SENDGRID_REPLAY_WINDOW,
@@ -22,6 +23,7 @@ from app.channels.email import (
     mailgun_signature,
     send_smtp,
 )
+from app.domain.model import InboundMessage
 from tests.channels.conftest import SAMPLE_TS, SAMPLES, Sample, all_sample_names, frozen, sample
 
 OWNER = ["support@mg.example.com", "support@parse.example.com",
@@ -52,13 +54,24 @@ def sendgrid(now: float = SAMPLE_TS, key: str | None = None) -> EmailChannel:
 
 def postmark(password: str = "test-basic-auth-password") -> EmailChannel:
     return EmailChannel({"provider": "postmark", "basic_auth_user": "postmark",
-                         "basic_auth_password": password, "owner_addresses": OWNER})
+                         "basic_auth_password": password, "owner_addresses": OWNER},
+                        now=frozen(SAMPLE_TS))
 
 
 def mime(**extra: Any) -> EmailChannel:
     return EmailChannel({"provider": "mime", "token": "pipe-token", "owner_addresses": OWNER,
                          "from_address": "support@example.com", "from_name": "Support Team"}
                         | extra, now=frozen(SAMPLE_TS))
+
+
+def _no_http(request: httpx.Request) -> httpx.Response:
+    raise AssertionError(f"email is sent by SMTP, not {request.method} {request.url}")
+
+
+async def send(channel: EmailChannel, context: dict[str, Any], text: str) -> SendResult:
+    """``channel.send`` with an HTTP client that fails the test if it is used."""
+    async with httpx.AsyncClient(transport=httpx.MockTransport(_no_http)) as http:
+        return await channel.send(http, context, text, now=SAMPLE_NOW)
 
 
 def test_every_email_sample_is_covered() -> None:
@@ -88,7 +101,7 @@ def test_mailgun_sample_verifies_and_parses() -> None:
     s = sample("mailgun_route")
     mailgun().verify(s.request())
     [item] = mailgun().parse(s.request())
-    assert isinstance(item, Inbound) and item.suppressed is None
+    assert isinstance(item, InboundMessage) and item.suppressed is None
     assert item.platform == "email"
     assert item.address == "amina@example.org" and item.name == "Amina"
     assert item.dedupe_key == "<CAF1a2b3c4@mail.example.org>"
@@ -136,7 +149,7 @@ def test_sendgrid_sample_verifies_and_parses() -> None:
     s = sample("sendgrid_inbound_parse")
     sendgrid().verify(s.request())
     [item] = sendgrid().parse(s.request())
-    assert isinstance(item, Inbound) and item.suppressed is None
+    assert isinstance(item, InboundMessage) and item.suppressed is None
     assert item.address == "amina@example.org" and item.name == "Amina"
     assert item.dedupe_key == "<CAF1a2b3c4@mail.example.org>"
     assert item.subject == "Opening hours during Eid"
@@ -195,7 +208,7 @@ def test_postmark_sample_verifies_and_parses() -> None:
     s = sample("postmark_inbound")
     postmark().verify(s.request())
     [item] = postmark().parse(s.request())
-    assert isinstance(item, Inbound) and item.suppressed is None
+    assert isinstance(item, InboundMessage) and item.suppressed is None
     assert item.address == "amina@example.org" and item.name == "Amina"
     assert item.dedupe_key == "<CAF1a2b3c4@mail.example.org>"  # the RFC 5322 id, not Postmark's
     assert item.text == "Hi, are you open during Eid?\n\nAmina"
@@ -260,7 +273,7 @@ def test_raw_mime_token_by_header_or_query() -> None:
 
 def test_raw_mime_is_parsed() -> None:
     [item] = mime().parse(raw_request())
-    assert isinstance(item, Inbound) and item.suppressed is None
+    assert isinstance(item, InboundMessage) and item.suppressed is None
     assert item.address == "amina@example.org"  # Return-Path, not Reply-To
     assert item.name == "أمينة"
     assert item.subject == "عيد مبارك"
@@ -303,7 +316,7 @@ def test_without_a_return_path_the_sender_query_parameter_is_the_envelope() -> N
     ("mailgun", b"message-headers=not-json"),
 ])
 def test_unreadable_bodies_are_bad_payloads(provider: str, body: bytes) -> None:
-    channel = EmailChannel({"provider": provider})
+    channel = EmailChannel({"provider": provider}, now=frozen(SAMPLE_TS))
     with pytest.raises(BadPayload):
         channel.parse(raw_request(body, headers={"content-type": "text/plain"}))
 
@@ -311,7 +324,7 @@ def test_unreadable_bodies_are_bad_payloads(provider: str, body: bytes) -> None:
 @pytest.mark.parametrize("settings", [{"provider": "aol"}, {"provider": "mime", "smtp_tls": "ssl"}])
 def test_unusable_settings(settings: dict[str, str]) -> None:
     with pytest.raises(ValueError):
-        EmailChannel(settings)
+        EmailChannel(settings, now=frozen(SAMPLE_TS))
 
 
 def test_the_webhook_answer_is_a_200() -> None:
@@ -340,8 +353,8 @@ def test_the_reply_equals_the_sample_eml_except_for_its_random_message_id() -> N
 
 def test_the_reply_keeps_encoded_words_and_goes_to_the_envelope_sender_only() -> None:
     [item] = mime().parse(raw_request())
-    message, envelope_sender, recipients = mime().build_reply(item.reply_context,
-                                                              "عيد مبارك — نعود قريبًا")
+    message, envelope_sender, recipients = mime().build_reply(
+        item.reply_context, "عيد مبارك — نعود قريبًا", now=SAMPLE_NOW)
     raw = message.as_bytes()
     assert b"\r\nSubject: Auto: =?utf-8?b?2LnZitivINmF2KjYp9ix2YM=?=\r\n" in raw
     assert (envelope_sender, recipients) == ("", ["amina@example.org"])
@@ -448,7 +461,7 @@ async def test_the_reply_is_sent_with_a_null_envelope_sender(smtp_server) -> Non
                        b"From: Someone <from-header@example.org>")
     channel = mime(smtp_host="127.0.0.1", smtp_port=port)
     [item] = channel.parse(raw_request(body))
-    result = await channel.send_email(item.reply_context, "Back on 2 June.")
+    result = await send(channel, item.reply_context, "Back on 2 June.")
     assert result.ok, result.detail
     assert received.commands[0].startswith("MAIL FROM:<>")
     assert received.commands[1] == ("RCPT TO:<amina@example.org> NOTIFY=NEVER" if dsn
@@ -475,12 +488,12 @@ async def test_send_smtp_directly(smtp_server) -> None:  # noqa: ANN001
 
 
 async def test_an_unreachable_server_is_retryable_and_no_config_is_permanent() -> None:
-    result = await mime(smtp_host="127.0.0.1", smtp_port=_free_port()).send_email(
-        {"to": "a@example.org", "subject": "s"}, "t")
+    result = await send(mime(smtp_host="127.0.0.1", smtp_port=_free_port()),
+                        {"to": "a@example.org", "subject": "s"}, "t")
     assert not result.ok and not result.permanent
-    result = await mime().send_email({"to": "a@example.org"}, "t")
+    result = await send(mime(), {"to": "a@example.org"}, "t")
     assert not result.ok and result.permanent
-    result = await mime(smtp_host="127.0.0.1").send_email({"to": ""}, "t")
+    result = await send(mime(smtp_host="127.0.0.1"), {"to": ""}, "t")
     assert not result.ok and result.permanent
 
 
@@ -495,8 +508,8 @@ async def test_a_refused_recipient_is_permanent() -> None:
     controller = Controller(Refuse(), hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        result = await mime(smtp_host="127.0.0.1", smtp_port=port).send_email(
-            {"to": "gone@example.org", "subject": "s"}, "t")
+        result = await send(mime(smtp_host="127.0.0.1", smtp_port=port),
+                            {"to": "gone@example.org", "subject": "s"}, "t")
     finally:
         controller.stop()
     assert not result.ok and result.permanent

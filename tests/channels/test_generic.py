@@ -5,15 +5,18 @@ import hmac
 import json
 from datetime import UTC, datetime, timedelta, timezone
 
+import httpx
 import pytest
 
-from app.channels.base import BadPayload, Inbound, VerificationFailed
+from app.channels.base import BadPayload, VerificationFailed
 from app.channels.console import ConsoleChannel
 from app.channels.generic import GenericChannel, check_signature, sign
 from app.channels.registry import CHANNELS, build_channel
+from app.domain.model import InboundMessage
 from tests.channels.conftest import SAMPLE_TS, Sample, frozen
 
 SECRET = "generic-test-secret"
+SAMPLE_NOW = datetime.fromtimestamp(SAMPLE_TS, UTC)
 BODY = json.dumps({"contact": {"address": "crm-42", "name": "Sara", "language": "ar"},
                    "text": "هل أنتم متاحون في العيد؟",
                    "received_at": "2026-05-27T10:59:50+03:00"}, ensure_ascii=False).encode()
@@ -51,7 +54,7 @@ def test_a_signed_request_verifies_and_parses() -> None:
     req = request()
     channel().verify(req)
     [item] = channel().parse(req)
-    assert isinstance(item, Inbound)
+    assert isinstance(item, InboundMessage)
     assert item.platform == "generic"
     assert item.dedupe_key == "evt-1"
     assert item.address == "crm-42" and item.name == "Sara" and item.language_hint == "ar"
@@ -114,7 +117,7 @@ def test_return_mode_gives_back_what_it_is_given() -> None:
 
 def test_the_callback_is_signed_the_same_way() -> None:
     cb = channel(callback_url="https://crm.example.com/ijaza", mode="send")
-    out = cb.build_send({"to": "crm-42", "idempotency_key": "evt-1"}, "مرحبا")
+    out = cb.build_send({"to": "crm-42", "idempotency_key": "evt-1"}, "مرحبا", now=SAMPLE_NOW)
     assert (out.method, out.url) == ("POST", "https://crm.example.com/ijaza")
     assert json.loads(out.content) == {"to": "crm-42", "text": "مرحبا", "in_reply_to": "evt-1"}
     assert out.headers["X-Ijaza-Signature"] == sign(SECRET, out.content, SAMPLE_TS)
@@ -131,7 +134,7 @@ def test_unusable_settings(settings: dict[str, str]) -> None:
 
 def test_no_callback_url_no_send() -> None:
     with pytest.raises(ValueError):
-        channel().build_send({"to": "x"}, "t")
+        channel().build_send({"to": "x"}, "t", now=SAMPLE_NOW)
 
 
 @pytest.mark.parametrize(("status", "ok", "permanent"), [
@@ -160,14 +163,19 @@ MINIMAL = {
 def test_the_registry_builds_every_platform(platform: str) -> None:
     built = build_channel(platform, MINIMAL[platform] | {"mode": "send"}, now=frozen(SAMPLE_TS))
     assert built.platform == platform
-    for method in ("verify", "parse", "webhook_response", "build_send"):
-        assert callable(getattr(built, method))
+    assert built.mode == "send"
+    assert isinstance(built.settings, built.Settings)
 
 
-def test_the_console_channel_refuses_webhooks_and_only_logs() -> None:
-    console = build_channel("console", {})
+async def test_the_console_channel_refuses_webhooks_and_only_logs() -> None:
+    console = build_channel("console", {}, now=frozen(SAMPLE_TS))
     assert isinstance(console, ConsoleChannel)
     with pytest.raises(VerificationFailed):
         console.verify(request())
-    assert console.send({"to": "crm-42"}, "hello").ok
-    assert console.build_send({"to": "crm-42"}, "hello").method == "LOG"
+
+    def no_http(request: httpx.Request) -> httpx.Response:
+        raise AssertionError("the console channel sends nothing")
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(no_http)) as http:
+        result = await console.send(http, {"to": "crm-42"}, "hello", now=SAMPLE_NOW)
+    assert result.ok and result.detail == "logged"

@@ -11,17 +11,18 @@ from app.channels.base import (
     BadPayload,
     Handshake,
     Ignored,
-    Inbound,
     RawRequest,
     VerificationFailed,
 )
 from app.channels.registry import build_channel
 from app.channels.slack import SlackChannel
+from app.domain.model import InboundMessage
 from tests.channels.conftest import SAMPLE_TS, all_sample_names, frozen, sample
 
 SECRET = "test_slack_signing_secret"
 SETTINGS = {"signing_secret": SECRET, "bot_token": "xoxb-TEST-BOT-TOKEN",
             "bot_user_id": "U0AUTOBOT1", "bot_id": "B0AUTOBOT1"}
+NOW = datetime.fromtimestamp(SAMPLE_TS, UTC)
 INBOUND = ["slack_url_verification", "slack_message_im", "slack_message_im_retry1",
            "slack_own_bot_message", "slack_bot_message_subtype", "slack_message_changed"]
 
@@ -109,11 +110,10 @@ def test_url_verification_echoes_the_challenge_as_json() -> None:
 
 def test_a_direct_message_is_parsed() -> None:
     [item] = channel().parse(sample("slack_message_im").request())
-    assert isinstance(item, Inbound)
+    assert isinstance(item, InboundMessage)
     assert item.platform == "slack"
     assert item.dedupe_key == "Ev0PV52K21"
     assert item.address == "U2147483697"
-    assert item.conversation == "D024BE91L"
     assert item.text == "Salam, are you in the office tomorrow?"
     assert item.received_at == datetime.fromtimestamp(1779868795.0002, UTC)
     assert item.reply_context == {"channel": "D024BE91L", "thread_ts": "1779868795.000200"}
@@ -125,7 +125,7 @@ def test_a_retry_carries_the_same_dedupe_key() -> None:
     assert s.headers["x-slack-retry-num"] == "1"
     [first] = channel().parse(sample("slack_message_im").request())
     [retry] = channel(now=1779868803).parse(s.request())
-    assert isinstance(retry, Inbound) and retry.dedupe_key == first.dedupe_key
+    assert isinstance(retry, InboundMessage) and retry.dedupe_key == first.dedupe_key
 
 
 @pytest.mark.parametrize(("name", "reason"), [
@@ -167,7 +167,7 @@ def test_the_owner_speaking_is_activity_not_a_client() -> None:
     body = _event(user="UOWNER")
     [item] = channel(owner_user_id="UOWNER").parse(
         sample("slack_message_im").request(body=body, headers=signed(body)))
-    assert isinstance(item, Inbound) and item.from_owner
+    assert isinstance(item, InboundMessage) and item.from_owner
 
 
 @pytest.mark.parametrize("body", [b"not json", b"[1, 2]"])
@@ -186,7 +186,7 @@ def test_send_request_matches_the_sample() -> None:
     s = sample("slack_chat_postMessage.request")
     expected = json.loads(s.body)
     [item] = channel().parse(sample("slack_message_im").request())
-    request = channel().build_send(item.reply_context, expected["text"])
+    request = channel().build_send(item.reply_context, expected["text"], now=NOW)
     assert request.json == expected
     assert f"{request.method} {request.url}" == s.comments[0]
     assert request.headers == {"Content-Type": s.headers["content-type"],
@@ -194,7 +194,8 @@ def test_send_request_matches_the_sample() -> None:
 
 
 def test_api_base_url_is_configurable() -> None:
-    request = channel(api_base_url="http://127.0.0.1:8099/api/").build_send({"channel": "D1"}, "x")
+    request = channel(api_base_url="http://127.0.0.1:8099/api/").build_send({"channel": "D1"}, "x",
+                                                                          now=NOW)
     assert request.url == "http://127.0.0.1:8099/api/chat.postMessage"
     assert request.json == {"channel": "D1", "text": "x"}
 
@@ -223,4 +224,4 @@ def test_the_registry_builds_it_with_a_bot_identity_and_a_clock() -> None:
     built.verify(sample("slack_own_bot_message").request())
     assert built.parse(sample("slack_own_bot_message").request()) == [Ignored("own_message")]
     with pytest.raises(ValueError):
-        build_channel("myspace", {})
+        build_channel("myspace", {}, now=frozen(SAMPLE_TS))

@@ -5,18 +5,20 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.channels.base import BadPayload, Ignored, Inbound, VerificationFailed
+from app.channels.base import BadPayload, Ignored, VerificationFailed
 from app.channels.telegram import TelegramChannel
-from tests.channels.conftest import all_sample_names, sample
+from app.domain.model import InboundMessage
+from tests.channels.conftest import SAMPLE_TS, all_sample_names, frozen, sample
 
 TOKEN = "eid_autoreply-TEST_token_123"
 SETTINGS = {"secret_token": TOKEN, "bot_token": "123456:ABC-TEST"}
+NOW = datetime.fromtimestamp(SAMPLE_TS, UTC)
 INBOUND = ["telegram_update_message", "telegram_update_edited_message",
            "telegram_update_group_message"]
 
 
 def channel(**extra: object) -> TelegramChannel:
-    return TelegramChannel(SETTINGS | extra)
+    return TelegramChannel(SETTINGS | extra, now=frozen(SAMPLE_TS))
 
 
 def test_every_telegram_sample_is_covered() -> None:
@@ -35,15 +37,15 @@ def test_every_sample_verifies_and_forgeries_do_not(name: str) -> None:
     with pytest.raises(VerificationFailed):
         channel().verify(s.request(headers={"content-type": "application/json"}))
     with pytest.raises(VerificationFailed):
-        TelegramChannel({"secret_token": ""}).verify(s.request())
+        TelegramChannel({"secret_token": ""}, now=frozen(SAMPLE_TS)).verify(s.request())
 
 
 def test_a_private_message_is_parsed() -> None:
     [item] = channel().parse(sample("telegram_update_message").request())
-    assert isinstance(item, Inbound)
+    assert isinstance(item, InboundMessage)
     assert item.platform == "telegram"
     assert item.dedupe_key == "804612345"
-    assert item.address == "111222333" and item.conversation == "111222333"
+    assert item.address == "111222333"
     assert item.text == "عيد مبارك! هل المكتب مفتوح غدًا؟"
     assert item.name == "Amina" and item.language_hint == "ar"
     assert item.received_at == datetime.fromtimestamp(1779868795, UTC)
@@ -60,7 +62,7 @@ def test_samples_that_are_ignored(name: str, reason: str) -> None:
 
 def test_groups_are_answered_when_allowed() -> None:
     [item] = channel(allow_groups=True).parse(sample("telegram_update_group_message").request())
-    assert isinstance(item, Inbound) and item.address == "-1001234567890"
+    assert isinstance(item, InboundMessage) and item.address == "-1001234567890"
 
 
 def _update(**fields: object) -> bytes:
@@ -87,14 +89,14 @@ def test_ignore_rules(body: bytes, reason: str) -> None:
 def test_a_business_message_is_answered_through_its_connection() -> None:
     body = _update(business_message=MESSAGE | {"business_connection_id": "bc-1"})
     [item] = channel().parse(sample("telegram_update_message").request(body=body))
-    assert isinstance(item, Inbound)
-    assert channel().build_send(item.reply_context, "x").json["business_connection_id"] == "bc-1"
+    assert isinstance(item, InboundMessage)
+    assert channel().build_send(item.reply_context, "x", now=NOW).json["business_connection_id"] == "bc-1"
 
 
 def test_a_voice_note_is_answered_too() -> None:
     voice = {k: v for k, v in MESSAGE.items() if k != "text"} | {"voice": {"file_id": "f"}}
     [item] = channel().parse(sample("telegram_update_message").request(body=_update(message=voice)))
-    assert isinstance(item, Inbound) and item.text == ""
+    assert isinstance(item, InboundMessage) and item.text == ""
 
 
 @pytest.mark.parametrize("body", [b"{", b"[]", b'{"message": {}}'])
@@ -121,12 +123,13 @@ def test_no_reply_is_an_empty_json_object() -> None:
 def test_send_mode_request() -> None:
     [item] = channel(api_base_url="http://127.0.0.1:8081/").parse(
         sample("telegram_update_message").request())
-    request = channel(api_base_url="http://127.0.0.1:8081/").build_send(item.reply_context, "x" * 5000)
+    request = channel(api_base_url="http://127.0.0.1:8081/").build_send(item.reply_context, "x" * 5000,
+                                                                         now=NOW)
     assert (request.method, request.url) == ("POST", "http://127.0.0.1:8081/bot123456:ABC-TEST/sendMessage")
     assert request.json["chat_id"] == 111222333
     assert request.json["reply_parameters"] == {"message_id": 42}
     assert len(request.json["text"]) == 4096
-    assert channel().build_send({"chat_id": 7}, "x").url.startswith("https://api.telegram.org/bot")
+    assert channel().build_send({"chat_id": 7}, "x", now=NOW).url.startswith("https://api.telegram.org/bot")
 
 
 @pytest.mark.parametrize(("status", "body", "ok", "permanent", "retry_after"), [

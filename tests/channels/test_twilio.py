@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 import pytest
 
-from app.channels.base import BadPayload, Ignored, Inbound, RawRequest, VerificationFailed
+from app.channels.base import BadPayload, Ignored, RawRequest, VerificationFailed
 from app.channels.twilio import TwilioChannel, signature
-from tests.channels.conftest import all_sample_names, sample
+from app.domain.model import InboundMessage
+from tests.channels.conftest import SAMPLE_TS, all_sample_names, frozen, sample
 
 AUTH_TOKEN = "test_twilio_auth_token"
 SETTINGS = {"auth_token": AUTH_TOKEN, "account_sid": "AC0123456789abcdef0123456789abcdef",
@@ -23,7 +25,7 @@ VECTOR_BODY_HASH = "0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e
 
 
 def channel(**extra: object) -> TwilioChannel:
-    return TwilioChannel(SETTINGS | extra)
+    return TwilioChannel(SETTINGS | extra, now=frozen(SAMPLE_TS))
 
 
 def signed_url() -> str:
@@ -32,8 +34,6 @@ def signed_url() -> str:
 
 def vector_request(url: str, sig: str, *, body: bytes | None = None,
                    content_type: str = "application/x-www-form-urlencoded") -> RawRequest:
-    from datetime import UTC, datetime
-
     return RawRequest(method="POST", url=url, query={},
                       headers={"content-type": content_type, "x-twilio-signature": sig},
                       body=urlencode(VECTOR_PARAMS).encode() if body is None else body,
@@ -59,16 +59,16 @@ def test_twilio_python_compute_signature_vectors() -> None:
     (VECTOR_URL.replace("https", "http"), "0ZXoZLH/DfblKGATFgpif+LLRf4="),  # :80 added
 ])
 def test_twilio_python_validation_vectors(url: str, sig: str) -> None:
-    TwilioChannel({"auth_token": VECTOR_TOKEN}).verify(vector_request(url, sig))
+    TwilioChannel({"auth_token": VECTOR_TOKEN}, now=frozen(SAMPLE_TS)).verify(vector_request(url, sig))
 
 
 def test_twilio_python_json_body_vector() -> None:
     url = f"{VECTOR_URL}&bodySHA256={VECTOR_BODY_HASH}"
     request = vector_request(url, "a9nBmqA0ju/hNViExpshrM61xv4=", body=VECTOR_BODY,
                              content_type="application/json")
-    TwilioChannel({"auth_token": VECTOR_TOKEN}).verify(request)
+    TwilioChannel({"auth_token": VECTOR_TOKEN}, now=frozen(SAMPLE_TS)).verify(request)
     with pytest.raises(VerificationFailed):  # the body hash is checked too
-        TwilioChannel({"auth_token": VECTOR_TOKEN}).verify(vector_request(
+        TwilioChannel({"auth_token": VECTOR_TOKEN}, now=frozen(SAMPLE_TS)).verify(vector_request(
             url, "a9nBmqA0ju/hNViExpshrM61xv4=", body=VECTOR_BODY + b" ",
             content_type="application/json"))
 
@@ -83,7 +83,7 @@ def test_the_sample_verifies_at_its_signed_url() -> None:
 def test_forged_tampered_and_misdirected_requests_are_refused() -> None:
     s = sample("twilio_sms")
     with pytest.raises(VerificationFailed):
-        TwilioChannel({"auth_token": "wrong"}).verify(s.request(url=signed_url()))
+        TwilioChannel({"auth_token": "wrong"}, now=frozen(SAMPLE_TS)).verify(s.request(url=signed_url()))
     tampered = s.body.replace(b"Eid", b"Xid")
     with pytest.raises(VerificationFailed):
         channel().verify(s.request(url=signed_url(), body=tampered))
@@ -94,13 +94,13 @@ def test_forged_tampered_and_misdirected_requests_are_refused() -> None:
     with pytest.raises(VerificationFailed):
         channel().verify(s.request(url=signed_url(), headers={"content-type": s.headers["content-type"]}))
     with pytest.raises(VerificationFailed):
-        TwilioChannel({}).verify(s.request(url=signed_url()))
+        TwilioChannel({}, now=frozen(SAMPLE_TS)).verify(s.request(url=signed_url()))
 
 
 def test_an_sms_is_parsed() -> None:
     s = sample("twilio_sms")
     [item] = channel().parse(s.request(url=signed_url()))
-    assert isinstance(item, Inbound)
+    assert isinstance(item, InboundMessage)
     assert item.platform == "twilio"
     assert item.dedupe_key == "SM0123456789abcdef0123456789abcdef"
     assert item.address == "+14155550123"
@@ -145,7 +145,8 @@ def test_twiml_escapes_the_text() -> None:
 
 
 def test_send_mode_uses_the_messages_api() -> None:
-    request = channel().build_send({"to": "+14155550123", "from": "+14155550100"}, "hi")
+    request = channel().build_send({"to": "+14155550123", "from": "+14155550100"}, "hi",
+                                  now=datetime.fromtimestamp(SAMPLE_TS, UTC))
     assert request.url == ("https://api.twilio.com/2010-04-01/Accounts/"
                            "AC0123456789abcdef0123456789abcdef/Messages.json")
     assert request.form == {"To": "+14155550123", "From": "+14155550100", "Body": "hi"}
@@ -172,4 +173,4 @@ def test_a_get_webhook_is_signed_over_the_url_and_read_from_the_query() -> None:
                          received_at=sample("twilio_sms").request().received_at)
     channel().verify(request)
     [item] = channel().parse(request)
-    assert isinstance(item, Inbound) and item.text == "Are you open on Eid?"
+    assert isinstance(item, InboundMessage) and item.text == "Are you open on Eid?"

@@ -4,17 +4,19 @@ import copy
 import hashlib
 import hmac
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.channels.base import BadPayload, Handshake, Ignored, Inbound, VerificationFailed
+from app.channels.base import BadPayload, Handshake, Ignored, VerificationFailed
 from app.channels.whatsapp import WhatsAppChannel
+from app.domain.model import InboundMessage
 from tests.channels.conftest import SAMPLE_TS, all_sample_names, frozen, sample
 
 APP_SECRET = "test_meta_app_secret"
 SETTINGS = {"app_secret": APP_SECRET, "verify_token": "test-verify-token",
             "access_token": "EAAJB-TEST-TOKEN", "phone_number_id": "106540352242922"}
+NOW = datetime.fromtimestamp(SAMPLE_TS, UTC)
 POSTS = ["whatsapp_message_text", "whatsapp_status_delivered"]
 WAMID = "wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA="
 
@@ -84,7 +86,7 @@ def test_the_signature_covers_the_escaped_raw_bytes() -> None:
 
 def test_a_text_message_is_parsed() -> None:
     [item] = channel().parse(sample("whatsapp_message_text").request())
-    assert isinstance(item, Inbound)
+    assert isinstance(item, InboundMessage)
     assert item.platform == "whatsapp"
     assert item.dedupe_key == WAMID
     assert item.address == "+16505551234"
@@ -118,7 +120,7 @@ def test_batched_notifications_yield_every_message() -> None:
     request = sample("whatsapp_message_text").request(body=raw, headers=signed(raw))
     channel().verify(request)
     items = channel().parse(request)
-    assert [i.dedupe_key for i in items if isinstance(i, Inbound)] == [
+    assert [i.dedupe_key for i in items if isinstance(i, InboundMessage)] == [
         WAMID, "wamid.second", "wamid.third"]
     assert [i.reason for i in items if isinstance(i, Ignored)] == ["status", "field 'account_update'"]
 
@@ -134,7 +136,7 @@ def test_non_text_messages_are_answered_too(message: dict, expected: str) -> Non
     body["entry"][0]["changes"][0]["value"]["messages"] = [
         {k: original[k] for k in ("from", "id", "timestamp")} | message]
     [item] = channel().parse(sample("whatsapp_message_text").request(body=json.dumps(body).encode()))
-    assert isinstance(item, Inbound) and item.text == expected
+    assert isinstance(item, InboundMessage) and item.text == expected
 
 
 @pytest.mark.parametrize("kind", ["reaction", "system", "request_welcome"])
@@ -160,7 +162,7 @@ def test_send_request_matches_the_sample() -> None:
     s = sample("whatsapp_send_text.request")
     expected = json.loads(s.body)
     [item] = channel().parse(sample("whatsapp_message_text").request())
-    request = channel().build_send(item.reply_context, expected["text"]["body"])
+    request = channel().build_send(item.reply_context, expected["text"]["body"], now=NOW)
     assert request.json == expected
     assert f"{request.method} {request.url}" == s.comments[0]
     assert request.headers == {"Content-Type": s.headers["content-type"],
@@ -169,21 +171,22 @@ def test_send_request_matches_the_sample() -> None:
 
 def test_outside_the_24_hour_window_the_template_is_used() -> None:
     [item] = channel().parse(sample("whatsapp_message_text").request())
-    later = channel(now=SAMPLE_TS + 25 * 3600, template_name="eid_notice", template_language="en")
-    request = later.build_send(item.reply_context, "Closed for Eid\nuntil 2 June.")
+    templated = channel(template_name="eid_notice", template_language="en")
+    request = templated.build_send(item.reply_context, "Closed for Eid\nuntil 2 June.",
+                                   now=NOW + timedelta(hours=25))
     assert request.json["type"] == "template" and "text" not in request.json
     assert request.json["template"] == {
         "name": "eid_notice", "language": {"code": "en"},
         "components": [{"type": "body", "parameters": [
             {"type": "text", "text": "Closed for Eid until 2 June."}]}]}
-    inside = channel(now=SAMPLE_TS + 23 * 3600, template_name="eid_notice")
-    assert inside.build_send(item.reply_context, "x").json["type"] == "text"
-    no_template = channel(now=SAMPLE_TS + 25 * 3600)
-    assert no_template.build_send(item.reply_context, "x").json["type"] == "text"
+    inside = templated.build_send(item.reply_context, "x", now=NOW + timedelta(hours=23))
+    assert inside.json["type"] == "text"
+    no_template = channel().build_send(item.reply_context, "x", now=NOW + timedelta(hours=25))
+    assert no_template.json["type"] == "text"
 
 
 def test_a_number_without_plus_gets_one() -> None:
-    request = channel().build_send({"to": "16505551234"}, "x")
+    request = channel().build_send({"to": "16505551234"}, "x", now=NOW)
     assert request.json["to"] == "+16505551234"
     assert request.url == "https://graph.facebook.com/v25.0/106540352242922/messages"
 
