@@ -52,7 +52,7 @@ from __future__ import annotations
 import threading
 from bisect import bisect_right
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -203,14 +203,15 @@ class PreparedPolicy:
                 yield span_start, cur, span_window
                 span_start, span_window = cur, window
 
-    def _daily(self, intervals_on: Callable[[date], Sequence[DailyInterval]], start: datetime,
+    def _daily(self, by_weekday: Sequence[Sequence[DailyInterval]], start: datetime,
                stop: datetime) -> Iterator[Segment]:
-        """Daily intervals as UTC instants, clipped to ``[start, stop)``, in order."""
+        """The intervals starting each day (``by_weekday[date.weekday()]``, local times) as
+        UTC instants, clipped to ``[start, stop)``, in order."""
         tz = self.tz
         day = start.astimezone(tz).date() - _DAY
         last = stop.astimezone(tz).date()
         while day <= last:
-            for interval in intervals_on(day):
+            for interval in by_weekday[day.weekday()]:
                 s = _local(day, interval.start, tz)
                 if s >= stop:
                     return
@@ -229,9 +230,9 @@ class PreparedPolicy:
                 continue
             if window is not None and window.reply_slots:
                 slots = tuple(sorted(window.reply_slots, key=attrgetter("start")))
-                source = self._daily(lambda _day, slots=slots: slots, a, b)
+                source = self._daily((slots,) * 7, a, b)  # the same slots every day
             else:
-                source = self._daily(lambda day: weekly[day.weekday()], a, b)
+                source = self._daily(weekly, a, b)
             last_end = a
             for s, e in source:
                 s = max(s, last_end)  # overlapping reply slots count once
@@ -286,12 +287,6 @@ def working_segments(policy: Policy, start: datetime,
     order, as UTC instants (so ``to - from`` is the real duration). Raises ValueError for
     naive instants."""
     yield from prepare(policy).segments(_utc(start, "start"), _utc(end, "end"))
-
-
-def effective_window(policy: Policy, at: datetime) -> Window | None:
-    """The window that decides the status at ``at`` (see the precedence above), or None."""
-    p = prepare(policy)
-    return p.effective(p.active_at(_utc(at)))
 
 
 def status_at(policy: Policy, at: datetime) -> Snapshot:

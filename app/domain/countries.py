@@ -45,7 +45,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, time
 from functools import lru_cache
@@ -53,12 +53,12 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from app.domain.model import WEEKDAYS
+from app.domain.model import WEEKDAYS, Occasion
 
 DEFAULT_CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
 NONE = "none"
-ISLAMIC_OCCASIONS = ("ramadan", "eid_al_fitr", "arafah", "eid_al_adha", "islamic_new_year",
-                     "ashura", "mawlid")
+ISLAMIC_OCCASIONS = (Occasion.RAMADAN, Occasion.EID_AL_FITR, Occasion.ARAFAH, Occasion.EID_AL_ADHA,
+                     Occasion.ISLAMIC_NEW_YEAR, Occasion.ASHURA, Occasion.MAWLID)
 # Hijri months whose first day a country's calendar pins down (through the occasion in it).
 ANCHOR_MONTHS = frozenset({1, 3, 9, 10, 12})
 _HIJRI_MD = re.compile(r"^(\d{2})-(\d{2})$")
@@ -119,13 +119,8 @@ class CountryProfile:
     published_is_final: bool
     holiday_spans: Mapping[str, HolidaySpan]
     observed: Mapping[str, Mapping[int, date]]
-    default_rules: tuple[Mapping[str, Any], ...]
+    default_rules: tuple[Mapping[str, Any], ...]  # Any: raw rule JSON, for rules.rule_from_dict
     national: tuple[NationalEntry, ...] = ()
-
-    @property
-    def public_holidays(self) -> tuple[str, ...]:
-        """The Islamic occasions that are public holidays here (those with a span)."""
-        return tuple(o for o in ISLAMIC_OCCASIONS if o in self.holiday_spans)
 
 
 def config_root(config_dir: Path | str | None = None) -> Path:
@@ -176,7 +171,7 @@ def _load_all(root: Path) -> Mapping[str, CountryProfile]:
     return MappingProxyType({c: profiles[c] for c in ordered})
 
 
-def _parse(raw: dict[str, Any], source: str) -> CountryProfile:
+def _parse(raw: dict[str, Any], source: str) -> CountryProfile:  # Any: parsed TOML, checked here
     def fail(field: str, message: str) -> CountryDataError:
         return CountryDataError(f"{source}: {field}: {message}")
 
@@ -203,7 +198,7 @@ def _parse(raw: dict[str, Any], source: str) -> CountryProfile:
     for occasion, spec in raw.get("holiday", {}).items():
         if occasion not in ISLAMIC_OCCASIONS:
             raise fail(f"holiday.{occasion}", "not an Islamic occasion")
-        spans[occasion] = _parse_span(spec, lambda f, m, o=occasion: fail(f"holiday.{o}.{f}", m))
+        spans[occasion] = _parse_span(spec, f"holiday.{occasion}", fail)
 
     observed: dict[str, Mapping[int, date]] = {}
     for occasion, table in raw.get("observed", {}).items():
@@ -244,26 +239,31 @@ def _parse(raw: dict[str, Any], source: str) -> CountryProfile:
     )
 
 
-def _parse_span(spec: dict[str, Any], fail) -> HolidaySpan:  # noqa: ANN001
+def _parse_span(spec: dict[str, Any], where: str,
+                fail: Callable[[str, str], CountryDataError]) -> HolidaySpan:
+    """One ``[holiday.<occasion>]`` table (parsed TOML, hence Any); errors name
+    ``where.<field>``."""
+
     def anchor(field: str) -> tuple[int, int] | None:
         value = spec.get(field, "occasion")
         if value == "occasion":
             return None
         m = _HIJRI_MD.match(str(value))
         if not m or int(m[1]) not in ANCHOR_MONTHS or not 1 <= int(m[2]) <= 30:
-            raise fail(field, f"'occasion' or a Hijri 'MM-DD' in months {sorted(ANCHOR_MONTHS)}")
+            raise fail(f"{where}.{field}",
+                       f"'occasion' or a Hijri 'MM-DD' in months {sorted(ANCHOR_MONTHS)}")
         return int(m[1]), int(m[2])
 
     length = spec.get("length_days")
     if length is not None and (not isinstance(length, int) or not 1 <= length <= 15):
-        raise fail("length_days", "between 1 and 15")
+        raise fail(f"{where}.length_days", "between 1 and 15")
     if length is not None and "end" in spec:
-        raise fail("end", "give either end or length_days")
+        raise fail(f"{where}.end", "give either end or length_days")
     eve = spec.get("eve_half_day_from")
     try:
         eve_time = time.fromisoformat(eve) if eve else None
     except ValueError as exc:
-        raise fail("eve_half_day_from", "a time 'HH:MM'") from exc
+        raise fail(f"{where}.eve_half_day_from", "a time 'HH:MM'") from exc
     has_end = "end" in spec
     return HolidaySpan(
         start=anchor("start"),

@@ -1,8 +1,9 @@
 """The decision for one inbound message: status, when the owner is back, when to expect an
 answer, whether to reply at all (and why not), in which language and tone.
 
-Pure: the caller loads the owner's policy and the client's recent history and passes
-``at``; nothing here reads a clock or a database.
+Pure: the caller loads the owner's policy and the client's recent history; the instant
+decided at is the message's ``received_at`` unless the caller passes ``at``. Nothing here
+reads a clock or a database.
 
 Order of the checks (the first that applies wins):
 
@@ -20,11 +21,19 @@ Order of the checks (the first that applies wins):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app.domain import availability, text
-from app.domain.model import Policy, Status, Window, WindowKind
+from app.domain.model import (
+    InboundMessage,
+    Policy,
+    Situation,
+    Status,
+    Suppression,
+    Window,
+    WindowKind,
+)
 
 HARD_CAP = 3
 HARD_CAP_PERIOD = timedelta(minutes=10)
@@ -36,24 +45,24 @@ class PastReply:
     """One automatic reply already sent to this client (any of their linked contacts)."""
 
     at: datetime
-    situation: str
+    situation: str  # a Situation value, as recorded
     window_id: str | None
 
 
 @dataclass(frozen=True, slots=True)
-class Inquiry:
-    at: datetime
-    text: str
-    contact_language: str | None = None
-    contact_tone: str | None = None
-    language_hint: str | None = None
-    vip: bool = False
+class Client:
+    """What the decision knows of the client who wrote (from their stored contact)."""
+
+    language: str | None = None  # "ar" / "en" as recorded for the contact, or None
+    tone: str | None = None  # "formal" / "friendly", or None
+    vip: bool = False  # every message counts as urgent
     opted_out: bool = False
-    suppressed: str | None = None  # decided by the channel before we got here
 
 
 @dataclass(frozen=True, slots=True)
 class OwnerTraits:
+    """What the decision needs of the owner besides the policy."""
+
     languages: tuple[str, ...]
     tone: str
     urgent_keywords: tuple[str, ...]
@@ -62,29 +71,31 @@ class OwnerTraits:
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
+    """The decision for one message; ``back_at`` and ``reply_by`` in the owner's timezone."""
+
     status: Status
     window: Window | None
     back_at: datetime
     reply_by: datetime
     upcoming: tuple[Window, ...]
     urgent: bool
-    urgent_keyword: str | None
-    situation: str | None  # which reply to send; None when no reply
-    suppressed: str | None
+    situation: Situation | None  # which reply to send; None when no reply
+    suppressed: Suppression | None
     language: str
     tone: str
     notice_window: Window | None = None  # the window an advance notice is about
-    reasons: tuple[str, ...] = field(default=())
 
     @property
     def replies(self) -> bool:
         return self.situation is not None and self.suppressed is None
 
 
-def choose_language(inquiry: Inquiry, traits: OwnerTraits) -> str:
-    """The contact's stored language, else the script of the message, else the owner's first."""
-    for candidate in (inquiry.contact_language, text.detect_language(inquiry.text),
-                      inquiry.language_hint):
+def choose_language(message: InboundMessage, client: Client, traits: OwnerTraits) -> str:
+    """``"ar"`` or ``"en"``: the client's stored language, else the caller's word on it,
+    else the script of the message, else the platform's hint, else the owner's first
+    language (``"ar"`` when the owner has none)."""
+    for candidate in (client.language, message.language, text.detect_language(message.text),
+                      message.language_hint):
         if candidate in ("ar", "en"):
             return candidate
     return traits.languages[0] if traits.languages else "ar"
@@ -99,63 +110,76 @@ def upcoming_off(policy: Policy, at: datetime) -> tuple[Window, ...]:
     return tuple(sorted(found, key=lambda w: w.starts_at))
 
 
-def decide(policy: Policy, inquiry: Inquiry, traits: OwnerTraits, history: Sequence[PastReply],
-           *, owner_active: bool = False) -> Verdict:
-    """Decide what to do with one message. ``history`` is the client's recent replies."""
-    at = inquiry.at
+def _choose_tone(message: InboundMessage, client: Client, traits: OwnerTraits) -> str:
+    """The client's stored tone, else the caller's word on it, else the owner's."""
+    for candidate in (client.tone, message.tone):
+        if candidate in ("formal", "friendly"):
+            return candidate
+    return traits.tone
+
+
+def decide(policy: Policy, message: InboundMessage, client: Client, traits: OwnerTraits,
+           history: Sequence[PastReply], *, owner_active: bool = False,
+           at: datetime | None = None) -> Verdict:
+    """Decide what to do with one message.
+
+    ``history`` is the client's recent replies (any order); ``owner_active`` says the owner
+    is answering this conversation in person. ``at`` is the instant decided at (timezone-
+    aware; defaults to ``message.received_at``), e.g. ``received_at`` normalised to UTC.
+    Raises ValueError for a naive instant and ``availability.NoWorkingTime`` when the
+    policy has no working time within the horizon.
+    """
+    if at is None:
+        at = message.received_at
     snapshot, back_at, reply_by = availability.timing(policy, at)
     upcoming = upcoming_off(policy, at)
-    keyword = text.matches_any(inquiry.text, traits.urgent_keywords)
-    urgent = inquiry.vip or keyword is not None
-    language = choose_language(inquiry, traits)
-    tone = inquiry.contact_tone if inquiry.contact_tone in ("formal", "friendly") else traits.tone
-
+    urgent = client.vip or text.matches_any(message.text, traits.urgent_keywords) is not None
     situation, notice_window = _situation(snapshot.status, urgent, upcoming, history)
-    suppressed = _suppression(inquiry, situation, snapshot.window, notice_window, history, at,
-                              traits, owner_active=owner_active)
+    suppressed = _suppression(message, client, situation, snapshot.window, history, at, traits,
+                              owner_active=owner_active)
     return Verdict(status=snapshot.status, window=snapshot.window, back_at=back_at,
-                   reply_by=reply_by, upcoming=upcoming, urgent=urgent, urgent_keyword=keyword,
-                   situation=situation, suppressed=suppressed, language=language, tone=tone,
-                   notice_window=notice_window)
+                   reply_by=reply_by, upcoming=upcoming, urgent=urgent, situation=situation,
+                   suppressed=suppressed, language=choose_language(message, client, traits),
+                   tone=_choose_tone(message, client, traits), notice_window=notice_window)
 
 
 def _situation(status: Status, urgent: bool, upcoming: tuple[Window, ...],
-               history: Sequence[PastReply]) -> tuple[str | None, Window | None]:
+               history: Sequence[PastReply]) -> tuple[Situation | None, Window | None]:
     if status is Status.AVAILABLE:
-        told = {r.window_id for r in history if r.situation == "advance_notice"}
+        told = {r.window_id for r in history if r.situation == Situation.ADVANCE_NOTICE}
         for window in upcoming:
             if window.id not in told:
-                return "advance_notice", window
+                return Situation.ADVANCE_NOTICE, window
         return None, None
     if urgent:
-        return "urgent", None
-    return str(status), None
+        return Situation.URGENT, None
+    return Situation(status.value), None  # off, reduced and outside_hours share their names
 
 
-def _suppression(inquiry: Inquiry, situation: str | None, window: Window | None,
-                 notice_window: Window | None, history: Sequence[PastReply], at: datetime,
-                 traits: OwnerTraits, *, owner_active: bool) -> str | None:
-    if inquiry.suppressed:
-        return inquiry.suppressed
+def _suppression(message: InboundMessage, client: Client, situation: Situation | None,
+                 window: Window | None, history: Sequence[PastReply], at: datetime,
+                 traits: OwnerTraits, *, owner_active: bool) -> Suppression | None:
+    if message.suppressed:
+        return message.suppressed
     if situation is None:
         return None
-    if inquiry.opted_out or text.is_opt_out(inquiry.text):
-        return "opted_out"
+    if client.opted_out or text.is_opt_out(message.text):
+        return Suppression.OPTED_OUT
     if owner_active:
-        return "owner_active"
+        return Suppression.OWNER_ACTIVE
     recent = [r for r in history if at - HARD_CAP_PERIOD <= r.at <= at]
     if len(recent) >= HARD_CAP:
-        return "throttled"
-    if situation == "advance_notice":
+        return Suppression.THROTTLED
+    if situation is Situation.ADVANCE_NOTICE:
         return None  # already filtered to windows this client was not told about
     if window is not None:
         same = [r for r in history if r.window_id == window.id]
-        if situation == "urgent":
-            same = [r for r in same if r.situation == "urgent"]
-        return "throttled" if same else None
+        if situation is Situation.URGENT:
+            same = [r for r in same if r.situation == Situation.URGENT]
+        return Suppression.THROTTLED if same else None
     since = at - traits.reply_once_per
     same = [r for r in history if r.window_id is None and since <= r.at <= at
-            and r.situation != "advance_notice"]
-    if situation == "urgent":
-        same = [r for r in same if r.situation == "urgent"]
-    return "throttled" if same else None
+            and r.situation != Situation.ADVANCE_NOTICE]
+    if situation is Situation.URGENT:
+        same = [r for r in same if r.situation == Situation.URGENT]
+    return Suppression.THROTTLED if same else None

@@ -1,6 +1,7 @@
 """RFC 3834 for an automatic responder: which incoming mail must not be answered.
 
-``should_not_reply`` returns the SPEC's suppression reason, or None when a reply is fine.
+``should_not_reply`` returns the :class:`~app.domain.model.Suppression` reason, or None
+when a reply is fine.
 The checks run in this order and the first that matches wins:
 
 - ``auto_submitted``: ``Auto-Submitted`` other than ``no`` (RFC 3834 §2, §5); any
@@ -19,7 +20,7 @@ The checks run in this order and the first that matches wins:
 
 Header names are expected lower-cased. ``envelope_sender`` is the SMTP reverse-path
 (``Return-Path`` after delivery); ``None`` means "not known", in which case the
-``Return-Path`` header is used when present. Pure: standard library only.
+``Return-Path`` header is used when present. Pure: standard library and the domain model.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from email.utils import getaddresses, parseaddr
+
+from app.domain.model import Suppression
 
 _NO_REPLY = re.compile(r"^(mailer-daemon|postmaster|no[-_.]?reply|do[-_.]?not[-_.]?reply|"
                        r"bounces?|listserv|majordomo)([+\-_.].*)?@", re.IGNORECASE)
@@ -53,7 +56,8 @@ def is_report(content_type: str) -> bool:
 
 
 def should_not_reply(headers: Mapping[str, str], envelope_sender: str | None,
-                     recipients_to_cc: Iterable[str], owner_addresses: Iterable[str]) -> str | None:
+                     recipients_to_cc: Iterable[str],
+                     owner_addresses: Iterable[str]) -> Suppression | None:
     """The reason not to answer this mail automatically, or None (see the module doc).
 
     ``recipients_to_cc`` are extra To/Cc values (bare addresses or header values) known
@@ -61,36 +65,36 @@ def should_not_reply(headers: Mapping[str, str], envelope_sender: str | None,
     """
     auto = headers.get("auto-submitted", "").strip().lower()
     if auto and auto.split(";")[0].strip() != "no":
-        return "auto_submitted"
+        return Suppression.AUTO_SUBMITTED
     if "x-autoreply" in headers or "x-autorespond" in headers:
-        return "auto_submitted"
+        return Suppression.AUTO_SUBMITTED
     suppress = {v.strip().lower() for v in headers.get("x-auto-response-suppress", "").split(",")}
     if suppress & _SUPPRESS_VALUES:
-        return "auto_submitted"
+        return Suppression.AUTO_SUBMITTED
     precedence = headers.get("precedence", "").strip().lower()
     if precedence == "auto_reply":
-        return "auto_submitted"
+        return Suppression.AUTO_SUBMITTED
     if is_report(headers.get("content-type", "")):
-        return "auto_submitted"
+        return Suppression.AUTO_SUBMITTED
     sender = envelope_sender if envelope_sender is not None else headers.get("return-path")
     if sender is not None:
         stripped = sender.strip()
         if stripped in ("", "<>") or not address_of(stripped):
-            return "auto_submitted"
+            return Suppression.AUTO_SUBMITTED
         if _NO_REPLY.match(address_of(stripped)):
-            return "auto_submitted"
+            return Suppression.AUTO_SUBMITTED
     if _NO_REPLY.match(address_of(headers.get("from"))):
-        return "auto_submitted"
+        return Suppression.AUTO_SUBMITTED
     if precedence in ("bulk", "junk"):
-        return "bulk"
+        return Suppression.BULK
     if precedence == "list" or any(name.startswith("list-") for name in headers):
-        return "list"
+        return Suppression.LIST
     own = {address_of(a) or a.strip().lower() for a in owner_addresses if a}
     if own:
         if address_of(sender) in own or address_of(headers.get("from")) in own:
-            return "own_message"
+            return Suppression.OWN_MESSAGE
         named = set(addresses_in(recipients_to_cc)) | set(
             addresses_in([headers.get("to", ""), headers.get("cc", "")]))
         if not named & own:
-            return "not_addressed"
+            return Suppression.NOT_ADDRESSED
     return None

@@ -163,8 +163,8 @@ def parse_duration(value: str, *, allow_zero: bool = False) -> timedelta:
         raise ValueError(f"'{value}' is not an ISO 8601 duration in weeks, days, hours, "
                          "minutes or seconds (e.g. 'PT4H', 'P1DT12H')")
     try:
-        micro = sum(Decimal(v.replace(",", ".")) * _MICROSECONDS[k]
-                    for k, v in m.groupdict().items() if v)
+        micro = sum((Decimal(v.replace(",", ".")) * _MICROSECONDS[k]
+                     for k, v in m.groupdict().items() if v), Decimal(0))
         td = timedelta(microseconds=int(micro.to_integral_value()))
     except (OverflowError, InvalidOperation) as exc:
         raise ValueError(f"'{value}' is too long") from exc

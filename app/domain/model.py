@@ -6,9 +6,10 @@ calendar days are ``date`` values; durations are ``timedelta``. Nothing here rea
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,6 +25,34 @@ class Occasion(StrEnum):
     MAWLID = "mawlid"
     NATIONAL = "national"
     CUSTOM = "custom"
+
+
+class Situation(StrEnum):
+    """Which reply is sent: one default wording (and owner template) per situation."""
+
+    OFF = "off"
+    REDUCED = "reduced"
+    OUTSIDE_HOURS = "outside_hours"
+    ADVANCE_NOTICE = "advance_notice"  # while available, ahead of an off window
+    URGENT = "urgent"  # replaces off / reduced / outside_hours for an urgent message
+    CORRECTION = "correction"  # a confirmation moved a window clients were told about
+    BACK = "back"  # to the clients who wrote during a break, once the owner is back
+
+
+class Suppression(StrEnum):
+    """Why a reply is not sent. The channel's reasons (RFC 3834 for email) come first."""
+
+    AUTO_SUBMITTED = "auto_submitted"  # software wrote it: auto-replies, bounces, reports
+    BULK = "bulk"
+    LIST = "list"
+    OWN_MESSAGE = "own_message"  # sent by one of the owner's own addresses
+    NOT_ADDRESSED = "not_addressed"  # the owner is in neither To nor Cc
+    OPTED_OUT = "opted_out"
+    OWNER_ACTIVE = "owner_active"  # the owner is answering this conversation in person
+    THROTTLED = "throttled"
+    # Part of the API's documented vocabulary; a repeated delivery is answered from its
+    # first event today (``duplicate`` flag), so the decision never produces it.
+    DUPLICATE = "duplicate"
 
 
 class WindowKind(StrEnum):
@@ -120,17 +149,18 @@ class OccasionDate:
 
     occasion: str
     hijri_year: int | None
-    date: date
+    # ``dt.date``: the field named ``date`` hides the type inside the class body.
+    date: dt.date
     hijri_date: str | None  # "YYYY-MM-DD" in the Hijri calendar
     name: dict[str, str]
     tentative: bool
-    earliest: date
-    latest: date
+    earliest: dt.date
+    latest: dt.date
     source: DateSource
     confirmed_by: str | None = None
-    holiday_first_day: date | None = None
-    holiday_last_day: date | None = None
-    end_date: date | None = None  # last day, for multi-day occasions such as Ramadan
+    holiday_first_day: dt.date | None = None
+    holiday_last_day: dt.date | None = None
+    end_date: dt.date | None = None  # last day, for multi-day occasions such as Ramadan
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,5 +186,5 @@ class InboundMessage:
     headers: Mapping[str, str] = field(default_factory=dict)  # email headers, lower-cased
     # Free-form by design: each platform keeps its own keys (chat id, thread, message id).
     reply_context: Mapping[str, Any] = field(default_factory=dict)
-    suppressed: str | None = None
+    suppressed: Suppression | None = None
     from_owner: bool = False  # the owner's own message: counts as activity, never answered

@@ -52,6 +52,7 @@ tables -> ``hijri.OutOfRange``; an unknown occasion -> ``ValueError``.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -61,43 +62,44 @@ from types import MappingProxyType
 
 from app.domain import hijri
 from app.domain.countries import ISLAMIC_OCCASIONS, CountryProfile, HolidaySpan, country
-from app.domain.model import DateSource, OccasionDate
+from app.domain.model import DateSource, Occasion, OccasionDate
 
 log = logging.getLogger(__name__)
 
 OCCASION_HIJRI: Mapping[str, tuple[int, int]] = MappingProxyType({
-    "ramadan": (9, 1),
-    "eid_al_fitr": (10, 1),
-    "arafah": (12, 9),
-    "eid_al_adha": (12, 10),
-    "islamic_new_year": (1, 1),
-    "ashura": (1, 10),
-    "mawlid": (3, 12),
+    Occasion.RAMADAN: (9, 1),
+    Occasion.EID_AL_FITR: (10, 1),
+    Occasion.ARAFAH: (12, 9),
+    Occasion.EID_AL_ADHA: (12, 10),
+    Occasion.ISLAMIC_NEW_YEAR: (1, 1),
+    Occasion.ASHURA: (1, 10),
+    Occasion.MAWLID: (3, 12),
 })
 
 OCCASION_NAMES: Mapping[str, Mapping[str, str]] = MappingProxyType({
-    "ramadan": {"ar": "رمضان", "en": "Ramadan"},
-    "eid_al_fitr": {"ar": "عيد الفطر", "en": "Eid al-Fitr"},
-    "arafah": {"ar": "يوم عرفة", "en": "Day of Arafah"},
-    "eid_al_adha": {"ar": "عيد الأضحى", "en": "Eid al-Adha"},
-    "islamic_new_year": {"ar": "رأس السنة الهجرية", "en": "Islamic New Year"},
-    "ashura": {"ar": "عاشوراء", "en": "Ashura"},
-    "mawlid": {"ar": "المولد النبوي", "en": "Prophet's Birthday"},
+    Occasion.RAMADAN: {"ar": "رمضان", "en": "Ramadan"},
+    Occasion.EID_AL_FITR: {"ar": "عيد الفطر", "en": "Eid al-Fitr"},
+    Occasion.ARAFAH: {"ar": "يوم عرفة", "en": "Day of Arafah"},
+    Occasion.EID_AL_ADHA: {"ar": "عيد الأضحى", "en": "Eid al-Adha"},
+    Occasion.ISLAMIC_NEW_YEAR: {"ar": "رأس السنة الهجرية", "en": "Islamic New Year"},
+    Occasion.ASHURA: {"ar": "عاشوراء", "en": "Ashura"},
+    Occasion.MAWLID: {"ar": "المولد النبوي", "en": "Prophet's Birthday"},
 })
 
 CONFIRMED_BY = "operator"
 
 # `holidays` method prefix (<name>_dates) for each occasion it tabulates.
 _LIBRARY_NAME = {
-    "ramadan": "ramadan_beginning",
-    "eid_al_fitr": "eid_al_fitr",
-    "eid_al_adha": "eid_al_adha",
-    "islamic_new_year": "hijri_new_year",
-    "ashura": "ashura",
-    "mawlid": "mawlid",
+    Occasion.RAMADAN: "ramadan_beginning",
+    Occasion.EID_AL_FITR: "eid_al_fitr",
+    Occasion.EID_AL_ADHA: "eid_al_adha",
+    Occasion.ISLAMIC_NEW_YEAR: "hijri_new_year",
+    Occasion.ASHURA: "ashura",
+    Occasion.MAWLID: "mawlid",
 }
 # How far (days) an observed first day can sit from Umm al-Qura and still be that day.
-_PLAUSIBLE = {"ramadan": (-1, 2), "eid_al_fitr": (-1, 2), "eid_al_adha": (-1, 2)}
+_PLAUSIBLE = {Occasion.RAMADAN: (-1, 2), Occasion.EID_AL_FITR: (-1, 2),
+              Occasion.EID_AL_ADHA: (-1, 2)}
 _PLAUSIBLE_MINOR = (-1, 1)
 
 Confirmations = Mapping[tuple[str, int], date]
@@ -155,7 +157,7 @@ def occasions_for_year(country_code: str, year: int, *, today: date,
             lo, hi = span_of(item)
             if lo <= last and hi >= first:
                 found.append(item)
-    order = {name: i for i, name in enumerate(ISLAMIC_OCCASIONS)}
+    order: dict[str, int] = {name: i for i, name in enumerate(ISLAMIC_OCCASIONS)}
     return sorted(found, key=lambda o: (o.date, order[o.occasion]))
 
 
@@ -209,11 +211,11 @@ def clear_cache() -> None:
 
 @dataclass(frozen=True, slots=True)
 class _Day:
-    date: date
+    date: dt.date  # ``dt.``: the field hides the type inside the class body
     source: DateSource
     final: bool
-    earliest: date
-    latest: date
+    earliest: dt.date
+    latest: dt.date
 
 
 def _predicted(profile: CountryProfile, occasion: str, hy: int) -> date:
@@ -256,7 +258,7 @@ def _year(code: str, hy: int, today: date,
 
     days: dict[str, _Day] = {}
     # Ramadan and Eid al-Fitr: 1 Shawwal is 29 or 30 days after 1 Ramadan.
-    fitr, ramadan = base("eid_al_fitr"), base("ramadan")
+    fitr, ramadan = base(Occasion.EID_AL_FITR), base(Occasion.RAMADAN)
     # (The historical tables give Ramadan 1343 only 28 days; no country can observe that.)
     if not fitr.final:
         lo, hi = ramadan.date + timedelta(days=29), ramadan.date + timedelta(days=30)
@@ -268,33 +270,34 @@ def _year(code: str, hy: int, today: date,
                            latest=max(fitr.latest, moved))
     elif not ramadan.final:
         ramadan = _clamp(ramadan, fitr.date - timedelta(days=30), fitr.date - timedelta(days=29))
-    days["ramadan"], days["eid_al_fitr"] = ramadan, fitr
+    days[Occasion.RAMADAN], days[Occasion.EID_AL_FITR] = ramadan, fitr
     # Eid al-Adha and Arafah: always consecutive.
-    adha = known("eid_al_adha")
-    if "eid_al_adha" not in confirmed_map and "arafah" in confirmed_map:
-        adha = _final_day(confirmed_map["arafah"] + timedelta(days=1), DateSource.CONFIRMED)
-    adha = adha or base("eid_al_adha")
-    days["eid_al_adha"] = adha
-    days["arafah"] = (_final_day(confirmed_map["arafah"], DateSource.CONFIRMED)
-                      if "arafah" in confirmed_map else _shift(adha, -1))
+    adha = known(Occasion.EID_AL_ADHA)
+    if Occasion.EID_AL_ADHA not in confirmed_map and Occasion.ARAFAH in confirmed_map:
+        adha = _final_day(confirmed_map[Occasion.ARAFAH] + timedelta(days=1),
+                          DateSource.CONFIRMED)
+    adha = adha or base(Occasion.EID_AL_ADHA)
+    days[Occasion.EID_AL_ADHA] = adha
+    days[Occasion.ARAFAH] = (_final_day(confirmed_map[Occasion.ARAFAH], DateSource.CONFIRMED)
+                             if Occasion.ARAFAH in confirmed_map else _shift(adha, -1))
     # Muharram: Ashura is 1 Muharram + 9 when only the New Year is known.
-    new_year = known("islamic_new_year")
-    ashura = known("ashura")
+    new_year = known(Occasion.ISLAMIC_NEW_YEAR)
+    ashura = known(Occasion.ASHURA)
     if ashura is None and new_year is not None:
         ashura = _shift(new_year, 9)
-    days["islamic_new_year"] = new_year or base("islamic_new_year")
-    days["ashura"] = ashura or base("ashura")
-    days["mawlid"] = base("mawlid")
+    days[Occasion.ISLAMIC_NEW_YEAR] = new_year or base(Occasion.ISLAMIC_NEW_YEAR)
+    days[Occasion.ASHURA] = ashura or base(Occasion.ASHURA)
+    days[Occasion.MAWLID] = base(Occasion.MAWLID)
 
     days = {occ: _as_of(day, today) for occ, day in days.items()}
     month_start = {
-        9: days["ramadan"].date,
-        10: days["eid_al_fitr"].date,
-        12: days["eid_al_adha"].date - timedelta(days=9),
-        1: days["islamic_new_year"].date,
-        3: days["mawlid"].date - timedelta(days=11),
+        9: days[Occasion.RAMADAN].date,
+        10: days[Occasion.EID_AL_FITR].date,
+        12: days[Occasion.EID_AL_ADHA].date - timedelta(days=9),
+        1: days[Occasion.ISLAMIC_NEW_YEAR].date,
+        3: days[Occasion.MAWLID].date - timedelta(days=11),
     }
-    result = {}
+    result: dict[str, OccasionDate] = {}
     for occasion in ISLAMIC_OCCASIONS:
         day = days[occasion]
         m, d = OCCASION_HIJRI[occasion]
@@ -313,8 +316,8 @@ def _year(code: str, hy: int, today: date,
             confirmed_by=CONFIRMED_BY if day.source is DateSource.CONFIRMED else None,
             holiday_first_day=first,
             holiday_last_day=last,
-            end_date=(days["eid_al_fitr"].date - timedelta(days=1)
-                      if occasion == "ramadan" else None),
+            end_date=(days[Occasion.EID_AL_FITR].date - timedelta(days=1)
+                      if occasion == Occasion.RAMADAN else None),
         )
     return MappingProxyType(result)
 
@@ -425,19 +428,19 @@ def _national_raw(code: str, year: int) -> tuple[tuple[date, Mapping[str, str], 
             for e in profile.national if e.since is None or year >= e.since)
     import holidays
 
-    cls = type(holidays.country_holidays(profile.holidays_code))
+    library_code = profile.holidays_code
+    cls = type(holidays.country_holidays(library_code))
     languages = tuple(getattr(cls, "supported_languages", ()))
     default = getattr(cls, "default_language", None)
     en = "en_US" if "en_US" in languages else default
     ar = next((lang for lang in languages if lang.startswith("ar")), default)
 
-    def build(language: str | None, *, marked: bool):
-        kwargs = {"years": year, "language": language, "islamic_show_estimated": marked}
+    def build(language: str | None, *, marked: bool) -> holidays.HolidayBase:
         try:
-            return holidays.country_holidays(profile.holidays_code, **kwargs)
+            return holidays.country_holidays(library_code, years=year, language=language,
+                                             islamic_show_estimated=marked)
         except TypeError:  # a country without Islamic holidays takes no such flag
-            kwargs.pop("islamic_show_estimated")
-            return holidays.country_holidays(profile.holidays_code, **kwargs)
+            return holidays.country_holidays(library_code, years=year, language=language)
 
     en_clean, ar_clean = build(en, marked=False), build(ar, marked=False)
     en_marked = build(en, marked=True)

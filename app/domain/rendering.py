@@ -55,24 +55,30 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time, get_timezone_location
-from jinja2 import StrictUndefined, TemplateError, nodes
+from jinja2 import StrictUndefined, Template, TemplateError, nodes
+from jinja2.exceptions import SecurityError
 from jinja2.filters import FILTERS
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from app.domain import hijri
+from app.domain.model import Occasion, Situation
 from app.domain.text import config_dir
 
 log = logging.getLogger(__name__)
 
-SITUATIONS = ("off", "reduced", "outside_hours", "advance_notice", "urgent", "correction", "back")
+SITUATIONS = tuple(Situation)
 LANGUAGES = ("ar", "en")
 TONES = ("formal", "friendly")
-EIDS = ("eid_al_fitr", "eid_al_adha")
+EIDS = (Occasion.EID_AL_FITR, Occasion.EID_AL_ADHA)
 MAX_SOURCE = 4000  # characters of template source
 MAX_OUTPUT = 4000  # characters of rendered reply
 _MAX_NAME = 120  # a contact or owner name longer than this is clipped
 _MAX_CONTACT = 300  # the urgent-contact text
 _MAX_DEPTH = 40  # nesting of the template's syntax tree; deeper trees compile very slowly
+
+
+# A template's values (see the module doc): strings, and the booleans tentative and urgent.
+Variables = dict[str, str | bool]
 
 
 class TemplateInvalid(ValueError):
@@ -118,7 +124,7 @@ class RenderedReply:
 
 
 @lru_cache(maxsize=4)
-def _defaults(language: str) -> dict[str, Any]:
+def _defaults(language: str) -> dict[str, Any]:  # Any: parsed TOML, tables of strings
     with open(config_dir() / "defaults" / "templates" / f"{language}.toml", "rb") as fh:
         return tomllib.load(fh)
 
@@ -138,14 +144,16 @@ def default_template(situation: str, language: str, tone: str) -> str:
     Raises TemplateInvalid for an unknown situation, language or tone.
     """
     _check_key(situation, language, tone)
-    return _defaults(language)[situation][tone].strip()
+    source: str = _defaults(language)[situation][tone]
+    return source.strip()
 
 
 def eid_greeting(occasion: str | None, language: str, tone: str) -> str | None:
     """The greeting that opens a reply during Eid al-Fitr or Eid al-Adha, else None."""
     if occasion not in EIDS or language not in LANGUAGES or tone not in TONES:
         return None
-    return _defaults(language)["greeting"][occasion][tone]
+    greeting: str = _defaults(language)["greeting"][occasion][tone]
+    return greeting
 
 
 # --- dates a person reads --------------------------------------------------------------------
@@ -232,17 +240,18 @@ VARIABLES = frozenset({
 })
 
 
-def _safe_replace(value: Any, old: Any, new: Any, count: int | None = None) -> str:
+def _safe_replace(value: object, old: object, new: object, count: int | None = None) -> str:
     """``replace`` that refuses to build a string longer than a reply may be."""
-    value, old, new = str(value), str(old), str(new)
-    hits = value.count(old) if old else len(value) + 1
+    text, before, after = str(value), str(old), str(new)
+    hits = text.count(before) if before else len(text) + 1
     if count is not None and count >= 0:
         hits = min(hits, count)
-    if len(value) + hits * (len(new) - len(old)) > MAX_OUTPUT:
+    if len(text) + hits * (len(after) - len(before)) > MAX_OUTPUT:
         raise SecurityError("replace would make the reply too long")
-    return value.replace(old, new, -1 if count is None else count)
+    return text.replace(before, after, -1 if count is None else count)
 
 
+# Any: Jinja's filters take and return whatever the template hands them.
 _FILTERS: dict[str, Callable[..., Any]] = {
     name: FILTERS[name] for name in ("upper", "lower", "capitalize", "title", "trim",
                                      "default", "d", "truncate", "length", "first", "last")
@@ -256,6 +265,7 @@ class _Sandbox(ImmutableSandboxedEnvironment):
 
     intercepted_binops = frozenset({"*", "**", "%", "+"})
 
+    # Any: the signatures of the methods overridden (Jinja's own).
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator != "+":
             raise SecurityError(f"'{operator}' is not allowed in reply templates")
@@ -300,7 +310,7 @@ def _check_node(node: nodes.Node) -> None:
 
 
 @lru_cache(maxsize=2048)
-def _compiled(source: str) -> Any:
+def _compiled(source: str) -> Template:
     if len(source) > MAX_SOURCE:
         raise TemplateInvalid(f"a template may be at most {MAX_SOURCE} characters")
     env = _env()
@@ -330,7 +340,7 @@ def _tidy(text: str) -> str:
     return _BLANK_RUNS.sub("\n\n", text)
 
 
-def _run(source: str, variables: dict[str, Any]) -> str:
+def _run(source: str, variables: Variables) -> str:
     template = _compiled(source)
     try:
         text = template.render(variables)
@@ -361,7 +371,7 @@ def _clean(value: str | None, limit: int) -> str:
     return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
 
 
-def _variables(ctx: ReplyContext) -> dict[str, Any]:
+def _variables(ctx: ReplyContext) -> Variables:
     language, tz = ctx.language, ctx.timezone
 
     def instant(value: datetime | None) -> str:
@@ -401,12 +411,12 @@ def _variables(ctx: ReplyContext) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1)
-def _samples() -> tuple[dict[str, Any], ...]:
+def _samples() -> tuple[Variables, ...]:
     """Full and bare sample values for every language and tone (for validation)."""
     tz = ZoneInfo("Asia/Riyadh")
     full = ReplyContext(
         language="ar", tone="formal", owner_name="Nakhla Studio", timezone=tz,
-        contact_name="Amina", occasion="eid_al_fitr",
+        contact_name="Amina", occasion=Occasion.EID_AL_FITR,
         occasion_title={"ar": "عيد الفطر", "en": "Eid al-Fitr"},
         period_start=datetime(2027, 3, 9, tzinfo=tz), period_end=datetime(2027, 3, 13, tzinfo=tz),
         back_at=datetime(2027, 3, 14, 9, tzinfo=tz), reply_by=datetime(2027, 3, 14, 13, tzinfo=tz),
@@ -516,7 +526,7 @@ def _name_is_a_slot(source: str) -> bool:
 
 
 def render_reply(situation: str, ctx: ReplyContext, *, source: str | None = None,
-                 variables: dict[str, Any] | None = None) -> RenderedReply:
+                 variables: Variables | None = None) -> RenderedReply:
     """The reply for a situation: the owner's ``source`` or, when None, the default wording.
     ``variables`` are the template's values when the caller has them already (a draft).
 
@@ -540,9 +550,9 @@ def render_reply(situation: str, ctx: ReplyContext, *, source: str | None = None
                          language=ctx.language, tone=ctx.tone)
 
 
-def _subject(situation: str, language: str, variables: dict[str, Any]) -> str:
-    subjects = _defaults(language)["subject"][situation]
-    title = variables["occasion_title"]
+def _subject(situation: str, language: str, variables: Variables) -> str:
+    subjects: dict[str, str] = _defaults(language)["subject"][situation]
+    title = str(variables["occasion_title"])
     if title and "titled" in subjects:
         return subjects["titled"].replace("{title}", title)
     return subjects["plain"]

@@ -45,12 +45,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.domain import countries, hijri, hours, occasions
-from app.domain.model import DailyInterval, OccasionDate, Window, WindowKind, WindowSource
+from app.domain.model import (
+    DailyInterval,
+    Occasion,
+    OccasionDate,
+    Window,
+    WindowKind,
+    WindowSource,
+)
 
-RULE_OCCASIONS = (*countries.ISLAMIC_OCCASIONS, "national")
+RULE_OCCASIONS = (*countries.ISLAMIC_OCCASIONS, Occasion.NATIONAL)
 MAX_SPAN_DAYS = 90
-_MONTH_OCCASION = {9: "ramadan", 10: "eid_al_fitr", 12: "eid_al_adha", 1: "islamic_new_year",
-                   3: "mawlid"}
+_MONTH_OCCASION = {9: Occasion.RAMADAN, 10: Occasion.EID_AL_FITR, 12: Occasion.EID_AL_ADHA,
+                   1: Occasion.ISLAMIC_NEW_YEAR, 3: Occasion.MAWLID}
 _FIELDS = {"id", "occasion", "kind", "span", "reply_slots", "response_time", "notice_days",
            "title"}
 
@@ -105,7 +112,7 @@ class MaterialisedWindow:
 # (de)serialisation
 
 
-def rule_from_dict(d: Mapping[str, Any]) -> Rule:
+def rule_from_dict(d: Mapping[str, Any]) -> Rule:  # Any: parsed JSON, checked field by field
     """A :class:`Rule` from its JSON form; ``ValueError`` naming the field on bad input."""
     if not isinstance(d, Mapping):
         raise ValueError("rule: must be an object")
@@ -122,7 +129,7 @@ def rule_from_dict(d: Mapping[str, Any]) -> Rule:
     if not isinstance(rule_id, str) or not re.fullmatch(r"[A-Za-z0-9_.\-]{1,64}", rule_id):
         raise ValueError(f"id: 1-64 letters, digits, '_', '-' or '.', got {rule_id!r}")
     span = _span_from(d.get("span", {"type": "holiday"}))
-    if occasion == "national" and isinstance(span, HijriSpan):
+    if occasion == Occasion.NATIONAL and isinstance(span, HijriSpan):
         raise ValueError("span.type: 'hijri' does not apply to national holidays")
     slots = d.get("reply_slots") or []
     if not isinstance(slots, list | tuple):
@@ -145,11 +152,11 @@ def rule_from_dict(d: Mapping[str, Any]) -> Rule:
                 title=dict(title) if title is not None else None)
 
 
-def rule_to_dict(rule: Rule) -> dict[str, Any]:
+def rule_to_dict(rule: Rule) -> dict[str, Any]:  # Any: JSON values of several types
     """The JSON form of ``rule`` (inverse of :func:`rule_from_dict`)."""
     if isinstance(rule.span, DaysSpan):
-        span: dict[str, Any] = {"type": "days", "before": rule.span.before,
-                                "after": rule.span.after}
+        span: dict[str, int | str] = {"type": "days", "before": rule.span.before,
+                                      "after": rule.span.after}
     elif isinstance(rule.span, HijriSpan):
         span = {"type": "hijri", "start": "{:02d}-{:02d}".format(*rule.span.start),
                 "end": "{:02d}-{:02d}".format(*rule.span.end)}
@@ -168,7 +175,7 @@ def rule_to_dict(rule: Rule) -> dict[str, Any]:
     }
 
 
-def _span_from(raw: Any) -> Span:
+def _span_from(raw: object) -> Span:
     if not isinstance(raw, Mapping):
         raise ValueError("span: must be an object with a 'type'")
     kind = raw.get("type")
@@ -198,7 +205,7 @@ def _span_from(raw: Any) -> Span:
     raise ValueError(f"span.type: must be 'holiday', 'days' or 'hijri', got {kind!r}")
 
 
-def _hijri_md(value: Any, where: str) -> tuple[int, int]:
+def _hijri_md(value: object, where: str) -> tuple[int, int]:
     m = re.fullmatch(r"(\d{2})-(\d{2})", value) if isinstance(value, str) else None
     if not m or not 1 <= int(m[1]) <= 12 or not 1 <= int(m[2]) <= 30:
         raise ValueError(f"{where}: a Hijri month-day 'MM-DD' (month 01-12, day 01-30), "
@@ -206,7 +213,7 @@ def _hijri_md(value: Any, where: str) -> tuple[int, int]:
     return int(m[1]), int(m[2])
 
 
-def _slot_from(value: Any, where: str) -> DailyInterval:
+def _slot_from(value: object, where: str) -> DailyInterval:
     m = re.fullmatch(r"(\d{2}):(\d{2})-(\d{2}):(\d{2})", value) if isinstance(value, str) else None
     try:
         if not m:
@@ -222,7 +229,7 @@ def _slot_from(value: Any, where: str) -> DailyInterval:
 
 
 
-def parse_duration(value: Any, where: str = "duration") -> timedelta:
+def parse_duration(value: object, where: str = "duration") -> timedelta:
     """ISO 8601 duration -> timedelta (``hours.parse_duration``); ``ValueError`` names ``where``."""
     if not isinstance(value, str):
         raise ValueError(f"{where}: an ISO 8601 duration such as 'PT8H', got {value!r}")
@@ -315,7 +322,7 @@ def materialise(rules: Iterable[Rule], *, country: str, tz: ZoneInfo, start: dat
 
     made: list[MaterialisedWindow] = []
     for rule in rules:
-        if rule.occasion == "national":
+        if rule.occasion == Occasion.NATIONAL:
             made.extend(_national_windows(rule, profile, tz, start, end, today, id_prefix))
             continue
         for hy in years:
@@ -343,7 +350,7 @@ def _plan(rule: Rule, hy: int, this: Mapping[str, OccasionDate],
           following: Mapping[str, OccasionDate] | None,
           profile: countries.CountryProfile) -> _Plan | None:
     occ = this[rule.occasion]
-    end_occ = this["eid_al_fitr"] if rule.occasion == "ramadan" else occ
+    end_occ = this[Occasion.EID_AL_FITR] if rule.occasion == Occasion.RAMADAN else occ
     last_day = occ.end_date or occ.date
     eve = None
     if isinstance(rule.span, HolidaySpan):
@@ -452,5 +459,5 @@ def _national_windows(rule: Rule, profile: countries.CountryProfile, tz: ZoneInf
             made.append(MaterialisedWindow(
                 window=_window(f"{id_prefix}{rule.id}:national:{holiday.date.isoformat()}",
                                rule, plan, tz, title),
-                occasion="national", hijri_year=None, rule_id=rule.id))
+                occasion=Occasion.NATIONAL, hijri_year=None, rule_id=rule.id))
     return made

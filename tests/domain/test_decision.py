@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,16 +13,20 @@ from hypothesis import strategies as st
 
 from app.domain.decision import (
     HARD_CAP,
-    Inquiry,
+    Client,
     OwnerTraits,
     PastReply,
+    Verdict,
     choose_language,
     decide,
 )
 from app.domain.model import (
     DailyInterval,
+    InboundMessage,
     Policy,
+    Situation,
     Status,
+    Suppression,
     Window,
     WindowKind,
     WindowSource,
@@ -40,8 +46,14 @@ POLICY = Policy(timezone=RIYADH, working_hours=WEEK, response_time=timedelta(hou
 IN_EID = datetime(2030, 7, 3, 11, tzinfo=RIYADH)
 
 
-def ask(at: datetime = IN_EID, text: str = "hello", history=(), **kw):  # noqa: ANN001, ANN003, ANN201
-    return decide(POLICY, Inquiry(at=at, text=text, **kw), TRAITS, list(history))
+def message(text: str = "hello", at: datetime = IN_EID, **kw: Any) -> InboundMessage:
+    return InboundMessage(platform="api", address="+966500000000", text=text, received_at=at,
+                          **kw)
+
+
+def ask(at: datetime = IN_EID, text: str = "hello", history: Sequence[PastReply] = (),
+        client: Client = Client(), **kw: Any) -> Verdict:
+    return decide(POLICY, message(text, at, **kw), client, TRAITS, list(history))
 
 
 def test_off_window_replies_once() -> None:
@@ -63,7 +75,7 @@ def test_urgent_gets_its_own_single_reply_even_after_the_notice() -> None:
 
 
 def test_vip_is_urgent() -> None:
-    assert ask(vip=True).urgent
+    assert ask(client=Client(vip=True)).urgent
 
 
 def test_hard_cap_stops_loops_whatever_else() -> None:
@@ -73,9 +85,28 @@ def test_hard_cap_stops_loops_whatever_else() -> None:
 
 
 def test_order_channel_then_opt_out_then_activity() -> None:
-    assert ask(suppressed="auto_submitted", opted_out=True).suppressed == "auto_submitted"
-    assert ask(opted_out=True).suppressed == "opted_out"
-    assert decide(POLICY, Inquiry(at=IN_EID, text="hi"), TRAITS, [], owner_active=True).suppressed == "owner_active"
+    opted_out = Client(opted_out=True)
+    assert ask(suppressed=Suppression.AUTO_SUBMITTED,
+               client=opted_out).suppressed == "auto_submitted"
+    assert ask(client=opted_out).suppressed == "opted_out"
+    assert decide(POLICY, message("hi"), Client(), TRAITS, [],
+                  owner_active=True).suppressed == "owner_active"
+
+
+def test_at_defaults_to_received_at_and_may_be_given_in_utc() -> None:
+    in_utc = IN_EID.astimezone(ZoneInfo("UTC"))
+    given = decide(POLICY, message(at=IN_EID), Client(), TRAITS, [], at=in_utc)
+    assert given == ask(at=IN_EID)
+    after_eid = datetime(2030, 7, 9, 10, tzinfo=RIYADH)
+    assert decide(POLICY, message(at=IN_EID), Client(), TRAITS, [],
+                  at=after_eid).status is Status.AVAILABLE
+
+
+def test_values_are_the_strings_stored_before_the_enums() -> None:
+    verdict = ask(history=[PastReply(at=IN_EID, situation="off", window_id="eid")],
+                  at=IN_EID + timedelta(hours=5))
+    assert verdict.suppressed is Suppression.THROTTLED and verdict.suppressed == "throttled"
+    assert verdict.situation is Situation.OFF and str(verdict.situation) == "off"
 
 
 def test_available_no_reply_unless_a_notice_is_due() -> None:
@@ -96,16 +127,26 @@ def test_outside_hours_once_per_period() -> None:
     assert ask(at=evening + timedelta(days=5), history=told).suppressed is None
 
 
-@pytest.mark.parametrize(("text", "stored", "hint", "expected"), [
-    ("السلام عليكم", None, None, "ar"),
-    ("Hello there", None, None, "en"),
-    ("Hello there", "ar", None, "ar"),
-    ("👍", None, None, "ar"),
-    ("👍", None, "en", "en"),
+@pytest.mark.parametrize(("text", "stored", "given", "hint", "expected"), [
+    ("السلام عليكم", None, None, None, "ar"),
+    ("Hello there", None, None, None, "en"),
+    ("Hello there", "ar", None, None, "ar"),
+    ("Hello there", None, "ar", None, "ar"),
+    ("Hello there", "en", "ar", None, "en"),
+    ("👍", None, None, None, "ar"),
+    ("👍", None, None, "en", "en"),
 ])
-def test_language_choice(text, stored, hint, expected) -> None:  # noqa: ANN001
-    inquiry = Inquiry(at=IN_EID, text=text, contact_language=stored, language_hint=hint)
-    assert choose_language(inquiry, TRAITS) == expected
+def test_language_choice(text, stored, given, hint, expected) -> None:  # noqa: ANN001
+    inbound = message(text, language=given, language_hint=hint)
+    assert choose_language(inbound, Client(language=stored), TRAITS) == expected
+
+
+@pytest.mark.parametrize(("stored", "given", "expected"), [
+    (None, None, "formal"), ("friendly", None, "friendly"), (None, "friendly", "friendly"),
+    ("formal", "friendly", "formal"),
+])
+def test_tone_choice(stored, given, expected) -> None:  # noqa: ANN001
+    assert ask(client=Client(tone=stored), tone=given).tone == expected
 
 
 @settings(max_examples=60, deadline=None)
