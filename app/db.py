@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -16,9 +17,12 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import QueuePool, StaticPool
 from sqlalchemy.types import TypeDecorator
+
+from app.logs import log
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -158,10 +162,6 @@ class WalCheckpointer:
             self._thread.join(timeout=10)
 
     def _run(self) -> None:
-        import sqlite3
-
-        from app.logs import log
-
         connection = None
         warned = float("-inf")
         try:
@@ -257,22 +257,29 @@ def core(session: Session) -> Connection:
 
 def insert_for_dialect(dialect: str, model: Any) -> Any:
     """An INSERT with ``on_conflict_*`` for the database kind named ``dialect``."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return insert(model)
 
 
 @contextmanager
 def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """The transaction boundary: commit on success, roll back on any exception."""
+    """The transaction boundary: commit on success, roll back on any exception. Every
+    transaction ends here or in ``end`` (a request's session, a batch of messages)."""
     session = factory()
     try:
         yield session
-        session.commit()
     except BaseException:
-        session.rollback()
+        end(session, commit=False)
         raise
+    end(session, commit=True)
+
+
+def end(session: Session, *, commit: bool) -> None:
+    """Commit (or roll back) and close: the one place a transaction ends."""
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
     finally:
         session.close()

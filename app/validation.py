@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
-from app.domain import hours
+from app.domain import countries, hours
 
 LANGUAGES = ("ar", "en")
 TONES = ("formal", "friendly")
@@ -66,8 +66,6 @@ def languages(value: list[str]) -> list[str]:
 
 
 def country_code(value: str) -> str:
-    from app.domain import countries
-
     code = value.strip()
     supported = countries.supported_countries()
     lookup = {c.lower(): c for c in supported}

@@ -10,20 +10,22 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
+
+from app import logs
+from app.db import make_engine, make_session_factory
+from app.notices.scheduler import run_scheduler
+from app.outbox.relay import run_relay
 
 
 async def start_background(app: FastAPI) -> list[asyncio.Task[Any]]:
     tasks: list[asyncio.Task[Any]] = []
     settings = app.state.settings
     if settings.run_relay_in_server:
-        from app.outbox.relay import run_relay
-
         tasks.append(asyncio.create_task(
             run_relay(app.state.sessions, app.state.http, settings), name="relay"))
     if settings.run_scheduler_in_server:
-        from app.notices.scheduler import run_scheduler
-
         tasks.append(asyncio.create_task(
             run_scheduler(app.state.sessions, app.state.http, settings), name="scheduler"))
     return tasks
@@ -31,13 +33,6 @@ async def start_background(app: FastAPI) -> list[asyncio.Task[Any]]:
 
 async def run_worker(settings: Any) -> None:
     """``ijaza worker``: the relay and the scheduler, without the HTTP server."""
-    import httpx
-
-    from app import logs
-    from app.db import make_engine, make_session_factory
-    from app.notices.scheduler import run_scheduler
-    from app.outbox.relay import run_relay
-
     logs.configure(settings.log_level, json=settings.log_json)
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)

@@ -1,6 +1,6 @@
 """Issue 3: the calendar — a country's year cold and cached, GET /v1/calendar/SA over
 HTTP against the bare floor, and 13 months of windows for 10,000 owners (pure
-``rules.materialise``, then end to end into SQLite with ``windows.service.rematerialise``).
+``rules.materialise``, then end to end into SQLite with ``windows.computed.rematerialise``).
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def _in_process(report: harness.Report) -> None:
 def _pure_materialise(report: harness.Report) -> None:
     from app import clock
     from app.domain import rules
-    from app.windows.service import horizon
+    from app.windows.computed import horizon
 
     today = clock.now().date()
     start, end = horizon(today)
@@ -103,8 +103,8 @@ def _end_to_end(report: harness.Report, db_url: str) -> None:
     from app import clock
     from app.db import session_scope
     from app.owners.models import Owner
+    from app.windows.computed import rematerialise
     from app.windows.models import WindowRow
-    from app.windows.service import rematerialise
 
     sessions = harness.sessions_for(db_url)
     ids = _insert_owners(sessions)

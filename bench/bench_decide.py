@@ -26,13 +26,12 @@ ROUNDS = 5  # the best of five: the machine is shared
 
 
 def _evaluations(now: Any, tag: str) -> list[Any]:
-    from app.decisions.service import Message
+    from app.domain.model import InboundMessage
     from app.inbound.recorder import Evaluation
 
-    return [Evaluation("bench", Message(
-        channel="api", address=f"client-{tag}-{j}@bench.example", name=f"عميل {j}",
-        language=None, tone=None, text="السلام عليكم، هل أنتم متاحون هذا الأسبوع؟",
-        subject=None, at=now, headers={}, suppressed=None, source="api", dedupe_key=None),
+    return [Evaluation("bench", InboundMessage(
+        platform="api", address=f"client-{tag}-{j}@bench.example", name=f"عميل {j}",
+        text="السلام عليكم، هل أنتم متاحون هذا الأسبوع؟", received_at=now),
         dry_run=False) for j in range(BATCH)]
 
 

@@ -28,3 +28,14 @@ def page(session: Session, owner_id: str, *, limit: int, after: str | None) -> l
 def erase(session: Session, contact: Contact) -> None:
     session.execute(delete(EventRow).where(EventRow.contact_id == contact.id))
     session.delete(contact)
+
+
+def add(session: Session, row: Contact) -> Contact:
+    session.add(row)
+    session.flush()
+    return row
+
+
+def remove(session: Session, row: Contact) -> None:
+    session.delete(row)
+    session.flush()

@@ -35,8 +35,7 @@ def create(session: Session, owner: Owner, body: ContactCreate) -> Contact:
                   name=body.name, language=body.language, tone=body.tone, vip=body.vip,
                   opted_out=body.opted_out, client_key=client_key, created_at=now,
                   updated_at=now)
-    session.add(row)
-    session.flush()
+    repository.add(session, row)
     return row
 
 

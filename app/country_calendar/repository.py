@@ -46,3 +46,18 @@ def owners_near(session: Session, country: str, around: datetime,
         WindowRow.source != "manual", WindowRow.ends_at > lo, WindowRow.starts_at < hi)
     return list(session.scalars(
         select(Owner).where(Owner.country == country, Owner.id.in_(ids)).order_by(Owner.id)))
+
+
+def confirmation(session: Session, confirmation_id: int) -> Confirmation | None:
+    return session.get(Confirmation, confirmation_id)
+
+
+def add(session: Session, row: Confirmation) -> Confirmation:
+    session.add(row)
+    session.flush()
+    return row
+
+
+def remove(session: Session, row: Confirmation) -> None:
+    session.delete(row)
+    session.flush()

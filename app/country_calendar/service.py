@@ -1,22 +1,22 @@
-"""The calendar as the API sees it: a country's year, confirmations, and an owner's rule
-windows. The dates themselves come from the pure ``app.domain`` calendar."""
+"""The calendar as the API sees it: a country's year, and the confirmations that move
+every affected owner's windows (and tell the clients who were given the old dates). The
+dates themselves come from the pure ``app.domain`` calendar."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app import clock, validation
+from app import clock
 from app.country_calendar import repository
 from app.country_calendar.models import Confirmation
-from app.domain import countries, hijri, occasions, rules
-from app.domain.model import OccasionDate, WindowSource
+from app.domain import countries, hijri, occasions
+from app.domain.model import OccasionDate
 from app.errors import Invalid, NotFound
-from app.owners.models import Owner
-from app.windows.models import WindowRow
+from app.notices.service import queue_corrections
+from app.windows.computed import rematerialise_many
 
 CONFIRMABLE = ("ramadan", "eid_al_fitr", "arafah", "eid_al_adha", "islamic_new_year",
                "ashura", "mawlid")
@@ -135,8 +135,7 @@ def confirm(session: Session, code: str, occasion: str, day: date, *, hijri_year
     row = Confirmation(country=code, occasion=occasion, hijri_year=hijri_year, date=day,
                        predicted_date=predicted.date, forced=force, note=note,
                        confirmed_by=by, created_at=now)
-    session.add(row)
-    session.flush()
+    repository.add(session, row)
     _note_change()
     owners, moved = _move_windows(session, code, day, today=today)
     occurrence = occasions.occurrence(code, occasion, hijri_year, today=today,
@@ -148,7 +147,7 @@ def confirm(session: Session, code: str, occasion: str, day: date, *, hijri_year
 def withdraw(session: Session, code: str, confirmation_id: int, *,
              today: date | None = None) -> Confirmation:
     code = country_code(code)
-    row = session.get(Confirmation, confirmation_id)
+    row = repository.confirmation(session, confirmation_id)
     if row is None or row.country != code or row.withdrawn_at is not None:
         raise NotFound(f"No active confirmation {confirmation_id} for {code}.")
     row.withdrawn_at = clock.now()
@@ -159,8 +158,6 @@ def withdraw(session: Session, code: str, confirmation_id: int, *,
 
 
 def _move_windows(session: Session, code: str, day: date, *, today: date) -> tuple[int, int]:
-    from app.windows.service import rematerialise_many
-
     around = datetime.combine(day, time(12), tzinfo=UTC)
     affected = repository.owners_near(session, code, around)
     confirmations = repository.active_confirmations(session, code)  # once, not per owner
@@ -169,61 +166,5 @@ def _move_windows(session: Session, code: str, day: date, *, today: date) -> tup
         moved += rematerialise_many(session, affected[first:first + 500], today=today,
                                     confirmations=confirmations)
     if moved:
-        from app.notices.service import queue_corrections
-
         queue_corrections(session, moved)
     return len(affected), len(moved)
-
-
-@dataclass(frozen=True, slots=True)
-class RuleWindow:
-    row: WindowRow
-
-
-def owner_rules(session: Session, owner: Owner, own: list[Any] | None = None
-                ) -> tuple[list[rules.Rule], WindowSource]:
-    """The owner's own rules (``own``, when the caller read them already), else the
-    country's defaults."""
-    from app.rules.repository import for_owner
-
-    if own is None:
-        own = for_owner(session, owner.id)
-    if own:
-        return [rules.rule_from_dict(r.as_rule_dict()) for r in own], WindowSource.RULE
-    return list(rules.default_rules(owner.country)), WindowSource.COUNTRY
-
-
-def rule_windows(session: Session, owner: Owner, start: date, end: date, *,
-                 today: date, confirmations: dict[tuple[str, int], date] | None = None,
-                 own_rules: list[Any] | None = None) -> list[RuleWindow]:
-    """The owner's computed windows over ``[start, end]`` (days in the owner's timezone).
-    ``confirmations`` and ``own_rules``: the country's active confirmations and the owner's
-    rule rows, when the caller has them already."""
-    owner_rule_list, source = owner_rules(session, owner, own_rules)
-    if not owner_rule_list:
-        return []
-    if confirmations is None:
-        confirmations = repository.active_confirmations(session, owner.country)
-    tz = validation.zone(owner.timezone)
-    made = rules.materialise(owner_rule_list, country=owner.country, tz=tz, start=start,
-                             end=end, today=today, confirmations=confirmations,
-                             id_prefix=f"{owner.id}:")
-    result = []
-    for item in made:
-        w = item.window
-        result.append(RuleWindow(row=WindowRow(
-            id=w.id, owner_id=owner.id, kind=str(w.kind), source=str(source),
-            starts_at=w.starts_at, ends_at=w.ends_at, occasion=item.occasion,
-            hijri_year=item.hijri_year, rule_id=item.rule_id, title=dict(w.title),
-            tentative=w.tentative, earliest_start=w.earliest_start,
-            latest_start=w.latest_start, earliest_end=w.earliest_end,
-            latest_end=w.latest_end,
-            reply_slots=[f"{s.start:%H:%M}-{s.end:%H:%M}" for s in w.reply_slots],
-            response_time=_iso(w.response_time), notice_days=w.notice_days)))
-    return result
-
-
-def _iso(value) -> str | None:  # noqa: ANN001
-    from app.domain.hours import format_duration
-
-    return format_duration(value) if value is not None else None

@@ -7,12 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.connections import repository as channels
 from app.connections.models import ChannelRow
-from app.connections.service import context_for_address
+from app.connections.service import channel_rules
 from app.domain.decision import Verdict
+from app.domain.model import InboundMessage
 from app.domain.rendering import RenderedReply
 from app.logs import log
 from app.owners.models import Owner
@@ -28,7 +29,7 @@ class Send:
     payload: dict[str, Any]
 
 
-def plan(session: Session, owner: Owner, message: Any, verdict: Verdict,
+def plan(session: Session, owner: Owner, message: InboundMessage, verdict: Verdict,
          reply: RenderedReply | None, channel: ChannelRow | None,
          reply_context: dict[str, Any] | None) -> tuple[list[str], list[Send]]:
     """The decision's ``actions`` and the deliveries they need."""
@@ -50,20 +51,17 @@ def plan(session: Session, owner: Owner, message: Any, verdict: Verdict,
     return actions, sends
 
 
-def _forward(session: Session, owner: Owner, message: Any) -> Send | None:
+def _forward(session: Session, owner: Owner, message: InboundMessage) -> Send | None:
     delegate = owner.delegate or {}
     who = message.name or message.address
-    text = (f"Urgent message for {owner.name} from {who} ({message.channel}):\n\n"
+    text = (f"Urgent message for {owner.name} from {who} ({message.platform}):\n\n"
             f"{message.text}\n\n— forwarded by Ijaza")
     channel = None
     address = delegate.get("address")
     if delegate.get("channel_id"):
-        channel = session.get(ChannelRow, delegate["channel_id"])
-        if channel is not None and channel.owner_id != owner.id:
-            channel = None
+        channel = channels.of_owner(session, owner.id, delegate["channel_id"])
     if channel is None and delegate.get("email"):
-        channel = session.scalars(select(ChannelRow).where(
-            ChannelRow.owner_id == owner.id, ChannelRow.platform == "email")).first()
+        channel = channels.first_on(session, owner.id, "email")
         address = delegate["email"]
     if channel is None or not address:
         log.warning("urgent message not forwarded: no delegate channel", owner=owner.id)
@@ -71,4 +69,5 @@ def _forward(session: Session, owner: Owner, message: Any) -> Send | None:
     subject = f"Urgent: {message.subject or who}"
     return Send("forward", channel.id, channel.platform, {
         "to": address, "text": text, "subject": subject,
-        "context": context_for_address(channel, address, subject=subject)})
+        "context": channel_rules(channel).context_for(address, subject=subject,
+                                                     unsolicited=True)})

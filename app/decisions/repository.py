@@ -167,3 +167,9 @@ def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]
     if len(ids) != len(rows):
         raise RuntimeError(f"{len(rows)} events inserted, {len(ids)} ids returned")
     return ids
+
+
+def add_activity(session: Session, owner_id: str, *, client_key: str | None, at: datetime,
+                 until: datetime) -> None:
+    session.add(OwnerActivity(owner_id=owner_id, client_key=client_key, at=at, until=until))
+    session.flush()

@@ -4,49 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app import clock, validation
+from app import clock
 from app.connections.models import ChannelRow
 from app.db import ordered_id
 from app.decisions import actions, repository
-from app.decisions.models import OwnerActivity
 from app.decisions.schemas import DecisionOut, ReplyOut, WindowOut
-from app.domain import availability, hours, rendering, text
-from app.domain.decision import Inquiry, OwnerTraits, PastReply, Verdict, decide
-from app.domain.model import Policy, Window
+from app.domain import hours, rendering, text
+from app.domain.decision import Client, OwnerTraits, PastReply, Verdict, decide
+from app.domain.model import InboundMessage, Policy, Window
 from app.metrics import decision_counter
 from app.outbox.service import enqueue_many, pending
+from app.owners import service as owners
 from app.owners.models import Owner
-from app.windows import repository as windows_repository
-from app.windows.service import to_domain
-
-LOOKBEHIND = timedelta(days=1)
-LOOKAHEAD = timedelta(days=200)
-
-
-@dataclass(frozen=True, slots=True)
-class Message:
-    """An inbound message in the service's terms (from the API or a channel)."""
-
-    channel: str
-    address: str
-    text: str
-    at: datetime
-    name: str | None = None
-    language: str | None = None
-    tone: str | None = None
-    subject: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    language_hint: str | None = None
-    suppressed: str | None = None
-    source: str = "api"
-    dedupe_key: str | None = None
-    channel_id: str | None = None
+from app.replies import service as replies
+from app.windows.policy import LOOKBEHIND, policy_of
 
 
 @dataclass(slots=True)
@@ -60,67 +36,8 @@ class Outcome:
     stored: str | None = None  # the decision as recorded (JSON without ``event_id``)
 
     def json(self) -> str:
-        """The decision as the API answers it: the recorded JSON plus its event id, not
-        encoded a second time."""
-        if self.stored is None or self.event_id is None:
-            return self.decision.model_dump_json()
-        return f'{self.stored[:-1]},"event_id":{self.event_id}}}'
-
-
-@lru_cache(maxsize=4096)
-def _traits(owner_id: str, updated_at: datetime, languages: tuple[str, ...], tone: str,
-            keywords: tuple[str, ...] | None, reply_once_per: str) -> OwnerTraits:
-    return OwnerTraits(languages=languages, tone=tone,
-                       urgent_keywords=keywords if keywords else text.default_urgent_keywords(),
-                       reply_once_per=hours.parse_duration(reply_once_per))
-
-
-def traits_of(owner: Owner) -> OwnerTraits:
-    return _traits(owner.id, owner.updated_at, tuple(owner.languages), owner.tone,
-                   tuple(owner.urgent_keywords) if owner.urgent_keywords else None,
-                   owner.reply_once_per)
-
-
-@lru_cache(maxsize=4096)
-def _weekly(owner_id: str, updated_at: datetime, tz: str, spec: str,
-            response_time: str) -> tuple[Any, Any, timedelta]:
-    import json
-
-    return (validation.zone(tz), hours.parse_working_hours(json.loads(spec)),
-            hours.parse_duration(response_time))
-
-
-def policy_of(session: Session, owner: Owner, at: datetime, *,
-              until: datetime | None = None) -> Policy:
-    """The owner's policy around ``at`` (to ``until``): a bounded slice of windows, whatever
-    the history."""
-    import json
-
-    tz, weekly, response_time = _weekly(owner.id, owner.updated_at, owner.timezone,
-                                        json.dumps(owner.working_hours, sort_keys=True),
-                                        owner.response_time)
-    start, end = at - LOOKBEHIND, (until or at) + LOOKAHEAD
-    rows = windows_repository.around(session, owner.id, start, end)
-    rows += _computed_beyond_horizon(session, owner, start, end, {r.id for r in rows})
-    return Policy(timezone=tz, working_hours=weekly, response_time=response_time,
-                  windows=tuple(to_domain(r) for r in rows))
-
-
-def _computed_beyond_horizon(session: Session, owner: Owner, start: datetime, end: datetime,
-                             stored: set[str]) -> list[Any]:
-    """Rule windows are stored for the coming months only; past that, compute them."""
-    from app.country_calendar.service import rule_windows
-    from app.windows.service import horizon
-
-    today = clock.now().date()
-    first, last = horizon(today)
-    tz = validation.zone(owner.timezone)
-    if start.astimezone(tz).date() >= first and end.astimezone(tz).date() <= last:
-        return []
-    made = rule_windows(session, owner, start.astimezone(tz).date(), end.astimezone(tz).date(),
-                        today=today)
-    return [m.row for m in made
-            if m.row.id not in stored and m.row.ends_at > start and m.row.starts_at < end]
+        """The decision as the API answers it."""
+        return self.decision.model_dump_json()
 
 
 def window_out(window: Window | None, tz: Any) -> WindowOut | None:
@@ -134,127 +51,27 @@ def window_out(window: Window | None, tz: Any) -> WindowOut | None:
         latest_end=window.latest_end.astimezone(tz) if window.latest_end else None)
 
 
-def _remembered(session: Session, what: str, key: Any, load: Callable[[], Any]) -> Any:
-    """``load()`` once per session for ``(what, key)``: a batch of decisions reads each
-    owner's templates and each country's confirmations once, not once per reply."""
-    memo = session.info.setdefault(what, {})
-    if key not in memo:
-        memo[key] = load()
-    return memo[key]
-
-
-def template_source(session: Session, owner: Owner, situation: str, language: str,
-                    tone: str) -> str | None:
-    from app.templates.repository import source_of
-
-    def load() -> str | None:
-        return source_of(session, owner.id, situation, language, tone)
-
-    # Most owners keep the defaults, and a template that is not there is not in the
-    # identity map either: without the memo every reply would ask again.
-    return _remembered(session, "template_source", (owner.id, situation, language, tone), load)
-
-
-def render(session: Session, owner: Owner, policy: Policy, *, situation: str, language: str,
-           tone: str, window: Window | None, back_at: datetime, reply_by: datetime,
-           urgent: bool = False, contact_name: str | None = None, subject: str | None = None,
-           old_back_at: datetime | None = None,
-           source: str | None = None) -> rendering.RenderedReply:
-    """The reply text; ``source`` overrides the saved or default template (previews)."""
-    if source is None:
-        source = template_source(session, owner, situation, language, tone)
-    # Everything but the client's name is the same for every client who writes about the
-    # same window in this batch: the draft is written once (rendering.ReplyDraft).
-    key = (owner.id, owner.updated_at, policy.timezone.key, situation, language, tone,
-           _window_key(window), back_at, reply_by, urgent, subject, old_back_at, source)
-    drafts = session.info.setdefault("reply_drafts", {})
-    draft = drafts.get(key)
-    if draft is None:
-        ctx = rendering.ReplyContext(
-            language=language, tone=tone, owner_name=owner.name, contact_name=None,
-            occasion=window.occasion if window else None,
-            occasion_title=dict(window.title) if window and window.title else None,
-            period_start=window.starts_at if window else None,
-            period_end=window.ends_at if window else None,
-            back_at=back_at, reply_by=reply_by, urgent_contact=owner.urgent_contact,
-            tentative=bool(window and window.tentative),
-            earliest_end=window.earliest_end if window else None,
-            latest_end=window.latest_end if window else None,
-            timezone=policy.timezone, urgent=urgent, original_subject=subject,
-            old_back_at=old_back_at, hijri_shift_days=hijri_shift(session, owner, window))
-        draft = drafts[key] = rendering.ReplyDraft(situation, ctx, source=source)
-    return draft.for_contact(contact_name)
-
-
-def _window_key(window: Window | None) -> tuple[Any, ...] | None:
-    """What of a window a reply says (a window's id alone may be re-timed by a sighting)."""
-    if window is None:
-        return None
-    return (window.id, window.occasion, tuple(sorted(window.title.items())), window.starts_at,
-            window.ends_at, window.tentative, window.earliest_end, window.latest_end)
-
-
-HIJRI_OCCASIONS = frozenset({"ramadan", "eid_al_fitr", "arafah", "eid_al_adha",
-                             "islamic_new_year", "ashura", "mawlid"})
-
-
-def hijri_shift(session: Session, owner: Owner, window: Window | None) -> int:
-    """How many days the country's Hijri month runs behind Umm al-Qura around this window
-    (after an observed or confirmed sighting), so a reply's Hijri dates match it."""
-    if window is None or window.occasion not in HIJRI_OCCASIONS:
-        return 0
-    from app.country_calendar.repository import active_confirmations
-    from app.domain import hijri, occasions, rules
-
-    try:
-        occasion, hijri_year = rules.occurrence_key(window.id)
-        if hijri_year is None or occasion != window.occasion:
-            return 0
-        found = occasions.occurrence(owner.country, occasion, hijri_year,
-                                     today=clock.now().date(),
-                                     confirmations=_remembered(
-                                         session, "confirmations", owner.country,
-                                         lambda: active_confirmations(session, owner.country)))
-        if not found.hijri_date:
-            return 0
-        year, month, day = (int(part) for part in found.hijri_date.split("-"))
-        return (found.date - hijri.to_gregorian(year, month, day)).days
-    except (ValueError, LookupError):
-        return 0
-
-
-def render_verdict(session: Session, owner: Owner, policy: Policy, verdict: Verdict, *,
-                   situation: str, contact_name: str | None, subject: str | None,
-                   window: Window | None = None,
-                   source: str | None = None) -> rendering.RenderedReply:
-    """The reply for a decision; an advance notice speaks of the coming window."""
-    window = window or verdict.notice_window or verdict.window
-    back_at, reply_by = verdict.back_at, verdict.reply_by
-    if situation == "advance_notice" and window is not None:
-        _, back_at, reply_by = availability.timing(policy, window.ends_at)
-    return render(session, owner, policy, situation=situation, language=verdict.language,
-                  tone=verdict.tone, window=window, back_at=back_at, reply_by=reply_by,
-                  urgent=verdict.urgent, contact_name=contact_name, subject=subject,
-                  source=source)
-
-
 @dataclass(slots=True)
 class Request:
     """One message to decide for one owner. ``channel`` is the webhook's channel: the reply
-    goes back through it (``reply_context`` says where)."""
+    goes back through it (the message's ``reply_context`` says where); ``source`` is where
+    the message came in (``api`` or the channel's id), which its dedupe key is unique in."""
 
     owner: Owner
-    message: Message
+    message: InboundMessage
     dry_run: bool = False
     channel: ChannelRow | None = None
-    reply_context: dict[str, Any] | None = None
-    sender: tuple[str, str, str] = field(init=False)  # the contact's key: (owner, channel, address)
+    sender: tuple[str, str, str] = field(init=False)  # the contact's key: (owner, platform, address)
 
     def __post_init__(self) -> None:
-        self.sender = (self.owner.id, self.message.channel, self.message.address)
+        self.sender = (self.owner.id, self.message.platform, self.message.address)
+
+    @property
+    def source(self) -> str:
+        return self.channel.id if self.channel is not None else "api"
 
 
-def evaluate(session: Session, owner: Owner, message: Message, *,
+def evaluate(session: Session, owner: Owner, message: InboundMessage, *,
              dry_run: bool = False) -> Outcome:
     """Decide for one message; record it unless ``dry_run``. Idempotent per dedupe key."""
     return decide_many(session, [Request(owner, message, dry_run)])[0]
@@ -279,7 +96,7 @@ def decide_many(session: Session, requests: list[Request]) -> list[Outcome]:
     for request in requests:
         owner, message = request.owner, request.message
         if message.dedupe_key and not request.dry_run:
-            dedupe = (owner.id, message.source, message.dedupe_key)
+            dedupe = (owner.id, request.source, message.dedupe_key)
             if dedupe in batch.seen:  # a platform's retry of a delivery recorded before
                 outcomes.append(_duplicate(*batch.seen[dedupe]))
                 continue
@@ -295,11 +112,11 @@ def decide_many(session: Session, requests: list[Request]) -> list[Outcome]:
         assert outcome.verdict is not None
         outcome.decision.actions, sends = actions.plan(
             session, owner, message, outcome.verdict, outcome.reply, request.channel,
-            request.reply_context)
+            dict(message.reply_context))
         # Recorded without ``event_id`` (the row's own id, added on reading); encoded once,
         # for the row and for the answer (``Outcome.json``).
         outcome.stored = outcome.decision.model_dump_json(exclude={"event_id"})
-        events.append(_event_row(owner, message, outcome))
+        events.append(_event_row(request, outcome))
         evented.append((outcome, owner.id, sends))
     _record(session, events, evented)
     for index, original in repeats:
@@ -316,7 +133,7 @@ class _Batch:
         self.session = session
         self.contacts, created = _contacts(session, requests)
         self.seen = repository.seen_events(session, sorted({
-            (r.owner.id, r.message.source, r.message.dedupe_key) for r in requests
+            (r.owner.id, r.source, r.message.dedupe_key) for r in requests
             if r.message.dedupe_key and not r.dry_run}))
         self.histories = _histories(session, requests, self.contacts, created)
         self.spans = _spans(requests)
@@ -328,20 +145,20 @@ class _Batch:
 
     def decide(self, request: Request) -> Outcome:
         owner, message = request.owner, request.message
-        at = message.at.astimezone(UTC)  # the policy is indexed in UTC: compare like with like
+        at = message.received_at.astimezone(UTC)  # the policy is indexed in UTC
         contact = self.contacts.get(request.sender)
         client_key = contact.client_key if contact is not None else None
         history = self.histories.setdefault((owner.id, client_key), []) if client_key else []
         policy = self.policy(owner, at)
         traits = self.traits.get(owner.id)
         if traits is None:
-            traits = self.traits[owner.id] = traits_of(owner)
-        verdict = decide(policy, _inquiry(message, contact, at), traits, history,
-                         owner_active=self.owner_active(owner.id, client_key, at))
+            traits = self.traits[owner.id] = owners.traits_of(owner)
+        verdict = decide(policy, message, _client(contact), traits, history,
+                         owner_active=self.owner_active(owner.id, client_key, at), at=at)
         reply = None
         if verdict.replies:
             assert verdict.situation is not None
-            reply = render_verdict(
+            reply = replies.render_verdict(
                 self.session, owner, policy, verdict, situation=verdict.situation,
                 contact_name=(contact.name if contact and contact.name else message.name),
                 subject=message.subject)
@@ -353,7 +170,7 @@ class _Batch:
             decision_counter(str(verdict.status),
                              "replied" if reply else (verdict.suppressed or "no_reply")).inc()
         tz = policy.timezone
-        return Outcome(decision=_decision_out(policy, verdict, message.at, reply, contact,
+        return Outcome(decision=_decision_out(policy, verdict, message.received_at, reply, contact,
                                               lambda window: self.window_out(window, tz)),
                        verdict=verdict, reply=reply, contact=contact, event_id=None)
 
@@ -410,7 +227,7 @@ def _contacts(session: Session, requests: list[Request]
     for request in requests:
         if request.dry_run:
             continue
-        message, key = request.message, request.sender
+        message, key, at = request.message, request.sender, request.message.received_at
         row = merged.get(key)
         if row is None:
             cid = ordered_id("c_")
@@ -418,15 +235,15 @@ def _contacts(session: Session, requests: list[Request]
                 "id": cid, "owner_id": key[0], "channel": key[1], "address": key[2],
                 "name": None, "language": None, "tone": None, "vip": False,
                 "opted_out": False, "client_key": cid, "last_channel_id": None,
-                "reply_context": None, "created_at": message.at, "updated_at": message.at}
+                "reply_context": None, "created_at": at, "updated_at": at}
         row["name"] = row["name"] or message.name
         row["language"] = row["language"] or message.language
         row["tone"] = row["tone"] or message.tone
-        row["last_seen_at"] = message.at
-        row["last_channel_id"] = message.channel_id or row["last_channel_id"]
+        row["last_seen_at"] = at
         row["opted_out"] = row["opted_out"] or text.is_opt_out(message.text)
-        if request.reply_context is not None:
-            row["reply_context"] = dict(request.reply_context)
+        if request.channel is not None:  # a webhook's message: answer where it came from
+            row["last_channel_id"] = request.channel.id
+            row["reply_context"] = dict(message.reply_context)
             with_context.add(key)
     found: dict[tuple[str, str, str], Any] = {}
     for keep_context in (False, True):
@@ -458,19 +275,17 @@ def _spans(requests: list[Request]) -> dict[str, tuple[datetime, datetime]]:
     """Per owner, the first and last instant the batch's messages were received at."""
     spans: dict[str, tuple[datetime, datetime]] = {}
     for request in requests:
-        at = request.message.at
+        at = request.message.received_at
         first, last = spans.get(request.owner.id, (at, at))
         spans[request.owner.id] = (min(first, at), max(last, at))
     return spans
 
 
-def _inquiry(message: Message, contact: Any, at: datetime) -> Inquiry:
-    return Inquiry(
-        at=at, text=message.text,
-        contact_language=(contact.language if contact and contact.language else message.language),
-        contact_tone=(contact.tone if contact and contact.tone else message.tone),
-        language_hint=message.language_hint, vip=bool(contact and contact.vip),
-        opted_out=bool(contact and contact.opted_out), suppressed=message.suppressed)
+def _client(contact: Any) -> Client:
+    if contact is None:
+        return Client()
+    return Client(language=contact.language, tone=contact.tone, vip=bool(contact.vip),
+                  opted_out=bool(contact.opted_out))
 
 
 def _window_id(verdict: Verdict) -> str | None:
@@ -478,21 +293,22 @@ def _window_id(verdict: Verdict) -> str | None:
     return window.id if window else None
 
 
-def _event_row(owner: Owner, message: Message, outcome: Outcome) -> dict[str, Any]:
+def _event_row(request: Request, outcome: Outcome) -> dict[str, Any]:
+    owner, message = request.owner, request.message
     verdict, reply, contact = outcome.verdict, outcome.reply, outcome.contact
     assert verdict is not None
     return {
         "owner_id": owner.id, "contact_id": contact.id if contact is not None else None,
         "client_key": contact.client_key if contact is not None else None,
-        "source": message.source, "dedupe_key": message.dedupe_key,
-        "kind": "inbound", "at": message.at, "text": message.text,
+        "source": request.source, "dedupe_key": message.dedupe_key,
+        "kind": "inbound", "at": message.received_at, "text": message.text,
         "status": str(verdict.status), "window_id": _window_id(verdict),
         "urgent": verdict.urgent, "suppressed": verdict.suppressed,
         "situation": verdict.situation,
-        "replied_at": message.at if reply is not None else None,
+        "replied_at": message.received_at if reply is not None else None,
         "reply_text": reply.text if reply else None, "language": verdict.language,
         "tone": verdict.tone, "back_at": verdict.back_at, "reply_by": verdict.reply_by,
-        "decision": outcome.stored, "created_at": message.at}
+        "decision": outcome.stored, "created_at": message.received_at}
 
 
 def stored_decision(event_id: int, stored: dict[str, Any] | None) -> dict[str, Any]:
@@ -526,6 +342,5 @@ def _decision_out(policy: Policy, verdict: Verdict, at: datetime,
 def record_activity(session: Session, owner: Owner, *, client_key: str | None,
                     at: datetime) -> datetime:
     until = at + hours.parse_duration(owner.active_for)
-    session.add(OwnerActivity(owner_id=owner.id, client_key=client_key, at=at, until=until))
-    session.flush()
+    repository.add_activity(session, owner.id, client_key=client_key, at=at, until=until)
     return until

@@ -17,24 +17,26 @@ keep one client's messages in order across replicas.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import anyio
-from sqlalchemy import bindparam, select
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import Pool
 
 from app.channels.base import RawRequest
-from app.connections.models import ChannelRow
+from app.connections import repository as channels
 from app.connections.service import channel_object
 from app.crypto import SecretBox
+from app.db import session_scope
 from app.decisions import service as decisions
+from app.domain.model import InboundMessage
 from app.errors import NotFound
 from app.inbound import service as inbound
 from app.metrics import INTAKE_BATCH
-from app.owners.models import Owner
+from app.owners import repository as owners
 
 MAX_BATCH = 256
 UNAVAILABLE = (PoolTimeout,)  # no connection came free: the database, not a message
@@ -44,7 +46,7 @@ GATHER_TURNS = 3
 @dataclass(frozen=True, slots=True)
 class Evaluation:
     owner_id: str
-    message: decisions.Message
+    message: InboundMessage
     dry_run: bool
 
 
@@ -68,7 +70,7 @@ class Recorder:
         self._draining: asyncio.Task[None] | None = None
         self.batches = 0  # for tests and metrics: how many transactions were written
 
-    async def evaluate(self, owner_id: str, message: decisions.Message, *,
+    async def evaluate(self, owner_id: str, message: InboundMessage, *,
                        dry_run: bool = False) -> decisions.Outcome:
         """The decision, recorded (unless a dry run). Raises NotFound for an unknown owner."""
         return await self._submit(Evaluation(owner_id, message, dry_run))
@@ -134,17 +136,12 @@ class Recorder:
         Each result is the work's answer or the exception it raised."""
         self.batches += 1
         INTAKE_BATCH.observe(len(works))
-        session = self.sessions()
         try:
-            results = self._decide(session, works)
-            session.commit()
-            return results
+            with session_scope(self.sessions) as session:
+                return self._decide(session, works)
         except Exception as exc:  # noqa: BLE001 - answered per work below
-            session.rollback()
             if len(works) == 1 or isinstance(exc, UNAVAILABLE):
                 return [exc] * len(works)  # one by one would only wait again
-        finally:
-            session.close()
         return [self.run([work])[0] for work in works]
 
     def _decide(self, session: Session, works: list[Work]) -> list[Any]:
@@ -177,29 +174,24 @@ class Recorder:
 
     def _prepare(self, session: Session, work: Work, loaded: dict[tuple[Any, str], Any]) -> Any:
         if isinstance(work, Evaluation):
-            owner = _load(session, loaded, Owner, work.owner_id)
+            owner = _load(session, loaded, owners.get, work.owner_id)
             if owner is None:
                 raise NotFound(f"No owner '{work.owner_id}'.")
             return decisions.Request(owner=owner, message=work.message, dry_run=work.dry_run)
-        row = (_load(session, loaded, ChannelRow, work.channel_id)
+        row = (_load(session, loaded, channels.get, work.channel_id)
                if len(work.channel_id) <= 32 else None)
         if row is None:
             raise NotFound("No such webhook.")
         return inbound.prepare(session, row, channel_object(row, self.box), work.raw,
-                               owner_of=lambda owner_id: _load(session, loaded, Owner, owner_id))
+                               owner_of=lambda owner_id: _load(session, loaded, owners.get, owner_id))
 
 
-_BY_ID = {model: select(model).where(model.id == bindparam("id"))  # type: ignore[attr-defined]
-          for model in (Owner, ChannelRow)}
-
-
-def _load(session: Session, loaded: dict[tuple[Any, str], Any], model: Any, key: str) -> Any:
-    """A row by id, once per batch, with a statement built once (``session.get`` builds its
-    query on every miss). The row joins the session, so later ``session.get`` calls for it
-    in this batch find it there."""
-    if (model, key) not in loaded:
-        loaded[(model, key)] = session.scalars(_BY_ID[model], {"id": key}).first()
-    return loaded[(model, key)]
+def _load(session: Session, loaded: dict[tuple[Any, str], Any],
+          get: Callable[[Session, str], Any], key: str) -> Any:
+    """A row by id, read once per batch (a miss is not in the identity map either)."""
+    if (get, key) not in loaded:
+        loaded[(get, key)] = get(session, key)
+    return loaded[(get, key)]
 
 
 def _settle(batch: list[tuple[Work, asyncio.Future[Any]]], results: list[Any]) -> None:

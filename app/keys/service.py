@@ -12,16 +12,27 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.deps import Principal
 from app.errors import Invalid, NotFound
+from app.keys import repository
 from app.keys.models import ApiKey
-from app.owners.models import Owner
+from app.owners import repository as owners
 
 KEY_PREFIX = "ijz_"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: an admin key, or a key bound to one owner."""
+
+    key_id: str
+    admin: bool
+    owner_id: str | None
+
+    def may_see(self, owner_id: str) -> bool:
+        return self.admin or self.owner_id == owner_id
 
 
 def digest(key: str) -> str:
@@ -39,14 +50,12 @@ def create_key(session: Session, *, admin: bool, owner_id: str | None,
     """A new key; the plain key is only in the returned value, never stored."""
     if admin == (owner_id is not None):
         raise Invalid("A key is either an admin key or bound to one owner.", field="owner_id")
-    if owner_id is not None and session.get(Owner, owner_id) is None:
+    if owner_id is not None and owners.get(session, owner_id) is None:
         raise NotFound(f"No owner '{owner_id}'.")
     key = KEY_PREFIX + secrets.token_urlsafe(24)
     row = ApiKey(id=secrets.token_hex(8), digest=digest(key), prefix=key[:8], name=name,
                  admin=admin, owner_id=owner_id, created_at=clock.now())
-    session.add(row)
-    session.flush()
-    return NewKey(row=row, key=key)
+    return NewKey(row=repository.add(session, row), key=key)
 
 
 # Keys looked up in the last few seconds, by digest: one query less on every request. A
@@ -81,10 +90,7 @@ def authenticate(session: Session, key: str) -> Principal | None:
 
 
 def _lookup(session: Session, wanted: str) -> Principal | None:
-    row = session.execute(
-        select(ApiKey.id, ApiKey.digest, ApiKey.admin, ApiKey.owner_id, ApiKey.revoked_at)
-        .where(ApiKey.digest == wanted)
-    ).first()
+    row = repository.by_digest(session, wanted)
     if row is None or row.revoked_at is not None or not hmac.compare_digest(row.digest, wanted):
         return None
     return Principal(key_id=row.id, admin=row.admin, owner_id=row.owner_id)
@@ -92,16 +98,12 @@ def _lookup(session: Session, wanted: str) -> Principal | None:
 
 def list_keys(session: Session, principal: Principal, *, limit: int,
               after: str | None) -> list[ApiKey]:
-    stmt = select(ApiKey).order_by(ApiKey.id).limit(limit + 1)
-    if not principal.admin:
-        stmt = stmt.where(ApiKey.owner_id == principal.owner_id)
-    if after is not None:
-        stmt = stmt.where(ApiKey.id > after)
-    return list(session.scalars(stmt))
+    return repository.page(session, owner_id=None if principal.admin else principal.owner_id,
+                           limit=limit, after=after)
 
 
 def revoke_key(session: Session, principal: Principal, key_id: str) -> None:
-    row = session.get(ApiKey, key_id)
+    row = repository.get(session, key_id)
     if row is None or not (principal.admin or row.owner_id == principal.owner_id):
         raise NotFound(f"No key '{key_id}'.")
     if row.revoked_at is None:

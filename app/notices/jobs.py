@@ -5,31 +5,28 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import clock
 from app.db import session_scope
 from app.logs import log
 from app.notices import service
-from app.owners.models import Owner
+from app.owners import repository as owners
+from app.windows.computed import rematerialise_many
 
 
 def materialise_all(sessions: sessionmaker[Session]) -> int:
     """Refresh every owner's computed windows (daily): the 13-month horizon moves on."""
-    from app.windows.service import rematerialise_many
-
     with session_scope(sessions) as session:
-        ids = list(session.scalars(select(Owner.id).order_by(Owner.id)))
+        ids = owners.all_ids(session)
     count = 0
     for start in range(0, len(ids), 200):
         with session_scope(sessions) as session:
-            owners = list(session.scalars(
-                select(Owner).where(Owner.id.in_(ids[start:start + 200])).order_by(Owner.id)))
-            moved = rematerialise_many(session, owners)
+            batch = owners.many(session, ids[start:start + 200])
+            moved = rematerialise_many(session, batch)
             if moved:
                 service.queue_corrections(session, moved)
-            count += len(owners)
+            count += len(batch)
     log.info("windows materialised", owners=count)
     return count
 

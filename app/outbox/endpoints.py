@@ -8,8 +8,8 @@ from pydantic import BaseModel
 
 from app import clock
 from app.deps import PrincipalDep, SessionDep
+from app.errors import NotFound
 from app.outbox import repository, service
-from app.outbox.models import Delivery
 from app.owners.service import visible_owner
 from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_of
 
@@ -72,10 +72,8 @@ def list_deliveries(
 def get_delivery(owner_id: str, delivery_id: int, session: SessionDep,
                  principal: PrincipalDep) -> DeliveryOut:
     owner = visible_owner(session, principal, owner_id)
-    row = session.get(Delivery, delivery_id)
-    if row is None or row.owner_id != owner.id:
-        from app.errors import NotFound
-
+    row = repository.get(session, owner.id, delivery_id)
+    if row is None:
         raise NotFound(f"No delivery {delivery_id}.")
     return _out(row, repository.attempts_of(session, row.id))
 

@@ -2,11 +2,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.db import insert_for
 from app.outbox.models import Delivery, DeliveryAttempt, RelayPresence
+
+
+def get(session: Session, owner_id: str, delivery_id: int) -> Delivery | None:
+    """The owner's delivery; None for another owner's."""
+    row = session.get(Delivery, delivery_id)
+    return row if row is not None and row.owner_id == owner_id else None
 
 
 def by_key(session: Session, key: str) -> Delivery | None:
@@ -71,11 +77,6 @@ def page(session: Session, owner_id: str, *, status: str | None, limit: int,
 def attempts_of(session: Session, delivery_id: int) -> list[DeliveryAttempt]:
     return list(session.scalars(select(DeliveryAttempt).where(
         DeliveryAttempt.delivery_id == delivery_id).order_by(DeliveryAttempt.id)))
-
-
-def requeue(session: Session, delivery_id: int, now: datetime) -> None:
-    session.execute(update(Delivery).where(Delivery.id == delivery_id).values(
-        status="pending", next_attempt_at=now, claimed_until=None, claimed_by=None))
 
 
 def announce(session: Session, worker: str, now: datetime, alive: timedelta) -> int:

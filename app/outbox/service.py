@@ -52,8 +52,8 @@ def _enqueue(dialect: str) -> Any:
 
 
 def retry(session: Session, owner_id: str, delivery_id: int, now: datetime) -> Delivery:
-    row = session.get(Delivery, delivery_id)
-    if row is None or row.owner_id != owner_id:
+    row = repository.get(session, owner_id, delivery_id)
+    if row is None:
         raise NotFound(f"No delivery {delivery_id}.")
     if row.status not in ("dead", "pending"):
         raise Conflict(f"Delivery {delivery_id} is {row.status}; only dead deliveries are retried.")

@@ -18,3 +18,22 @@ def page(session: Session, *, limit: int, after: str | None,
     if only is not None:
         stmt = stmt.where(Owner.id == only)
     return list(session.scalars(stmt))
+
+
+def all_ids(session: Session) -> list[str]:
+    return list(session.scalars(select(Owner.id).order_by(Owner.id)))
+
+
+def many(session: Session, ids: list[str]) -> list[Owner]:
+    return list(session.scalars(select(Owner).where(Owner.id.in_(ids)).order_by(Owner.id)))
+
+
+def add(session: Session, row: Owner) -> Owner:
+    session.add(row)
+    session.flush()
+    return row
+
+
+def remove(session: Session, row: Owner) -> None:
+    session.delete(row)
+    session.flush()

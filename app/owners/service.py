@@ -1,16 +1,20 @@
 from __future__ import annotations
 
+from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.deps import Principal
-from app.domain import countries, hours
+from app.domain import countries, hours, text
+from app.domain.decision import OwnerTraits
 from app.errors import Conflict, NotFound
+from app.keys.service import Principal
 from app.owners import repository
 from app.owners.models import Owner
 from app.owners.schemas import OwnerCreate, OwnerUpdate
+from app.windows.computed import rematerialise
 
 
 def visible_owner(session: Session, principal: Principal, owner_id: str) -> Owner:
@@ -36,8 +40,7 @@ def create(session: Session, body: OwnerCreate) -> Owner:
     if data["working_hours"] is None:
         data["working_hours"] = default_hours(body.country)
     owner = Owner(**data, created_at=now, updated_at=now)
-    session.add(owner)
-    session.flush()
+    repository.add(session, owner)
     _after_change(session, owner, calendar_changed=True)
     return owner
 
@@ -58,12 +61,24 @@ def update(session: Session, owner: Owner, body: OwnerUpdate) -> Owner:
 
 
 def delete(session: Session, owner: Owner) -> None:
-    session.delete(owner)
+    repository.remove(session, owner)
 
 
 def _after_change(session: Session, owner: Owner, *, calendar_changed: bool) -> None:
     """Windows follow the owner's country and timezone."""
     if calendar_changed:
-        from app.windows.service import rematerialise
-
         rematerialise(session, owner)
+
+
+@lru_cache(maxsize=4096)
+def _traits(owner_id: str, updated_at: datetime, languages: tuple[str, ...], tone: str,
+            keywords: tuple[str, ...] | None, reply_once_per: str) -> OwnerTraits:
+    return OwnerTraits(languages=languages, tone=tone,
+                       urgent_keywords=keywords if keywords else text.default_urgent_keywords(),
+                       reply_once_per=hours.parse_duration(reply_once_per))
+
+
+def traits_of(owner: Owner) -> OwnerTraits:
+    return _traits(owner.id, owner.updated_at, tuple(owner.languages), owner.tone,
+                   tuple(owner.urgent_keywords) if owner.urgent_keywords else None,
+                   owner.reply_once_per)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from app import clock
+from app import clock, validation
 from app.decisions.service import window_out
 from app.deps import SessionDep
 from app.errors import NotFound
@@ -54,8 +54,6 @@ def ics(owner_id: str, request: Request, session: SessionDep) -> Response:
 def status_json(owner_id: str, session: SessionDep) -> dict:
     owner = _owner(session, owner_id)
     st = service.public_status(session, owner, clock.now())
-    from app import validation
-
     tz = validation.zone(owner.timezone)
     return {"owner": owner.id, "name": owner.name, "status": st.status,
             "at": st.at.astimezone(tz).isoformat(),

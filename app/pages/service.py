@@ -8,12 +8,12 @@ from datetime import datetime, timedelta
 from icalendar import Calendar, Event
 from sqlalchemy.orm import Session
 
-from app.decisions import service as decisions
+from app import validation
 from app.domain import availability, rendering
 from app.domain.model import Window
 from app.owners.models import Owner
 from app.windows import repository as windows_repository
-from app.windows.service import to_domain
+from app.windows.policy import policy_of, to_domain
 
 FEED_PAST = timedelta(days=60)
 FEED_FUTURE = timedelta(days=400)
@@ -31,7 +31,7 @@ class PublicStatus:
 
 
 def public_status(session: Session, owner: Owner, at: datetime) -> PublicStatus:
-    policy = decisions.policy_of(session, owner, at)
+    policy = policy_of(session, owner, at)
     snapshot = availability.status_at(policy, at)
     coming = [to_domain(r) for r in windows_repository.overlapping(
         session, owner.id, at, at + timedelta(days=120)) if r.kind == "off"]
@@ -44,16 +44,12 @@ def public_status(session: Session, owner: Owner, at: datetime) -> PublicStatus:
 def when(value: datetime | None, language: str, owner: Owner) -> str:
     if value is None:
         return ""
-    from app import validation
-
     return rendering.format_instant(value, language, validation.zone(owner.timezone))
 
 
 def day(value: datetime | None, language: str, owner: Owner) -> str:
     if value is None:
         return ""
-    from app import validation
-
     return rendering.format_date_only(value.astimezone(validation.zone(owner.timezone)).date(),
                                       language)
 

@@ -23,3 +23,14 @@ def for_owners(session: Session, owner_ids: list[str]) -> dict[str, list[RuleRow
 def get(session: Session, owner_id: str, rule_id: str) -> RuleRow | None:
     row = session.get(RuleRow, rule_id)
     return row if row is not None and row.owner_id == owner_id else None
+
+
+def add(session: Session, row: RuleRow) -> RuleRow:
+    session.add(row)
+    session.flush()
+    return row
+
+
+def remove(session: Session, row: RuleRow) -> None:
+    session.delete(row)
+    session.flush()

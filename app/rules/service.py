@@ -12,7 +12,7 @@ from app.owners.models import Owner
 from app.rules import repository
 from app.rules.models import RuleRow
 from app.rules.schemas import RuleCreate, RuleUpdate
-from app.windows.service import rematerialise
+from app.windows.computed import rematerialise
 
 
 def _checked(data: dict[str, Any]) -> dict[str, Any]:
@@ -54,8 +54,7 @@ def create(session: Session, owner: Owner, body: RuleCreate) -> RuleRow:
     now = clock.now()
     row = RuleRow(id=rid, owner_id=owner.id, created_at=now, updated_at=now)
     _apply(row, data)
-    session.add(row)
-    session.flush()
+    repository.add(session, row)
     rematerialise(session, owner)
     return row
 
@@ -71,6 +70,5 @@ def update(session: Session, owner: Owner, row: RuleRow, body: RuleUpdate) -> Ru
 
 
 def delete(session: Session, owner: Owner, row: RuleRow) -> None:
-    session.delete(row)
-    session.flush()
+    repository.remove(session, row)
     rematerialise(session, owner)

@@ -7,14 +7,12 @@ from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app import clock, validation
-from app.decisions import service as decisions
 from app.deps import PrincipalDep, SessionDep
 from app.domain import rendering
-from app.domain.decision import Inquiry, decide
 from app.errors import Invalid
 from app.owners.service import visible_owner
-from app.templates import repository
-from app.templates.models import TemplateRow
+from app.replies import service as replies
+from app.templates import repository, service
 
 router = APIRouter(prefix="/v1/owners/{owner_id}/templates", tags=["templates"])
 
@@ -78,18 +76,9 @@ def get_template(owner_id: str, situation: Situation, language: Language, tone: 
 def put_template(owner_id: str, situation: Situation, language: Language, tone: Tone,
                  body: TemplateIn, session: SessionDep, principal: PrincipalDep) -> TemplateOut:
     owner = visible_owner(session, principal, owner_id)
-    source = _validated(body.source)
-    row = repository.get(session, owner.id, situation, language, tone)
-    now = clock.now()
-    if row is None:
-        row = TemplateRow(owner_id=owner.id, situation=situation, language=language, tone=tone,
-                          source=source, updated_at=now)
-        session.add(row)
-    else:
-        row.source, row.updated_at = source, now
-    session.flush()
+    row = service.save(session, owner.id, situation, language, tone, _validated(body.source))
     return TemplateOut(situation=situation, language=language, tone=tone, custom=True,
-                       source=source, updated_at=now)
+                       source=row.source, updated_at=row.updated_at)
 
 
 @router.delete("/{situation}/{language}/{tone}", status_code=204, response_class=Response,
@@ -97,9 +86,7 @@ def put_template(owner_id: str, situation: Situation, language: Language, tone: 
 def delete_template(owner_id: str, situation: Situation, language: Language, tone: Tone,
                     session: SessionDep, principal: PrincipalDep) -> Response:
     owner = visible_owner(session, principal, owner_id)
-    row = repository.get(session, owner.id, situation, language, tone)
-    if row is not None:
-        session.delete(row)
+    service.reset(session, owner.id, situation, language, tone)
     return Response(status_code=204)
 
 
@@ -112,14 +99,8 @@ def preview(owner_id: str, situation: Situation, language: Language, tone: Tone,
             validation.aware(body.at)
         except ValueError as exc:
             raise Invalid(str(exc), field="at") from exc
-    at = body.at or clock.now()
-    policy = decisions.policy_of(session, owner, at)
-    traits = decisions.traits_of(owner)
-    verdict = decide(policy, Inquiry(at=at, text="", contact_language=language,
-                                     contact_tone=tone), traits, [])
     source = _validated(body.source) if body.source is not None else None
-    window = verdict.window or (verdict.upcoming[0] if verdict.upcoming else None)
-    reply = decisions.render_verdict(session, owner, policy, verdict, situation=situation,
-                             contact_name=body.contact_name, subject=None, window=window,
-                             source=source)
+    reply = replies.preview(session, owner, situation=situation, language=language, tone=tone,
+                            at=body.at or clock.now(), contact_name=body.contact_name,
+                            source=source)
     return PreviewOut(text=reply.text, subject=reply.subject)

@@ -22,3 +22,14 @@ def source_of(session: Session, owner_id: str, situation: str, language: str,
     """The owner's own template source, or None (a read built once: replies ask often)."""
     return core(session).scalar(_SOURCE, {"owner_id": owner_id, "situation": situation,
                                            "language": language, "tone": tone})
+
+
+def add(session: Session, row: TemplateRow) -> TemplateRow:
+    session.add(row)
+    session.flush()
+    return row
+
+
+def remove(session: Session, row: TemplateRow) -> None:
+    session.delete(row)
+    session.flush()

@@ -77,3 +77,27 @@ def for_occurrence(session: Session, owner_ids: Sequence[str] | None, occasion: 
     if owner_ids is not None:
         stmt = stmt.where(WindowRow.owner_id.in_(list(owner_ids)))
     return list(session.scalars(stmt))
+
+
+def last_off_started(session: Session, owner_id: str, before: datetime) -> WindowRow | None:
+    """The owner's off window that started last before ``before``."""
+    return session.scalars(select(WindowRow).where(
+        WindowRow.owner_id == owner_id, WindowRow.kind == "off",
+        WindowRow.starts_at <= before).order_by(WindowRow.starts_at.desc())).first()
+
+
+def add(session: Session, row: WindowRow) -> WindowRow:
+    session.add(row)
+    session.flush()
+    return row
+
+
+def remove(session: Session, row: WindowRow) -> None:
+    session.delete(row)
+    session.flush()
+
+
+def add_all(session: Session, rows: Sequence[WindowRow]) -> None:
+    """New rows, written with one flush (with any change pending in the session)."""
+    session.add_all(rows)
+    session.flush()

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from app.channels.base import RawRequest
-from app.decisions.service import Message
+from app.domain.model import InboundMessage
 from app.errors import NotFound, Unauthorized
 from app.inbound.recorder import Delivery, Evaluation
 from app.inbound.service import HookResult
@@ -21,8 +21,9 @@ from tests.channels.conftest import sample
 AT = datetime(2026, 5, 27, 8, 0, tzinfo=UTC)  # inside the hooks tests' leave (Eid al-Adha)
 
 
-def message(address: str, text: str = "Hello, are you there?", **kw) -> Message:  # noqa: ANN003
-    return Message(channel="api", address=address, text=text, at=kw.pop("at", AT), **kw)
+def message(address: str, text: str = "Hello, are you there?", **kw) -> InboundMessage:  # noqa: ANN003
+    return InboundMessage(platform="api", address=address, text=text,
+                          received_at=kw.pop("at", AT), **kw)
 
 
 def raw(channel_id: str, name: str, **headers: str) -> RawRequest:
@@ -237,16 +238,17 @@ def test_a_window_retimed_in_one_session_is_written_with_its_new_dates(  # noqa:
     from datetime import timedelta
 
     from app.db import session_scope
-    from app.decisions import service
     from app.owners.repository import get
+    from app.replies import service as replies
+    from app.windows.policy import policy_of
 
     with session_scope(sessions) as session:
         row = get(session, owner["id"])
-        policy = service.policy_of(session, row, AT)
+        policy = policy_of(session, row, AT)
         window = policy.windows[0]
         later = dataclasses.replace(window, ends_at=window.ends_at + timedelta(days=2))
         back = later.ends_at  # the same return for both: only the window differs
-        texts = [service.render(session, row, policy, situation="off", language="en",
+        texts = [replies.render(session, row, policy, situation="off", language="en",
                                 tone="formal", window=w, back_at=back,
                                 reply_by=back + timedelta(hours=4)).text
                  for w in (window, later, window)]

@@ -185,8 +185,8 @@ def test_materialise_all_is_idempotent(client, admin, owner, sessions) -> None:
 
 def test_many_owners_at_once_get_the_windows_each_would_get_alone(client, admin, sessions) -> None:
     from app.owners.models import Owner
+    from app.windows.computed import rematerialise, rematerialise_many
     from app.windows.models import WindowRow
-    from app.windows.service import rematerialise, rematerialise_many
 
     bodies = [{"id": f"o{i}", "name": f"Owner {i}", "timezone": zone, "country": country}
               for i, (country, zone) in enumerate([("SA", "Asia/Riyadh"), ("EG", "Africa/Cairo"),

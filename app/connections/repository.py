@@ -1,0 +1,44 @@
+"""Channel connections: the queries."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.connections.models import ChannelRow
+
+
+def get(session: Session, channel_id: str) -> ChannelRow | None:
+    return session.get(ChannelRow, channel_id)
+
+
+def of_owner(session: Session, owner_id: str, channel_id: str) -> ChannelRow | None:
+    """The owner's channel by id; None for another owner's."""
+    row = session.get(ChannelRow, channel_id)
+    return row if row is not None and row.owner_id == owner_id else None
+
+
+def first_on(session: Session, owner_id: str, platform: str) -> ChannelRow | None:
+    """The owner's first channel on ``platform`` (e.g. the email channel a delegate's copy
+    goes through)."""
+    return session.scalars(select(ChannelRow).where(
+        ChannelRow.owner_id == owner_id, ChannelRow.platform == platform)
+        .order_by(ChannelRow.id)).first()
+
+
+def page(session: Session, owner_id: str, *, limit: int, after: str | None) -> list[ChannelRow]:
+    stmt = select(ChannelRow).where(ChannelRow.owner_id == owner_id).order_by(ChannelRow.id)
+    if after is not None:
+        stmt = stmt.where(ChannelRow.id > after)
+    return list(session.scalars(stmt.limit(limit + 1)))
+
+
+def add(session: Session, row: ChannelRow) -> ChannelRow:
+    session.add(row)
+    session.flush()
+    return row
+
+
+def remove(session: Session, row: ChannelRow) -> None:
+    session.delete(row)
+    session.flush()

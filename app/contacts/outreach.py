@@ -1,0 +1,40 @@
+"""Writing to a client first (an advance notice, a correction, "I'm back"): only through
+the channel they last used, and only where that platform lets a business write first."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from app.connections import repository as channels
+from app.connections.service import channel_rules
+from app.contacts.models import Contact
+from app.outbox.service import enqueue
+from app.owners.models import Owner
+
+
+def can_write_first(session: Session, contact: Contact, now: datetime) -> bool:
+    """Whether a message nobody asked for can reach this contact: the platform of the
+    channel they last used decides (``Channel.may_write_first``)."""
+    channel = channels.get(session, contact.last_channel_id) if contact.last_channel_id else None
+    if channel is None:
+        return False
+    return channel_rules(channel).may_write_first(last_seen_at=contact.last_seen_at, now=now)
+
+
+def enqueue_to_contact(session: Session, owner: Owner, contact: Contact, *, text: str,
+                       subject: str | None, kind: str, key: str, event_id: int | None,
+                       now: datetime) -> bool:
+    """Queue a message to a contact on the channel they last used (in the conversation
+    they last wrote in, where the platform keeps one)."""
+    channel = channels.get(session, contact.last_channel_id) if contact.last_channel_id else None
+    if channel is None:
+        return False
+    context = channel_rules(channel).context_for(
+        contact.address, subject=subject, unsolicited=True, reply_context=contact.reply_context)
+    enqueue(session, owner_id=owner.id, channel_id=channel.id, platform=channel.platform,
+            kind=kind, key=key, event_id=event_id, now=now,
+            payload={"to": contact.address, "text": text, "subject": subject,
+                     "context": context})
+    return True

@@ -1,0 +1,107 @@
+"""Notices, corrections, "I'm back" and digests: the queries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.contacts.models import Contact
+from app.decisions.models import EventRow
+from app.owners.models import Owner
+from app.windows.models import WindowRow
+
+# The situations whose replies gave a client a window's dates.
+TOLD_DATES = ("off", "reduced", "urgent", "advance_notice", "correction")
+
+
+def told(session: Session, windows: Sequence[WindowRow]) -> dict[str, list[str]]:
+    """Per window, the client keys that were given its dates (a statement per 500 windows;
+    by owner first, so that the owner index narrows the search)."""
+    found: dict[str, list[str]] = {}
+    for first in range(0, len(windows), 500):
+        chunk = windows[first:first + 500]
+        rows = session.execute(
+            select(EventRow.window_id, EventRow.client_key).where(
+                EventRow.owner_id.in_({w.owner_id for w in chunk}),
+                EventRow.window_id.in_([w.id for w in chunk]),
+                EventRow.replied_at.is_not(None), EventRow.client_key.is_not(None),
+                EventRow.situation.in_(TOLD_DATES))
+            .distinct())
+        for row in rows:
+            found.setdefault(row.window_id, []).append(row.client_key)
+    return found
+
+
+def told_of(session: Session, owner_id: str, window_id: str, situation: str) -> set[str]:
+    """The client keys already sent ``situation`` about this window."""
+    return set(session.scalars(select(EventRow.client_key).where(
+        EventRow.owner_id == owner_id, EventRow.window_id == window_id,
+        EventRow.situation == situation)))
+
+
+def reachable_contact(session: Session, owner_id: str, client_key: str) -> Contact | None:
+    """The client's most recently seen contact that is not opted out."""
+    return session.scalars(
+        select(Contact).where(Contact.owner_id == owner_id, Contact.client_key == client_key,
+                              Contact.opted_out.is_(False))
+        .order_by(Contact.last_seen_at.desc().nulls_last())).first()
+
+
+def audience(session: Session, owner_id: str, since: datetime) -> Sequence[Contact]:
+    """The owner's clients seen since ``since`` who did not opt out, latest first."""
+    return session.scalars(select(Contact).where(
+        Contact.owner_id == owner_id, Contact.opted_out.is_(False),
+        Contact.last_seen_at >= since).order_by(Contact.last_seen_at.desc())).all()
+
+
+def add_event(session: Session, event: EventRow) -> EventRow:
+    session.add(event)
+    session.flush()
+    return event
+
+
+def off_windows_starting(session: Session, after: datetime,
+                         within: timedelta) -> Sequence[WindowRow]:
+    """Off windows starting in ``(after, after + within]``, by owner and start."""
+    return session.scalars(
+        select(WindowRow).where(WindowRow.kind == "off", WindowRow.starts_at > after,
+                                WindowRow.starts_at <= after + within)
+        .order_by(WindowRow.owner_id, WindowRow.starts_at)).all()
+
+
+def off_windows_ended(session: Session, now: datetime, within: timedelta, *,
+                      tell_when_back: bool = False) -> Sequence[WindowRow]:
+    """Off windows that ended in ``(now - within, now]`` (only of owners who asked to tell
+    their clients when they are back, with ``tell_when_back``), by owner and end."""
+    stmt = select(WindowRow).where(WindowRow.kind == "off", WindowRow.ends_at <= now,
+                                   WindowRow.ends_at > now - within)
+    if tell_when_back:
+        stmt = stmt.join(Owner, Owner.id == WindowRow.owner_id).where(
+            Owner.tell_when_back.is_(True))
+    return session.scalars(stmt.order_by(WindowRow.owner_id, WindowRow.ends_at)).all()
+
+
+def writers_told_away(session: Session, row: WindowRow) -> Sequence[str]:
+    """The clients who wrote during the window and were answered, first writers first."""
+    return session.scalars(
+        select(EventRow.client_key).where(
+            EventRow.owner_id == row.owner_id, EventRow.window_id == row.id,
+            EventRow.kind == "inbound", EventRow.replied_at.is_not(None),
+            EventRow.client_key.is_not(None), EventRow.at >= row.starts_at,
+            EventRow.at < row.ends_at)
+        .group_by(EventRow.client_key).order_by(func.min(EventRow.at))).all()
+
+
+def messages_during(session: Session, owner_id: str, starts_at: datetime,
+                    ends_at: datetime) -> Sequence[Any]:
+    """Every inbound event in ``[starts_at, ends_at)`` with its contact (or None), oldest
+    first: rows of ``(EventRow, Contact | None)``."""
+    return session.execute(
+        select(EventRow, Contact).outerjoin(Contact, Contact.id == EventRow.contact_id)
+        .where(EventRow.owner_id == owner_id, EventRow.kind == "inbound",
+               EventRow.at >= starts_at, EventRow.at < ends_at)
+        .order_by(EventRow.at)).all()

@@ -1,0 +1,134 @@
+"""The reply a client reads: the owner's template (or the default wording) rendered for a
+decision, with the dates in the client's language and the country's Hijri month."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.country_calendar.repository import active_confirmations
+from app.domain import availability, hijri, occasions, rendering, rules
+from app.domain.decision import Client, Verdict, decide
+from app.domain.model import InboundMessage, Policy, Window
+from app.owners import service as owners
+from app.owners.models import Owner
+from app.templates.repository import source_of
+from app.windows.policy import policy_of
+
+
+def _remembered(session: Session, what: str, key: Any, load: Callable[[], Any]) -> Any:
+    """``load()`` once per session for ``(what, key)``: a batch of decisions reads each
+    owner's templates and each country's confirmations once, not once per reply."""
+    memo = session.info.setdefault(what, {})
+    if key not in memo:
+        memo[key] = load()
+    return memo[key]
+
+
+def template_source(session: Session, owner: Owner, situation: str, language: str,
+                    tone: str) -> str | None:
+    def load() -> str | None:
+        return source_of(session, owner.id, situation, language, tone)
+
+    # Most owners keep the defaults, and a template that is not there is not in the
+    # identity map either: without the memo every reply would ask again.
+    return _remembered(session, "template_source", (owner.id, situation, language, tone), load)
+
+
+def render(session: Session, owner: Owner, policy: Policy, *, situation: str, language: str,
+           tone: str, window: Window | None, back_at: datetime, reply_by: datetime,
+           urgent: bool = False, contact_name: str | None = None, subject: str | None = None,
+           old_back_at: datetime | None = None,
+           source: str | None = None) -> rendering.RenderedReply:
+    """The reply text; ``source`` overrides the saved or default template (previews)."""
+    if source is None:
+        source = template_source(session, owner, situation, language, tone)
+    # Everything but the client's name is the same for every client who writes about the
+    # same window in this batch: the draft is written once (rendering.ReplyDraft).
+    key = (owner.id, owner.updated_at, policy.timezone.key, situation, language, tone,
+           _window_key(window), back_at, reply_by, urgent, subject, old_back_at, source)
+    drafts = session.info.setdefault("reply_drafts", {})
+    draft = drafts.get(key)
+    if draft is None:
+        ctx = rendering.ReplyContext(
+            language=language, tone=tone, owner_name=owner.name, contact_name=None,
+            occasion=window.occasion if window else None,
+            occasion_title=dict(window.title) if window and window.title else None,
+            period_start=window.starts_at if window else None,
+            period_end=window.ends_at if window else None,
+            back_at=back_at, reply_by=reply_by, urgent_contact=owner.urgent_contact,
+            tentative=bool(window and window.tentative),
+            earliest_end=window.earliest_end if window else None,
+            latest_end=window.latest_end if window else None,
+            timezone=policy.timezone, urgent=urgent, original_subject=subject,
+            old_back_at=old_back_at, hijri_shift_days=hijri_shift(session, owner, window))
+        draft = drafts[key] = rendering.ReplyDraft(situation, ctx, source=source)
+    return draft.for_contact(contact_name)
+
+
+def _window_key(window: Window | None) -> tuple[Any, ...] | None:
+    """What of a window a reply says (a window's id alone may be re-timed by a sighting)."""
+    if window is None:
+        return None
+    return (window.id, window.occasion, tuple(sorted(window.title.items())), window.starts_at,
+            window.ends_at, window.tentative, window.earliest_end, window.latest_end)
+
+
+HIJRI_OCCASIONS = frozenset({"ramadan", "eid_al_fitr", "arafah", "eid_al_adha",
+                             "islamic_new_year", "ashura", "mawlid"})
+
+
+def hijri_shift(session: Session, owner: Owner, window: Window | None) -> int:
+    """How many days the country's Hijri month runs behind Umm al-Qura around this window
+    (after an observed or confirmed sighting), so a reply's Hijri dates match it."""
+    if window is None or window.occasion not in HIJRI_OCCASIONS:
+        return 0
+    try:
+        occasion, hijri_year = rules.occurrence_key(window.id)
+        if hijri_year is None or occasion != window.occasion:
+            return 0
+        found = occasions.occurrence(owner.country, occasion, hijri_year,
+                                     today=clock.now().date(),
+                                     confirmations=_remembered(
+                                         session, "confirmations", owner.country,
+                                         lambda: active_confirmations(session, owner.country)))
+        if not found.hijri_date:
+            return 0
+        year, month, day = (int(part) for part in found.hijri_date.split("-"))
+        return (found.date - hijri.to_gregorian(year, month, day)).days
+    except (ValueError, LookupError):
+        return 0
+
+
+def render_verdict(session: Session, owner: Owner, policy: Policy, verdict: Verdict, *,
+                   situation: str, contact_name: str | None, subject: str | None,
+                   window: Window | None = None,
+                   source: str | None = None) -> rendering.RenderedReply:
+    """The reply for a decision; an advance notice speaks of the coming window."""
+    window = window or verdict.notice_window or verdict.window
+    back_at, reply_by = verdict.back_at, verdict.reply_by
+    if situation == "advance_notice" and window is not None:
+        _, back_at, reply_by = availability.timing(policy, window.ends_at)
+    return render(session, owner, policy, situation=situation, language=verdict.language,
+                  tone=verdict.tone, window=window, back_at=back_at, reply_by=reply_by,
+                  urgent=verdict.urgent, contact_name=contact_name, subject=subject,
+                  source=source)
+
+
+def preview(session: Session, owner: Owner, *, situation: str, language: str, tone: str,
+            at: datetime, contact_name: str | None,
+            source: str | None = None) -> rendering.RenderedReply:
+    """The reply a client would get at ``at`` in this situation (``source``: wording not
+    yet saved); outside a window it speaks of the next one."""
+    policy = policy_of(session, owner, at)
+    verdict = decide(policy, InboundMessage(platform="api", address="", text="",
+                                            received_at=at),
+                     Client(language=language, tone=tone), owners.traits_of(owner), [])
+    window = verdict.window or (verdict.upcoming[0] if verdict.upcoming else None)
+    return render_verdict(session, owner, policy, verdict, situation=situation,
+                          contact_name=contact_name, subject=None, window=window,
+                          source=source)
