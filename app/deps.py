@@ -6,16 +6,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Hashable
-from dataclasses import dataclass
+from email.message import Message as MimeHeader
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from app.db import end, session_scope
 from app.errors import NotFound, Unauthorized
+from app.keys.service import Principal, authenticate, digest, recently_authenticated
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -33,39 +38,16 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         try:
             yield session
         except BaseException:
-            await run_in_threadpool(_end, session, commit=False)
+            await run_in_threadpool(end, session, commit=False)
             raise
-        await run_in_threadpool(_end, session, commit=True)
+        await run_in_threadpool(end, session, commit=True)
     finally:
         if lock is not None:
             lock.release()
 
 
-def _end(session: Session, *, commit: bool) -> None:
-    """Commit (or roll back) and close, in one trip to a worker thread."""
-    try:
-        if commit:
-            session.commit()
-        else:
-            session.rollback()
-    finally:
-        session.close()
-
-
 # "function" scope: commit before the response is sent, so a 2xx always means "stored".
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """Who is calling: an admin key, or a key bound to one owner."""
-
-    key_id: str
-    admin: bool
-    owner_id: str | None
-
-    def may_see(self, owner_id: str) -> bool:
-        return self.admin or self.owner_id == owner_id
 
 
 def _bearer(request: Request) -> str:
@@ -79,8 +61,6 @@ def _bearer(request: Request) -> str:
 async def get_principal(request: Request, session: SessionDep) -> Principal:
     """The caller: from the key cache on the event loop (no trip to a worker thread), or
     else looked up in the request's session."""
-    from app.keys.service import authenticate, recently_authenticated
-
     token = _bearer(request)
     principal = recently_authenticated(token)
     if principal is None:
@@ -96,8 +76,6 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 async def get_caller(request: Request) -> Principal:
     """The caller, for endpoints without a request session (the message intake): from the
     key cache on the event loop, or else from a short session of its own."""
-    from app.keys.service import authenticate, digest, recently_authenticated
-
     token = _bearer(request)
     principal = recently_authenticated(token)
     if principal is None:
@@ -141,8 +119,6 @@ async def _in_own_session(request: Request, work: Callable[[Session], T]) -> T:
 
 
 def _in_session(sessions: sessionmaker[Session], work: Callable[[Session], T]) -> T:
-    from app.db import session_scope
-
     with session_scope(sessions) as session:
         return work(session)
 
@@ -159,3 +135,38 @@ async def require_admin(principal: PrincipalDep) -> Principal:
 
 
 AdminDep = Annotated[Principal, Depends(require_admin)]
+
+
+def json_body(body: bytes, content_type: str | None, model: type[M], *,
+              errors: list[dict[str, Any]] | None = None) -> M:
+    """``body`` read as ``model`` the way FastAPI reads a route's JSON body (for the intake
+    routes, which read their request themselves): JSON only under a JSON content type; a
+    failure raises ``RequestValidationError`` with the fields under ``body``, after any
+    ``errors`` the caller found in the headers."""
+    found = list(errors or ())
+    parsed = None
+    if not body:
+        found.append({"type": "missing", "loc": ("body",), "msg": "Field required",
+                      "input": None})
+    elif not _is_json(content_type):
+        found.append({"type": "content_type", "loc": ("body",),
+                      "msg": "Send the body as JSON, with 'Content-Type: application/json'",
+                      "input": None})
+    else:
+        try:
+            parsed = model.model_validate_json(body)
+        except ValidationError as exc:
+            found += [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]
+    if found or parsed is None:
+        raise RequestValidationError(found)
+    return parsed
+
+
+def _is_json(content_type: str | None) -> bool:
+    if not content_type:
+        return False
+    header = MimeHeader()
+    header["content-type"] = content_type
+    subtype = header.get_content_subtype()
+    return header.get_content_maintype() == "application" and (
+        subtype == "json" or subtype.endswith("+json"))

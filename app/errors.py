@@ -22,8 +22,16 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
+
+from app.domain.availability import NoWorkingTime
+from app.domain.countries import UnknownCountry
+from app.domain.hijri import OutOfRange
+from app.domain.rendering import TemplateInvalid
 
 PROBLEM = "application/problem+json"
 
@@ -93,14 +101,6 @@ def _field_path(loc: tuple[Any, ...]) -> str:
 def problem_for(exc: BaseException) -> JSONResponse | None:
     """The problem+json answer for an expected failure, or None for an unexpected one (a
     bug: the server's 500)."""
-    from sqlalchemy.exc import IntegrityError, OperationalError
-    from sqlalchemy.exc import TimeoutError as PoolTimeout
-
-    from app.domain.availability import NoWorkingTime
-    from app.domain.countries import UnknownCountry
-    from app.domain.hijri import OutOfRange
-    from app.domain.rendering import TemplateInvalid
-
     if isinstance(exc, IjazaError):
         return problem(exc.status, exc.detail, **exc.extra)
     if isinstance(exc, OutOfRange):
@@ -128,14 +128,6 @@ def problem_for(exc: BaseException) -> JSONResponse | None:
 
 def install(app: FastAPI) -> None:
     """Map every error to problem+json."""
-    from sqlalchemy.exc import IntegrityError, OperationalError
-    from sqlalchemy.exc import TimeoutError as PoolTimeout
-
-    from app.domain.availability import NoWorkingTime
-    from app.domain.countries import UnknownCountry
-    from app.domain.hijri import OutOfRange
-    from app.domain.rendering import TemplateInvalid
-
     async def _expected(_request: Request, exc: Exception) -> JSONResponse:
         response = problem_for(exc)
         assert response is not None, exc  # registered only for the types problem_for maps
@@ -159,6 +151,12 @@ def install(app: FastAPI) -> None:
         first = errors[0] if errors else {"field": "", "message": "invalid"}
         detail = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
         return problem(422, detail, errors=errors)
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(_request: Request, _exc: ClientDisconnect) -> Response:
+        # The client went away before its request was whole: nothing was read or recorded,
+        # and nobody is there to read an answer (not a server error either).
+        return Response(status_code=400)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
