@@ -2,38 +2,49 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# What running needs, and what testing needs on top: `make test` after `make run` still
+# installs the dev tools.
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
 IJAZA_HOST ?= 127.0.0.1
 IJAZA_PORT ?= 8000
 export IJAZA_HOST IJAZA_PORT
+# Where a browser on this machine reaches the server (a wildcard address is not one).
+URL := http://$(if $(filter 0.0.0.0 ::,$(IJAZA_HOST)),127.0.0.1,$(IJAZA_HOST)):$(IJAZA_PORT)
 
 .PHONY: run test install lint bench clean worker
 
-$(STAMP): pyproject.toml
-	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	touch $@ $(RUN_STAMP)
 
-install: $(STAMP)
+install: $(DEV_STAMP)
 
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(BIN)/ijaza migrate
 	$(BIN)/ijaza demo
-	@echo "serving on http://$(IJAZA_HOST):$(IJAZA_PORT)  (docs: /docs, status page: /p/demo)"
+	@echo "serving on $(URL) — API docs: $(URL)/docs, status page: $(URL)/p/demo"
 	$(BIN)/ijaza serve --host $(IJAZA_HOST) --port $(IJAZA_PORT)
 
-worker: $(STAMP)
+worker: $(RUN_STAMP)
 	$(BIN)/ijaza worker
 
-test: $(STAMP)
+test: $(DEV_STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check app tests bench
 	$(BIN)/lint-imports
 
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	$(BIN)/python bench/run_all.py
 
 clean:

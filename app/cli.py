@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Annotated
+import asyncio
+import os
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from typing import Annotated, NoReturn
 
 import typer
+import uvicorn
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session
 
+from app import clock, logs
+from app.connections.models import ChannelRow
+from app.country_calendar.service import CountryYear, country_year
+from app.country_calendar.service import confirm as confirm_date
+from app.crypto import SecretBox
+from app.db import make_engine, make_session_factory, session_scope
+from app.decisions.service import evaluate
+from app.demo import seed
+from app.domain.model import InboundMessage, OccasionDate
+from app.errors import IjazaError
+from app.keys.service import create_key
+from app.migrate import upgrade
+from app.owners import repository as owners
 from app.settings import get_settings
+from app.worker import run_worker
 
 app = typer.Typer(
     help="Ijaza (إجازة): answers your clients while you are away for Eid, Ramadan and "
@@ -19,11 +39,20 @@ keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 
 
+# The services give advice in the API's words; the same advice in the CLI's.
+_CLI_WORDING = {'send "force": true': "add --force"}
+
+
+def _fail(exc: IjazaError) -> NoReturn:
+    """Print a service's error for a person at a terminal, and exit 1."""
+    detail = exc.detail
+    for api, cli in _CLI_WORDING.items():
+        detail = detail.replace(api, cli)
+    typer.echo(detail, err=True)
+    raise typer.Exit(1) from exc
+
+
 def _sessions():  # noqa: ANN202 - a sessionmaker
-    from sqlalchemy import inspect
-
-    from app.db import make_engine, make_session_factory
-
     engine = make_engine(get_settings().database_url)
     try:
         ready = inspect(engine).has_table("owner")
@@ -43,36 +72,49 @@ def serve(
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
 ) -> None:
     """Serve the API, the webhooks and the pages."""
-    import uvicorn
-
     settings = get_settings()
-    uvicorn.run("app.asgi:app", host=host or settings.host, port=port or settings.port,
-                workers=workers, log_level="warning", proxy_headers=True)
+    # uvicorn imports the app, here or in its worker processes, and the app reads its
+    # settings from the environment: an override must reach it there too, or the app's
+    # public URLs would name the default port.
+    os.environ["IJAZA_HOST"] = host or settings.host
+    os.environ["IJAZA_PORT"] = str(port or settings.port)
+    get_settings.cache_clear()
+    settings = get_settings()
+    logs.configure(settings.log_level, json=settings.log_json)
+    # log_config=None: uvicorn's loggers go through our JSON handler, not text handlers
+    # of its own.
+    uvicorn.run("app.asgi:app", host=settings.host, port=settings.port, workers=workers,
+                log_level="warning", log_config=None, proxy_headers=True)
 
 
 @app.command()
 def migrate() -> None:
     """Bring the database schema up to date (Alembic)."""
-    from app.migrate import upgrade
-
-    upgrade(get_settings().database_url)
-    typer.echo("database is up to date")
+    typer.echo(str(upgrade(get_settings().database_url)))
 
 
 @app.command()
 def demo() -> None:
-    """Create the demo owner 'demo' (Saudi Arabia, Asia/Riyadh) and print an admin key."""
-    from app.db import session_scope
-    from app.demo import seed
+    """Create the demo owner 'demo' (Saudi Arabia, Asia/Riyadh) and print an admin key.
 
-    with session_scope(_sessions()) as session:
-        created, key = seed(session, admin_key=get_settings().demo_admin_key)
+    Reuses IJAZA_DEMO_ADMIN_KEY if set; else mints a new key and revokes the one the last run
+    printed (keys are stored hashed: an old one cannot be shown again)."""
     settings = get_settings()
-    typer.echo(("created" if created else "found") + " the demo owner 'demo'")
-    typer.echo(f"API:    http://{settings.host}:{settings.port}/docs")
-    typer.echo(f"status: http://{settings.host}:{settings.port}/p/demo")
-    typer.echo("admin key (shown once):")
-    typer.echo(key)
+    try:
+        with session_scope(_sessions()) as session:
+            seeded = seed(session, admin_key=settings.demo_admin_key)
+    except IjazaError as exc:
+        _fail(exc)
+    base = settings.public_base_url.rstrip("/")
+    typer.echo(("created" if seeded.created else "found") + " the demo owner 'demo'")
+    typer.echo(f"docs:   {base}/docs")
+    typer.echo(f"status: {base}/p/demo")
+    if seeded.revoked:
+        typer.echo("revoked the previous demo key" if seeded.revoked == 1
+                   else f"revoked the {seeded.revoked} previous demo keys")
+    typer.echo("admin key (new, shown once; set IJAZA_DEMO_ADMIN_KEY to keep one across runs):"
+               if seeded.minted else "admin key (IJAZA_DEMO_ADMIN_KEY):")
+    typer.echo(seeded.key)
 
 
 @keys_app.command("create")
@@ -82,10 +124,6 @@ def keys_create(
     name: Annotated[str | None, typer.Option(help="A label for the key.")] = None,
 ) -> None:
     """Create an API key; the key is printed alone on the last line."""
-    from app.db import session_scope
-    from app.errors import IjazaError
-    from app.keys.service import create_key
-
     if admin == (owner is not None):
         typer.echo("give exactly one of --admin or --owner ID", err=True)
         raise typer.Exit(2)
@@ -94,8 +132,7 @@ def keys_create(
             new = create_key(session, admin=admin, owner_id=owner, name=name)
             key_id, key = new.row.id, new.key
     except IjazaError as exc:
-        typer.echo(exc.detail, err=True)
-        raise typer.Exit(1) from exc
+        _fail(exc)
     typer.echo(f"key {key_id} ({'admin' if admin else 'owner ' + str(owner)}), shown once:")
     typer.echo(key)
 
@@ -103,10 +140,6 @@ def keys_create(
 @app.command()
 def worker() -> None:
     """Run the scheduler and the outbox relay in this process (for a separate worker)."""
-    import asyncio
-
-    from app.worker import run_worker
-
     asyncio.run(run_worker(get_settings()))
 
 
@@ -126,25 +159,44 @@ def _parse_date(value: str) -> date:
         raise typer.BadParameter(f"'{value}' is not a date (YYYY-MM-DD)") from exc
 
 
+def _a_year_after(day: date) -> date:
+    return date(day.year + 1, 3, 1) if (day.month, day.day) == (2, 29) else \
+        day.replace(year=day.year + 1)
+
+
+def _still_on(o: OccasionDate, today: date) -> bool:
+    return max(o.date, o.end_date or o.date, o.holiday_last_day or o.date) >= today
+
+
+def _coming_year(session: Session, country: str, today: date) -> CountryYear:
+    """The twelve months from ``today``, from the Gregorian years they span; an occasion
+    under way today (Ramadan, an Eid holiday) is still listed."""
+    end = _a_year_after(today)
+    years = [country_year(session, country, y, today=today)
+             for y in range(today.year, (end - timedelta(days=1)).year + 1)]
+    return replace(
+        years[0],
+        occasions=[o for y in years for o in y.occasions if _still_on(o, today) and o.date < end],
+        holidays=[h for y in years for h in y.holidays if today <= h.date < end])
+
+
 @app.command()
 def calendar(
     country: Annotated[str, typer.Argument(help="Country code (SA, EG, …) or 'none'.")],
-    year: Annotated[int | None, typer.Option(help="Gregorian year (default: this year).")] = None,
+    year: Annotated[int | None, typer.Option(
+        help="A whole Gregorian year (default: the twelve months from today).")] = None,
 ) -> None:
     """Print a country's occasions: Hijri and Gregorian dates, tentative ones with their range."""
-    from app import clock
-    from app.country_calendar.service import country_year
-    from app.db import session_scope
-    from app.errors import IjazaError
-
     today = clock.now().date()
     try:
         with session_scope(_sessions()) as session:
-            data = country_year(session, country, year or today.year, today=today)
+            data = (country_year(session, country, year, today=today) if year is not None
+                    else _coming_year(session, country, today))
     except IjazaError as exc:
-        typer.echo(exc.detail, err=True)
-        raise typer.Exit(1) from exc
-    typer.echo(f"{data.country} {data.year} — weekend: {', '.join(data.weekend)}")
+        _fail(exc)
+    span = (str(year) if year is not None
+            else f"{today:%Y-%m-%d} → {_a_year_after(today) - timedelta(days=1):%Y-%m-%d}")
+    typer.echo(f"{data.country} {span} — weekend: {', '.join(data.weekend)}")
     typer.echo(f"{'occasion':<18} {'date':<15} {'hijri':<11} {'status':<32} holiday")
     for o in data.occasions:
         day = f"{o.date:%a %Y-%m-%d}"
@@ -168,21 +220,16 @@ def confirm(
     force: Annotated[bool, typer.Option(help="Accept a date more than two days from the prediction.")] = False,
 ) -> None:
     """Record an announced date: every owner's windows move at once."""
-    from app.country_calendar.service import confirm as do_confirm
-    from app.db import session_scope
-    from app.errors import IjazaError
-
     try:
         with session_scope(_sessions()) as session:
-            done = do_confirm(session, country, occasion, _parse_date(day), hijri_year=None,
-                              force=force, note=None, by="cli")
+            done = confirm_date(session, country, occasion, _parse_date(day), hijri_year=None,
+                                force=force, note=None, by="cli")
             row = done.confirmation
             typer.echo(f"confirmed {row.occasion} {row.hijri_year} in {row.country} on "
                        f"{row.date} (expected {row.predicted_date}); "
                        f"{done.owners_updated} owner(s), {done.windows_moved} window(s) moved")
     except IjazaError as exc:
-        typer.echo(exc.detail, err=True)
-        raise typer.Exit(1) from exc
+        _fail(exc)
 
 
 @app.command()
@@ -194,19 +241,15 @@ def check(
     name: Annotated[str | None, typer.Option(help="The client's name.")] = None,
 ) -> None:
     """Show the decision for a message, as a person would read it (nothing is recorded)."""
-    from app import clock
-    from app.db import session_scope
-    from app.decisions.service import Message, evaluate
-    from app.owners import repository
-
     when = _parse_at(at) or clock.now()
     with session_scope(_sessions()) as session:
-        row = repository.get(session, owner)
+        row = owners.get(session, owner)
         if row is None:
             typer.echo(f"no owner '{owner}'", err=True)
             raise typer.Exit(1)
-        d = evaluate(session, row, Message(channel="cli", address=contact, text=text, at=when,
-                                           name=name), dry_run=True).decision
+        message = InboundMessage(platform="cli", address=contact, text=text, received_at=when,
+                                 name=name)
+        d = evaluate(session, row, message, dry_run=True).decision
     typer.echo(f"status:    {d.status}")
     if d.window:
         title = d.window.title.get("en") or d.window.title.get("ar") or d.window.kind
@@ -230,12 +273,6 @@ def check(
 def rotate_secrets() -> None:
     """Re-encrypt every channel secret with IJAZA_SECRET_KEY (old keys in
     IJAZA_PREVIOUS_SECRET_KEYS)."""
-    from sqlalchemy import select
-
-    from app.connections.models import ChannelRow
-    from app.crypto import SecretBox
-    from app.db import session_scope
-
     box = SecretBox(get_settings().secret_key)
     count = 0
     with session_scope(_sessions()) as session:

@@ -1,12 +1,21 @@
-"""The demo owner, so that the first run shows something."""
+"""The demo owner, so that the first run shows something, and one admin key to try it with.
+
+Keys are stored hashed, so a key cannot be shown twice: each run either reuses
+``IJAZA_DEMO_ADMIN_KEY`` or mints a new key, and revokes the demo keys of earlier runs.
+"""
 
 from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import clock
+from app.errors import Conflict, Invalid
 from app.keys.models import ApiKey
-from app.keys.service import KEY_PREFIX, create_key, digest
+from app.keys.service import KEY_PREFIX, Principal, create_key, digest, revoke_key
 from app.owners import repository, service
 from app.owners.schemas import OwnerCreate
 
@@ -24,17 +33,50 @@ DEMO = OwnerCreate(
 )
 
 
-def seed(session: Session, *, admin_key: str | None = None) -> tuple[bool, str]:
-    """Create the demo owner if missing; return (created, an admin key)."""
+# The demo's keys are told from the others by their name (the key table has no other mark).
+DEMO_KEY_NAME = "demo admin"
+_SEEDER = Principal(key_id="ijaza-demo", admin=True, owner_id=None)
+
+
+@dataclass(frozen=True, slots=True)
+class Seeded:
+    created: bool  # the demo owner was created by this run
+    key: str
+    minted: bool  # a new key (not IJAZA_DEMO_ADMIN_KEY)
+    revoked: int  # demo keys of earlier runs revoked now
+
+
+def seed(session: Session, *, admin_key: str | None = None) -> Seeded:
+    """Create the demo owner if missing; leave exactly one live demo admin key: ``admin_key``
+    if given, else a new one."""
     created = repository.get(session, DEMO.id) is None
     if created:
         service.create(session, DEMO)
-    if admin_key and admin_key.startswith(KEY_PREFIX):
-        if session.scalars(select(ApiKey).where(ApiKey.digest == digest(admin_key))).first() is None:
-            from app import clock
+    if admin_key is None:
+        new = create_key(session, admin=True, owner_id=None, name=DEMO_KEY_NAME)
+        key, keep = new.key, new.row.id
+    else:
+        key, keep = admin_key, _adopt(session, admin_key)
+    earlier = session.scalars(select(ApiKey).where(
+        ApiKey.name == DEMO_KEY_NAME, ApiKey.admin.is_(True), ApiKey.revoked_at.is_(None),
+        ApiKey.id != keep)).all()
+    for row in earlier:
+        revoke_key(session, _SEEDER, row.id)
+    return Seeded(created=created, key=key, minted=admin_key is None, revoked=len(earlier))
 
-            session.add(ApiKey(id="demo-admin", digest=digest(admin_key), prefix=admin_key[:8],
-                               name="demo admin", admin=True, owner_id=None,
-                               created_at=clock.now()))
-        return created, admin_key
-    return created, create_key(session, admin=True, owner_id=None, name="demo admin").key
+
+def _adopt(session: Session, key: str) -> str:
+    """The id of the admin key ``key``, stored now if it is new."""
+    if not key.startswith(KEY_PREFIX) or len(key) < len(KEY_PREFIX) + 16:
+        raise Invalid(f"IJAZA_DEMO_ADMIN_KEY must be '{KEY_PREFIX}' and at least 16 more "
+                      "characters.")
+    row = session.scalars(select(ApiKey).where(ApiKey.digest == digest(key))).first()
+    if row is None:
+        row = ApiKey(id=secrets.token_hex(8), digest=digest(key), prefix=key[:8],
+                     name=DEMO_KEY_NAME, admin=True, owner_id=None, created_at=clock.now())
+        session.add(row)
+        session.flush()
+    elif row.revoked_at is not None or not row.admin:
+        raise Conflict("IJAZA_DEMO_ADMIN_KEY is a revoked or non-admin key: set another one, "
+                       "or unset it for a new key.")
+    return row.id

@@ -1,10 +1,15 @@
-"""Structured JSON logs (structlog). Secrets never reach a log line: known secret-bearing
-keys are masked by a processor, and request logging records only method, path and status.
+"""Structured logs (structlog): one JSON object per line when ``IJAZA_LOG_JSON`` is on, from
+our own loggers and from the libraries' stdlib loggers alike (uvicorn, APScheduler, httpx).
+
+Secrets never reach a log line: known secret-bearing keys are masked, secret-shaped text
+(Telegram's ``/bot<token>/``, bearer tokens, ``token=`` query values, our own keys) is
+redacted in every message, and request logging records only method, path and status.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from typing import Any
 
@@ -16,12 +21,50 @@ SECRET_KEYS = frozenset({
     "verify_token", "secret_token", "signing_key", "basic_auth_password",
 })
 
+_REDACTIONS = [(re.compile(pattern, re.IGNORECASE), replacement) for pattern, replacement in (
+    # Telegram puts the bot token in the path: https://api.telegram.org/bot<token>/sendMessage
+    (r"/bot\d+:[\w-]+", "/bot***"),
+    (r"(\bauthorization['\"]?\s*[:=]\s*['\"]?)[^'\",;\n]+", r"\1***"),  # the whole value
+    (r"\b(bearer|basic)\s+[^\s'\",;]+", r"\1 ***"),
+    (r"([?&](?:access_token|token|api_key|key|secret|password|signature|sig|client_secret"
+     r"|hub\.verify_token)=)[^&\s#'\"]+", r"\1***"),
+    (r"(://[^/\s:@]+:)[^@\s/]+@", r"\1***@"),  # user:password@ in a URL
+    (r"\b(ijz_|xox[abposr]-)[\w-]{6,}", r"\1***"),  # our API keys, Slack tokens
+)]
+# Most lines hold nothing to redact: one search decides whether to run the substitutions.
+_SUSPECT = re.compile("|".join(f"(?:{p.pattern})" for p, _ in _REDACTIONS), re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """``text`` with every secret-shaped part masked."""
+    if _SUSPECT.search(text) is None:
+        return text
+    for pattern, replacement in _REDACTIONS:
+        text = pattern.sub(replacement, text)
+    return text
+
 
 def _mask_secrets(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
-    for key in list(event):
+    for key, value in event.items():
         if key.lower() in SECRET_KEYS:
             event[key] = "***"
+        elif isinstance(value, str):
+            event[key] = redact(value)
     return event
+
+
+class RedactingFilter(logging.Filter):
+    """Redacts a stdlib record's message before any handler formats it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed call: the formatter reports it, the caller goes on
+            return True
+        clean = redact(message)
+        if clean is not message:
+            record.msg, record.args = clean, None
+        return True
 
 
 class _CurrentStderr:
@@ -35,24 +78,56 @@ class _CurrentStderr:
 
 
 def configure(level: str = "INFO", *, json: bool = True) -> None:
-    logging.basicConfig(format="%(message)s", stream=sys.stderr,
-                        level=getattr(logging, level.upper(), logging.INFO), force=True)
+    """Route structlog and every stdlib logger to stderr through the same processors.
+
+    The libraries' chatty loggers (httpx and httpcore log every request URL at INFO) are
+    quieted to WARNING unless ``level`` is DEBUG; their lines are redacted either way.
+    """
+    numeric = getattr(logging, level.upper(), logging.INFO)
     renderer: Any = (structlog.processors.JSONRenderer(ensure_ascii=False) if json
                      else structlog.dev.ConsoleRenderer())
+    shared = [
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    # Our own lines skip the stdlib (a print per line is cheaper on the request path) ...
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            _mask_secrets,
+            *shared,
             structlog.processors.format_exc_info,
+            _mask_secrets,
             renderer,
         ],
-        wrapper_class=structlog.make_filtering_bound_logger(
-            getattr(logging, level.upper(), logging.INFO)),
+        wrapper_class=structlog.make_filtering_bound_logger(numeric),
         logger_factory=structlog.PrintLoggerFactory(file=_CurrentStderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=True,
     )
+    # ... and the libraries' lines are rendered the same way by the root handler.
+    handler = logging.StreamHandler(_CurrentStderr())  # type: ignore[arg-type]
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[
+            structlog.contextvars.merge_contextvars,
+            structlog.stdlib.add_logger_name,
+            *shared,
+            structlog.processors.format_exc_info,
+            _mask_secrets,
+        ],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+    ))
+    logging.basicConfig(handlers=[handler], level=numeric, force=True)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "apscheduler"):
+        # uvicorn (when started with its own log config) gives these handlers of their own
+        # that write plain text, and levels: every line goes through the root handler, at
+        # the root's level, instead.
+        library = logging.getLogger(name)
+        library.handlers.clear()
+        library.setLevel(logging.NOTSET)
+        library.propagate, library.disabled = True, False
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.NOTSET if numeric <= logging.DEBUG
+                                         else logging.WARNING)
 
 
 log = structlog.get_logger("ijaza")

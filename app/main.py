@@ -11,14 +11,31 @@ from typing import Any
 import anyio
 import httpx
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 
-from app import errors, logs
+from app import docs, errors, logs
+from app.connections.endpoints import router as channels
+from app.contacts.endpoints import router as contacts
+from app.country_calendar.endpoints import router as calendar
 from app.crypto import SecretBox
 from app.db import WalCheckpointer, make_engine, make_session_factory
+from app.decisions.endpoints import documented as evaluate_documented
+from app.decisions.endpoints import router as decisions
+from app.inbound.endpoints import documented as hook_documented
+from app.inbound.endpoints import router as hooks
 from app.inbound.recorder import Recorder
-from app.lane import IntakeLane
+from app.keys.endpoints import router as keys
 from app.middleware import RequestContext
+from app.notices.endpoints import router as digest
+from app.ops.endpoints import router as ops
+from app.outbox.endpoints import router as deliveries
+from app.owners.endpoints import router as owners
+from app.pages.endpoints import router as pages
+from app.rules.endpoints import router as rules
 from app.settings import Settings, get_settings
+from app.templates.endpoints import router as templates
+from app.windows.endpoints import router as windows
+from app.worker import start_background
 
 DESCRIPTION = """
 Ijaza (إجازة) answers your clients while you are away — Eid al-Fitr, Eid al-Adha, Ramadan
@@ -28,9 +45,9 @@ Errors are `application/problem+json` (RFC 9457).
 """
 
 
-def create_app(settings: Settings | None = None, *, background: bool | None = None,
-               lane: bool = True) -> FastAPI:
-    """The app; ``lane=False`` leaves out ``app.lane`` (tests compare the two)."""
+def create_app(settings: Settings | None = None, *, background: bool | None = None) -> FastAPI:
+    """The app; ``background`` runs the relay and the scheduler in it (default: outside
+    tests)."""
     settings = settings or get_settings()
     logs.configure(settings.log_level, json=settings.log_json)
     engine = make_engine(settings.database_url)
@@ -45,8 +62,6 @@ def create_app(settings: Settings | None = None, *, background: bool | None = No
         tasks: list[asyncio.Task[Any]] = []
         run_background = settings.env != "test" if background is None else background
         if run_background:
-            from app.worker import start_background
-
             tasks = await start_background(app)
         try:
             yield
@@ -60,8 +75,8 @@ def create_app(settings: Settings | None = None, *, background: bool | None = No
             if checkpointer is not None:
                 await anyio.to_thread.run_sync(checkpointer.stop)
 
-    app = Ijaza(title="Ijaza", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
-    app.intake_lane = lane
+    app = Ijaza(title="Ijaza", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
+                docs_url=None, redoc_url=None)  # app.docs serves /docs offline
     app.access_log = settings.env != "test"
     app.state.settings = settings
     app.state.engine = engine
@@ -74,42 +89,30 @@ def create_app(settings: Settings | None = None, *, background: bool | None = No
     app.state.recorder = Recorder(app.state.sessions, app.state.secret_box, app.state.db_lock,
                                   engine.pool)
     errors.install(app)
+    docs.install(app)
     _include_routers(app)
     return app
 
 
 class Ijaza(FastAPI):
-    """FastAPI with the request context (request id, log line, body limit) and the intake
-    lane (``app.lane``) in front of FastAPI's own layers rather than inside them: the
-    lane's ordinary request does not pass through them, and every response, a 500 too,
-    carries its request id."""
+    """FastAPI with the request context (request id, log line, body limit) outside its own
+    layers, so that every response, a 500 too, carries its request id; and /docs showing
+    the intake routes, which are Starlette routes, from their declarations."""
 
-    intake_lane = True
     access_log = True
 
     def build_middleware_stack(self) -> Any:
-        app = super().build_middleware_stack()
-        if self.intake_lane:
-            app = IntakeLane(app)
-        return RequestContext(app, access_log=self.access_log)
+        return RequestContext(super().build_middleware_stack(), access_log=self.access_log)
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            self.openapi_schema = get_openapi(
+                title=self.title, version=self.version, description=self.description,
+                routes=[*self.routes, *evaluate_documented.routes, *hook_documented.routes])
+        return self.openapi_schema
 
 
 def _include_routers(app: FastAPI) -> None:
-    from app.connections.endpoints import router as channels
-    from app.contacts.endpoints import router as contacts
-    from app.country_calendar.endpoints import router as calendar
-    from app.decisions.endpoints import router as decisions
-    from app.inbound.endpoints import router as hooks
-    from app.keys.endpoints import router as keys
-    from app.notices.endpoints import router as digest
-    from app.ops.endpoints import router as ops
-    from app.outbox.endpoints import router as deliveries
-    from app.owners.endpoints import router as owners
-    from app.pages.endpoints import router as pages
-    from app.rules.endpoints import router as rules
-    from app.templates.endpoints import router as templates
-    from app.windows.endpoints import router as windows
-
     for router in (hooks, decisions, ops, keys, owners, rules, windows, templates, contacts,
                    channels, deliveries, digest, calendar, pages):
         app.include_router(router)

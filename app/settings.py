@@ -47,7 +47,8 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite:///{ROOT / 'var' / 'ijaza.db'}"
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
-    public_base_url: str = "http://127.0.0.1:8000"
+    # Unset: this server's own address (see ``_public_base_url``).
+    public_base_url: str = ""
     secret_key: str = DEV_SECRET
     log_level: str = "INFO"
     log_json: bool = True
@@ -91,10 +92,25 @@ class Settings(BaseSettings):
             raise ValueError("IJAZA_SECRET_KEY must be at least 16 characters")
         return self
 
+    @model_validator(mode="after")
+    def _public_base_url(self) -> Settings:
+        if not self.public_base_url:
+            self.public_base_url = local_url(self.host, self.port)
+        return self
+
     @property
     def fernet_key(self) -> bytes:
         """A Fernet key derived from the secret key (any length in, 32 bytes out)."""
         return base64.urlsafe_b64encode(hashlib.sha256(self.secret_key.encode()).digest())
+
+
+def local_url(host: str, port: int) -> str:
+    """The URL a browser on this machine opens to reach a server listening on host:port
+    (a wildcard address is where the server listens, not somewhere to browse to)."""
+    host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "localhost"}.get(host, host)
+    if ":" in host:  # an IPv6 literal
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 @lru_cache
