@@ -43,6 +43,7 @@ test: $(DEV_STAMP)
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check app tests bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 bench: $(DEV_STAMP)
 	$(BIN)/python bench/run_all.py

@@ -277,6 +277,7 @@ def rotate_secrets() -> None:
     count = 0
     with session_scope(_sessions()) as session:
         for row in session.scalars(select(ChannelRow).where(ChannelRow.sealed_secrets.is_not(None))):
+            assert row.sealed_secrets is not None  # selected for it
             row.sealed_secrets = box.rotate(row.sealed_secrets)
             count += 1
     typer.echo(f"re-encrypted the secrets of {count} channel(s)")

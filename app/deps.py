@@ -163,6 +163,8 @@ def json_body(body: bytes, content_type: str | None, model: type[M], *,
 
 
 def _is_json(content_type: str | None) -> bool:
+    if content_type == "application/json":
+        return True
     if not content_type:
         return False
     header = MimeHeader()

@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from typing import Any
 
 import structlog
+from structlog.typing import EventDict, Processor, WrappedLogger
 
 SECRET_KEYS = frozenset({
     "authorization", "key", "api_key", "token", "bot_token", "signing_secret", "app_secret",
@@ -44,7 +44,7 @@ def redact(text: str) -> str:
     return text
 
 
-def _mask_secrets(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
+def _mask_secrets(_logger: WrappedLogger, _name: str, event: EventDict) -> EventDict:
     for key, value in event.items():
         if key.lower() in SECRET_KEYS:
             event[key] = "***"
@@ -84,9 +84,9 @@ def configure(level: str = "INFO", *, json: bool = True) -> None:
     quieted to WARNING unless ``level`` is DEBUG; their lines are redacted either way.
     """
     numeric = getattr(logging, level.upper(), logging.INFO)
-    renderer: Any = (structlog.processors.JSONRenderer(ensure_ascii=False) if json
+    renderer: Processor = (structlog.processors.JSONRenderer(ensure_ascii=False) if json
                      else structlog.dev.ConsoleRenderer())
-    shared = [
+    shared: list[Processor] = [
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
@@ -100,11 +100,12 @@ def configure(level: str = "INFO", *, json: bool = True) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
+        # PrintLoggerFactory is annotated TextIO; PrintLogger only writes and flushes.
         logger_factory=structlog.PrintLoggerFactory(file=_CurrentStderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=True,
     )
     # ... and the libraries' lines are rendered the same way by the root handler.
-    handler = logging.StreamHandler(_CurrentStderr())  # type: ignore[arg-type]
+    handler = logging.StreamHandler(_CurrentStderr())
     handler.addFilter(RedactingFilter())
     handler.setFormatter(structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[

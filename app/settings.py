@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     env: Literal["development", "test", "production"] = "development"
     database_url: str = f"sqlite:///{ROOT / 'var' / 'ijaza.db'}"
     host: str = "127.0.0.1"
-    port: int = Field(8000, ge=1, le=65535)
+    port: int = Field(default=8000, ge=1, le=65535)
     # Unset: this server's own address (see ``_public_base_url``).
     public_base_url: str = ""
     secret_key: str = DEV_SECRET
@@ -54,13 +54,13 @@ class Settings(BaseSettings):
     log_json: bool = True
     run_relay_in_server: bool = True
     run_scheduler_in_server: bool = True
-    relay_poll_seconds: float = Field(0.5, gt=0)
-    relay_batch: int = Field(500, ge=1, le=5000)
-    relay_max_attempts: int = Field(8, ge=1, le=50)
-    relay_claim_seconds: float = Field(60.0, gt=0)
-    send_timeout_seconds: float = Field(10.0, gt=0)
+    relay_poll_seconds: float = Field(default=0.5, gt=0)
+    relay_batch: int = Field(default=500, ge=1, le=5000)
+    relay_max_attempts: int = Field(default=8, ge=1, le=50)
+    relay_claim_seconds: float = Field(default=60.0, gt=0)
+    send_timeout_seconds: float = Field(default=10.0, gt=0)
     rate_limits: PlatformLimits = PlatformLimits()
-    materialise_months: int = Field(13, ge=1, le=60)
+    materialise_months: int = Field(default=13, ge=1, le=60)
     config_dir: Path = ROOT / "config"
     demo_admin_key: str | None = None
 

@@ -117,6 +117,7 @@ class EmailSettings(ChannelSettings):
 class EmailChannel(Channel):
     platform = "email"
     Settings = EmailSettings
+    settings: EmailSettings  # what Channel.__init__ validates with Settings
     modes = ("send",)
 
     def __init__(self, settings: Mapping[str, Any], *, now: Callable[[], datetime]) -> None:
@@ -249,8 +250,8 @@ class EmailChannel(Channel):
                 headers.setdefault(name, str(data[key]))
         sender = headers.get("return-path") or (data.get("FromFull") or {}).get("Email") \
             or data.get("From")
-        name = data.get("FromName") or (data.get("FromFull") or {}).get("Name")
-        from_header = formataddr((name, data["From"])) if name and data.get("From") \
+        display_name = data.get("FromName") or (data.get("FromFull") or {}).get("Name")
+        from_header = formataddr((display_name, data["From"])) if display_name and data.get("From") \
             else str(data.get("From") or "")
         return {"headers": headers, "sender": sender, "subject": data.get("Subject") or "",
                 "text": data.get("StrippedTextReply") or data.get("TextBody") or "",
@@ -482,6 +483,7 @@ def _multipart(request: RawRequest) -> dict[str, str]:
         if not name or part.is_multipart() or part.get_filename():
             continue
         payload = part.get_payload(decode=True) or b""
+        assert isinstance(payload, bytes)  # a part that is not multipart decodes to bytes
         charset = part.get_content_charset() or "utf-8"
         try:
             value = payload.decode(charset, "replace")
@@ -498,6 +500,7 @@ def _from_mime(raw: bytes, sender: str | None) -> dict[str, Any]:
     for part in message.walk():
         if part.get_content_type() == "text/plain" and not part.get_filename():
             payload = part.get_payload(decode=True) or b""
+            assert isinstance(payload, bytes)  # a text/plain part is not multipart: bytes
             try:
                 text = payload.decode(part.get_content_charset() or "utf-8", "replace")
             except LookupError:

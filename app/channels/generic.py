@@ -106,6 +106,7 @@ class GenericSettings(ChannelSettings):
 class GenericChannel(Channel):
     platform = "generic"
     Settings = GenericSettings
+    settings: GenericSettings  # what Channel.__init__ validates with Settings
     modes = ("return", "send")
 
     def __init__(self, settings: Mapping[str, Any], *, now: Callable[[], datetime]) -> None:

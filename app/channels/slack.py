@@ -68,6 +68,7 @@ class SlackSettings(ChannelSettings):
 class SlackChannel(Channel):
     platform = "slack"
     Settings = SlackSettings
+    settings: SlackSettings  # what Channel.__init__ validates with Settings
     modes = ("send",)  # Slack's webhook answer is only an acknowledgement
 
     def __init__(self, settings: Mapping[str, Any], *, now: Callable[[], datetime]) -> None:

@@ -53,6 +53,7 @@ class TelegramSettings(ChannelSettings):
 class TelegramChannel(Channel):
     platform = "telegram"
     Settings = TelegramSettings
+    settings: TelegramSettings  # what Channel.__init__ validates with Settings
     modes = ("return", "send")
 
     def __init__(self, settings: Mapping[str, Any], *, now: Callable[[], datetime]) -> None:
@@ -92,7 +93,7 @@ class TelegramChannel(Channel):
         name = " ".join(p for p in (sender.get("first_name"), sender.get("last_name")) if p)
         language = str(sender.get("language_code") or "").split("-")[0].lower() or None
         try:
-            received = datetime.fromtimestamp(int(message.get("date")), UTC)
+            received = datetime.fromtimestamp(int(message.get("date", "")), UTC)
         except (TypeError, ValueError):
             received = request.received_at
         return [InboundMessage(

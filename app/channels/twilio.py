@@ -88,6 +88,7 @@ class TwilioSettings(ChannelSettings):
 class TwilioChannel(Channel):
     platform = "twilio"
     Settings = TwilioSettings
+    settings: TwilioSettings  # what Channel.__init__ validates with Settings
     modes = ("return", "send")
 
     def __init__(self, settings: Mapping[str, Any], *, now: Callable[[], datetime]) -> None:

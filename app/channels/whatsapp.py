@@ -67,6 +67,7 @@ class WhatsAppSettings(ChannelSettings):
 class WhatsAppChannel(Channel):
     platform = "whatsapp"
     Settings = WhatsAppSettings
+    settings: WhatsAppSettings  # what Channel.__init__ validates with Settings
     modes = ("send",)
 
     def __init__(self, settings: Mapping[str, Any], *, now: Callable[[], datetime]) -> None:
@@ -130,10 +131,10 @@ class WhatsAppChannel(Channel):
         text = ""
         if kind == "text":
             text = str((message.get("text") or {}).get("body") or "")
-        elif isinstance(message.get(kind), dict):
+        elif isinstance(kind, str) and isinstance(message.get(kind), dict):
             text = str(message[kind].get("caption") or "")
         try:
-            received = datetime.fromtimestamp(int(message.get("timestamp")), UTC)
+            received = datetime.fromtimestamp(int(message.get("timestamp", "")), UTC)
         except (TypeError, ValueError):
             received = request.received_at
         to = "+" + sender.lstrip("+")

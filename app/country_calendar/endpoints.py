@@ -19,6 +19,7 @@ from app.country_calendar.schemas import (
     LocalizedName,
     NationalHolidayRead,
     OccasionRead,
+    source_name,
 )
 from app.deps import AdminDep, SessionDep, in_own_session
 from app.domain import countries
@@ -34,7 +35,7 @@ def occasion_read(o: OccasionDate) -> OccasionRead:
     return OccasionRead(
         occasion=o.occasion, hijri_year=o.hijri_year, date=o.date, end_date=o.end_date,
         hijri_date=o.hijri_date, name=LocalizedName(**o.name), tentative=o.tentative,
-        earliest=o.earliest, latest=o.latest, source=str(o.source),
+        earliest=o.earliest, latest=o.latest, source=source_name(o.source),
         confirmed_by=o.confirmed_by, holiday=holiday)
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+import datetime as dt
+from datetime import datetime
 
 from sqlalchemy import Boolean, Date, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -20,8 +21,8 @@ class Confirmation(Base):
     country: Mapped[str] = mapped_column(String(8))
     occasion: Mapped[str] = mapped_column(String(32))
     hijri_year: Mapped[int] = mapped_column(Integer)
-    date: Mapped[date] = mapped_column(Date)
-    predicted_date: Mapped[date] = mapped_column(Date)
+    date: Mapped[dt.date] = mapped_column(Date)
+    predicted_date: Mapped[dt.date] = mapped_column(Date)
     forced: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str | None] = mapped_column(String(500), nullable=True)
     confirmed_by: Mapped[str] = mapped_column(String(64))

@@ -5,6 +5,21 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.domain.model import DateSource
+
+SourceName = Literal["confirmed", "observed", "predicted"]
+
+
+def source_name(source: DateSource) -> SourceName:
+    """``source`` as the schemas spell it (its value)."""
+    match source:
+        case DateSource.CONFIRMED:
+            return "confirmed"
+        case DateSource.OBSERVED:
+            return "observed"
+        case DateSource.PREDICTED:
+            return "predicted"
+
 
 class LocalizedName(BaseModel):
     ar: str
@@ -26,7 +41,7 @@ class OccasionRead(BaseModel):
     tentative: bool
     earliest: dt.date
     latest: dt.date
-    source: Literal["confirmed", "observed", "predicted"]
+    source: SourceName
     confirmed_by: str | None
     holiday: HolidaySpan | None
 

@@ -14,6 +14,7 @@ from app.country_calendar import repository
 from app.country_calendar.models import Confirmation
 from app.domain import countries, hijri, occasions
 from app.domain.model import OccasionDate
+from app.domain.occasions import NationalHoliday
 from app.errors import Invalid, NotFound
 from app.notices.service import queue_corrections
 from app.windows.computed import rematerialise_many
@@ -48,7 +49,7 @@ class CountryYear:
     year: int
     weekend: tuple[str, ...]
     occasions: list[OccasionDate]
-    holidays: list[occasions.NationalHoliday]
+    holidays: list[NationalHoliday]
 
 
 _changed = 0

@@ -15,12 +15,13 @@ from app.decisions.schemas import (
     DecisionOut,
     EvaluateRequest,
     EventOut,
+    status_name,
 )
 from app.deps import CallerDep, PrincipalDep, SessionDep, get_caller, json_body
 from app.domain import availability
 from app.domain.decision import upcoming_off
 from app.domain.email_rules import should_not_reply
-from app.domain.model import InboundMessage
+from app.domain.model import InboundMessage, Suppression
 from app.errors import Invalid, NotFound
 from app.owners.service import visible_owner
 from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_of
@@ -36,27 +37,6 @@ def _aware(value: datetime | None, name: str) -> datetime:
         return validation.aware(value)
     except ValueError as exc:
         raise Invalid(str(exc), field=name) from exc
-
-
-@router.get("/availability", response_model=AvailabilityOut,
-            summary="Status, window, back_at, reply_by and the next change at an instant")
-def get_availability(
-    owner_id: str, session: SessionDep, principal: PrincipalDep,
-    at: Annotated[datetime | None, Query(description="ISO 8601 with offset; default: now")] = None,
-) -> AvailabilityOut:
-    owner = visible_owner(session, principal, owner_id)
-    when = _aware(at, "at")
-    policy = policy_of(session, owner, when)
-    snapshot = availability.status_at(policy, when)
-    tz = policy.timezone
-    nxt = availability.next_change(policy, when)
-    return AvailabilityOut(
-        status=str(snapshot.status), at=when.astimezone(tz),
-        window=service.window_out(snapshot.window, tz),
-        back_at=availability.back_at(policy, when).astimezone(tz),
-        reply_by=availability.reply_by(policy, when).astimezone(tz),
-        next_change=nxt.astimezone(tz) if nxt else None,
-        upcoming=[service.window_out(w, tz) for w in upcoming_off(policy, when)])
 
 
 IDEMPOTENCY_KEY_MAX = 300
@@ -95,7 +75,31 @@ async def evaluate(request: Request) -> Response:
     return Response(outcome.json(), media_type="application/json")
 
 
+# First in the table: every message comes through here.
 router.add_route(router.prefix + "/evaluate", evaluate, methods=["POST"], include_in_schema=False)
+
+
+@router.get("/availability", response_model=AvailabilityOut,
+            summary="Status, window, back_at, reply_by and the next change at an instant")
+def get_availability(
+    owner_id: str, session: SessionDep, principal: PrincipalDep,
+    at: Annotated[datetime | None, Query(description="ISO 8601 with offset; default: now")] = None,
+) -> AvailabilityOut:
+    owner = visible_owner(session, principal, owner_id)
+    when = _aware(at, "at")
+    policy = policy_of(session, owner, when)
+    snapshot = availability.status_at(policy, when)
+    tz = policy.timezone
+    nxt = availability.next_change(policy, when)
+    return AvailabilityOut(
+        status=status_name(snapshot.status), at=when.astimezone(tz),
+        window=service.window_out(snapshot.window, tz),
+        back_at=availability.back_at(policy, when).astimezone(tz),
+        reply_by=availability.reply_by(policy, when).astimezone(tz),
+        next_change=nxt.astimezone(tz) if nxt else None,
+        upcoming=[service.window_out(w, tz) for w in upcoming_off(policy, when)])
+
+
 
 # What /docs shows for the route above: the same path, never mounted.
 documented = APIRouter(prefix="/v1/owners/{owner_id}", tags=["decisions"])
@@ -109,7 +113,7 @@ async def evaluate_documented(owner_id: str, body: EvaluateRequest, principal: C
     raise NotImplementedError  # served by ``evaluate``
 
 
-def _email_suppression(body: EvaluateRequest) -> str | None:
+def _email_suppression(body: EvaluateRequest) -> Suppression | None:
     """An integrator passing an email's headers gets the same RFC 3834 protection."""
     if not body.headers:
         return None

@@ -3,9 +3,9 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
 
-from sqlalchemy import Row, bindparam, func, insert, select
+from sqlalchemy import Row, Table, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from app.contacts.models import Contact
@@ -14,6 +14,8 @@ from app.decisions.models import EventRow, OwnerActivity
 from app.domain.decision import PastReply
 
 HISTORY_LIMIT = 50
+# A row of CONTACT_COLUMNS: eleven columns, more than select() gives types for.
+ContactRow: TypeAlias = Row[*tuple[Any, ...]]
 
 
 def page(session: Session, owner_id: str, *, limit: int, after: int | None,
@@ -37,7 +39,7 @@ CONTACT_COLUMNS = (Contact.id, Contact.owner_id, Contact.channel, Contact.addres
 
 
 def touch_contacts(session: Session, rows: Sequence[dict[str, Any]], *,
-                   with_reply_context: bool) -> dict[tuple[str, str, str], Row[Any]]:
+                   with_reply_context: bool) -> dict[tuple[str, str, str], ContactRow]:
     """Create or update the contacts who just wrote; on PostgreSQL this also locks them, so
     that one client's messages are decided one at a time across replicas.
 
@@ -73,9 +75,9 @@ def _upsert_contacts(dialect: str, with_reply_context: bool) -> Any:
 
 
 def find_contacts(session: Session, keys: Sequence[tuple[str, str, str]]
-                  ) -> dict[tuple[str, str, str], Row[Any]]:
+                  ) -> dict[tuple[str, str, str], ContactRow]:
     """Contacts as they are (a dry run writes nothing)."""
-    found: dict[tuple[str, str, str], Row[Any]] = {}
+    found: dict[tuple[str, str, str], ContactRow] = {}
     for owner_id, channel, address in set(keys):
         row = session.execute(select(*CONTACT_COLUMNS).where(
             Contact.owner_id == owner_id, Contact.channel == channel,
@@ -147,9 +149,11 @@ _ACTIVITY = (select(OwnerActivity.client_key, OwnerActivity.at, OwnerActivity.un
 
 
 # ``decision`` arrives encoded (pydantic's JSON, also the body of the response).
-_INSERT_EVENTS = (insert(EventRow.__table__)
+_EVENTS = EventRow.__table__
+assert isinstance(_EVENTS, Table)  # a mapped class's __table__ (typed FromClause) is its Table
+_INSERT_EVENTS = (insert(_EVENTS)
                   .values(decision=bindparam("decision", type_=EncodedJSON()))
-                  .returning(EventRow.__table__.c.id))
+                  .returning(_EVENTS.c.id))
 
 
 def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:

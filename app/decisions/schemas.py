@@ -6,8 +6,23 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from app import validation
+from app.domain.model import Status
 
 Instant = Annotated[datetime, AfterValidator(validation.aware)]
+StatusName = Literal["available", "outside_hours", "reduced", "off"]
+
+
+def status_name(status: Status) -> StatusName:
+    """``status`` as the schemas spell it (its value)."""
+    match status:
+        case Status.AVAILABLE:
+            return "available"
+        case Status.OUTSIDE_HOURS:
+            return "outside_hours"
+        case Status.REDUCED:
+            return "reduced"
+        case Status.OFF:
+            return "off"
 
 
 class ContactIn(BaseModel):
@@ -54,7 +69,7 @@ class ReplyOut(BaseModel):
 
 
 class DecisionOut(BaseModel):
-    status: Literal["available", "outside_hours", "reduced", "off"]
+    status: StatusName
     at: datetime
     window: WindowOut | None
     back_at: datetime
@@ -71,7 +86,7 @@ class DecisionOut(BaseModel):
 
 
 class AvailabilityOut(BaseModel):
-    status: Literal["available", "outside_hours", "reduced", "off"]
+    status: StatusName
     at: datetime
     window: WindowOut | None
     back_at: datetime

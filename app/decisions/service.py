@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy.orm import Session
 
@@ -13,7 +13,7 @@ from app import clock
 from app.connections.models import ChannelRow
 from app.db import ordered_id
 from app.decisions import actions, repository
-from app.decisions.schemas import DecisionOut, ReplyOut, WindowOut
+from app.decisions.schemas import DecisionOut, ReplyOut, WindowOut, status_name
 from app.domain import hours, rendering, text
 from app.domain.decision import Client, OwnerTraits, PastReply, Verdict, decide
 from app.domain.model import InboundMessage, Policy, Window
@@ -40,6 +40,10 @@ class Outcome:
         return self.decision.model_dump_json()
 
 
+@overload
+def window_out(window: Window, tz: Any) -> WindowOut: ...
+@overload
+def window_out(window: None, tz: Any) -> None: ...
 def window_out(window: Window | None, tz: Any) -> WindowOut | None:
     if window is None:
         return None
@@ -140,7 +144,7 @@ class _Batch:
         self.activity = {owner_id: repository.activity_between(session, owner_id, first, last)
                          for owner_id, (first, last) in self.spans.items()}
         self.policies: dict[tuple[str, Any], Policy] = {}
-        self.window_outs: dict[tuple[int, Any], tuple[Window, WindowOut | None]] = {}
+        self.window_outs: dict[tuple[int, Any], tuple[Window, WindowOut]] = {}
         self.traits: dict[str, OwnerTraits] = {}
 
     def decide(self, request: Request) -> Outcome:
@@ -174,6 +178,10 @@ class _Batch:
                                               lambda window: self.window_out(window, tz)),
                        verdict=verdict, reply=reply, contact=contact, event_id=None)
 
+    @overload
+    def window_out(self, window: Window, tz: Any) -> WindowOut: ...
+    @overload
+    def window_out(self, window: None, tz: Any) -> None: ...
     def window_out(self, window: Window | None, tz: Any) -> WindowOut | None:
         """One ``WindowOut`` per window and zone in the batch, shared by its decisions."""
         if window is None:
@@ -324,13 +332,14 @@ def _duplicate(event_id: int, stored: dict[str, Any]) -> Outcome:
 
 def _decision_out(policy: Policy, verdict: Verdict, at: datetime,
                   reply: rendering.RenderedReply | None, contact: Any,
-                  out: Callable[[Window | None], WindowOut | None]) -> DecisionOut:
+                  out: Callable[[Window], WindowOut]) -> DecisionOut:
     """The decision as the API gives it; ``out`` gives a window's ``WindowOut`` (a batch
     shares one per window)."""
     tz = policy.timezone
     return DecisionOut(
-        status=str(verdict.status), at=at.astimezone(tz),
-        window=out(verdict.window), back_at=verdict.back_at.astimezone(tz),
+        status=status_name(verdict.status), at=at.astimezone(tz),
+        window=out(verdict.window) if verdict.window is not None else None,
+        back_at=verdict.back_at.astimezone(tz),
         reply_by=verdict.reply_by.astimezone(tz),
         upcoming=[out(w) for w in verdict.upcoming],
         urgent=verdict.urgent,

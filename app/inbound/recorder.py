@@ -24,7 +24,7 @@ from typing import Any
 import anyio
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import Pool
+from sqlalchemy.pool import Pool, QueuePool
 
 from app.channels.base import RawRequest
 from app.connections import repository as channels
@@ -125,7 +125,9 @@ class Recorder:
         # it on a worker thread, not with the event loop.
         await self.lock.acquire()
         try:
-            if self.pool is not None and self.pool.checkedout():
+            # Only a QueuePool makes a checkout wait (a StaticPool, for sqlite://, has no
+            # checkedout() and shares its one connection without waiting).
+            if isinstance(self.pool, QueuePool) and self.pool.checkedout():
                 return await anyio.to_thread.run_sync(self.run, works)
             return self.run(works)
         finally:

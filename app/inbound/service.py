@@ -50,8 +50,11 @@ class HookPlan:
     ignored: list[str] = field(default_factory=list)
 
     def requests(self) -> list[decisions.Request]:
-        assert self.owner is not None or not self.messages
-        return [decisions.Request(owner=self.owner, channel=self.channel_row, message=item)
+        if not self.messages:
+            return []
+        assert self.owner is not None  # prepare() keeps messages only once it found the owner
+        owner = self.owner
+        return [decisions.Request(owner=owner, channel=self.channel_row, message=item)
                 for item in self.messages]
 
 

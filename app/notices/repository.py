@@ -87,13 +87,14 @@ def off_windows_ended(session: Session, now: datetime, within: timedelta, *,
 
 def writers_told_away(session: Session, row: WindowRow) -> Sequence[str]:
     """The clients who wrote during the window and were answered, first writers first."""
-    return session.scalars(
+    keys = session.scalars(
         select(EventRow.client_key).where(
             EventRow.owner_id == row.owner_id, EventRow.window_id == row.id,
             EventRow.kind == "inbound", EventRow.replied_at.is_not(None),
             EventRow.client_key.is_not(None), EventRow.at >= row.starts_at,
             EventRow.at < row.ends_at)
         .group_by(EventRow.client_key).order_by(func.min(EventRow.at))).all()
+    return [key for key in keys if key is not None]  # all of them: NULL is excluded above
 
 
 def messages_during(session: Session, owner_id: str, starts_at: datetime,

@@ -30,14 +30,18 @@ def _check_hours(value: WorkingHoursSpec | None) -> WorkingHoursSpec | None:
     return hours.working_hours_to_spec(hours.parse_working_hours(value))
 
 
+def _both_languages() -> list[Language]:
+    return ["ar", "en"]
+
+
 class Delegate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(None, max_length=200)
-    email: str | None = Field(None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
-    channel_id: str | None = Field(None, max_length=32,
+    name: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
+    channel_id: str | None = Field(default=None, max_length=32,
                                    description="A connected channel to forward urgent messages to.")
-    address: str | None = Field(None, max_length=320,
+    address: str | None = Field(default=None, max_length=320,
                                 description="The delegate's address on that channel.")
 
 
@@ -58,21 +62,21 @@ class OwnerFields(BaseModel):
     timezone: Timezone = Field(description="IANA timezone, e.g. Asia/Riyadh.")
     country: Country = Field(description="ISO 3166 alpha-2 code, or 'none' for pure Umm al-Qura.")
     languages: Annotated[list[Language], AfterValidator(validation.languages)] = Field(
-        default_factory=lambda: ["ar", "en"], min_length=1, max_length=2)
+        default_factory=_both_languages, min_length=1, max_length=2)
     tone: Tone = "formal"
     working_hours: Annotated[WorkingHoursSpec | None, AfterValidator(_check_hours)] = Field(
-        None, description=WORKING_HOURS_DOC)
-    response_time: Duration = Field("PT4H", description="Usual response time, in working time.")
-    urgent_contact: str | None = Field(None, max_length=500,
+        default=None, description=WORKING_HOURS_DOC)
+    response_time: Duration = Field(default="PT4H", description="Usual response time, in working time.")
+    urgent_contact: str | None = Field(default=None, max_length=500,
                                        description="Who to reach when it is urgent (shown in replies).")
     delegate: Delegate | None = None
     urgent_keywords: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = Field(
-        None, max_length=200, description="Replaces the default Arabic and English keywords.")
-    reply_once_per: Duration = Field("P4D", description="One reply per client per this period outside windows.")
-    active_for: Duration = Field("PT10M", description="How long owner activity suppresses replies.")
-    notice_audience_days: int = Field(60, ge=1, le=366)
-    digest_to: Destination | None = Field(None, description="Send the back-from-leave digest here.")
-    tell_when_back: bool = Field(False, description=(
+        default=None, max_length=200, description="Replaces the default Arabic and English keywords.")
+    reply_once_per: Duration = Field(default="P4D", description="One reply per client per this period outside windows.")
+    active_for: Duration = Field(default="PT10M", description="How long owner activity suppresses replies.")
+    notice_audience_days: int = Field(default=60, ge=1, le=366)
+    digest_to: Destination | None = Field(default=None, description="Send the back-from-leave digest here.")
+    tell_when_back: bool = Field(default=False, description=(
         "When an off window is over, tell the clients who wrote during it that you are back "
         "(once each, on your first working hour, through the channel they last used)."))
 
@@ -85,22 +89,22 @@ class OwnerCreate(OwnerFields):
 class OwnerUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(None, min_length=1, max_length=200)
+    name: str | None = Field(default=None, min_length=1, max_length=200)
     timezone: Timezone | None = None
     country: Country | None = None
     languages: Annotated[list[Language], AfterValidator(validation.languages)] | None = Field(
-        None, min_length=1, max_length=2)
+        default=None, min_length=1, max_length=2)
     tone: Tone | None = None
     working_hours: Annotated[WorkingHoursSpec | None, AfterValidator(_check_hours)] = Field(
-        None, description=WORKING_HOURS_DOC)
+        default=None, description=WORKING_HOURS_DOC)
     response_time: Duration | None = None
-    urgent_contact: str | None = Field(None, max_length=500)
+    urgent_contact: str | None = Field(default=None, max_length=500)
     delegate: Delegate | None = None
     urgent_keywords: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = Field(
-        None, max_length=200)
+        default=None, max_length=200)
     reply_once_per: Duration | None = None
     active_for: Duration | None = None
-    notice_audience_days: int | None = Field(None, ge=1, le=366)
+    notice_audience_days: int | None = Field(default=None, ge=1, le=366)
     digest_to: Destination | None = None
     tell_when_back: bool | None = None
 

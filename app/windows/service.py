@@ -23,7 +23,8 @@ def read(row: WindowRow, owner: Owner) -> WindowRead:
     return WindowRead(
         id=row.id, kind=row.kind, source=row.source, occasion=row.occasion,
         hijri_year=row.hijri_year, title=row.title or {}, note=row.note,
-        starts_at=local(row.starts_at), ends_at=local(row.ends_at), tentative=row.tentative,
+        starts_at=row.starts_at.astimezone(tz), ends_at=row.ends_at.astimezone(tz),
+        tentative=row.tentative,
         earliest_start=local(row.earliest_start), latest_start=local(row.latest_start),
         earliest_end=local(row.earliest_end), latest_end=local(row.latest_end),
         reply_slots=row.reply_slots or [], response_time=row.response_time,
