@@ -20,9 +20,10 @@ from app.country_calendar.endpoints import router as calendar
 from app.crypto import SecretBox
 from app.db import WalCheckpointer, make_engine, make_session_factory
 from app.decisions.endpoints import documented as evaluate_documented
+from app.decisions.endpoints import evaluate_route
 from app.decisions.endpoints import router as decisions
 from app.inbound.endpoints import documented as hook_documented
-from app.inbound.endpoints import router as hooks
+from app.inbound.endpoints import hook_route
 from app.inbound.recorder import Recorder
 from app.keys.endpoints import router as keys
 from app.middleware import RequestContext
@@ -75,8 +76,13 @@ def create_app(settings: Settings | None = None, *, background: bool | None = No
             if checkpointer is not None:
                 await anyio.to_thread.run_sync(checkpointer.stop)
 
+    # The message intake first: the routes every message comes through are matched first.
     app = Ijaza(title="Ijaza", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
-                docs_url=None, redoc_url=None)  # app.docs serves /docs offline
+                routes=[evaluate_route, hook_route],
+                docs_url=None, redoc_url=None,  # app.docs serves /docs offline
+                # Metrics are Prometheus (/metrics); FastAPI's OpenTelemetry hooks would
+                # only look for a provider on every request.
+                telemetry={"tracing": False, "metrics": False, "logs": False})
     app.access_log = settings.env != "test"
     app.state.settings = settings
     app.state.engine = engine
@@ -113,6 +119,6 @@ class Ijaza(FastAPI):
 
 
 def _include_routers(app: FastAPI) -> None:
-    for router in (hooks, decisions, ops, keys, owners, rules, windows, templates, contacts,
+    for router in (decisions, ops, keys, owners, rules, windows, templates, contacts,
                    channels, deliveries, digest, calendar, pages):
         app.include_router(router)

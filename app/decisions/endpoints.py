@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
+from starlette.routing import Route
 
 from app import clock, validation
 from app.contacts import repository as contacts_repository
@@ -75,8 +76,10 @@ async def evaluate(request: Request) -> Response:
     return Response(outcome.json(), media_type="application/json")
 
 
-# First in the table: every message comes through here.
-router.add_route(router.prefix + "/evaluate", evaluate, methods=["POST"], include_in_schema=False)
+# The application's first route (``main.create_app``): every message comes through here or
+# ``/hooks``.
+evaluate_route = Route(router.prefix + "/evaluate", evaluate, methods=["POST"],
+                       include_in_schema=False)
 
 
 @router.get("/availability", response_model=AvailabilityOut,
