@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
@@ -272,6 +272,21 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         end(session, commit=False)
         raise
     end(session, commit=True)
+
+
+T = TypeVar("T")
+
+
+def add(session: Session, row: T) -> T:
+    """A new row, written (flushed) so that its defaults and ids are there to read."""
+    session.add(row)
+    session.flush()
+    return row
+
+
+def remove(session: Session, row: object) -> None:
+    session.delete(row)
+    session.flush()
 
 
 def end(session: Session, *, commit: bool) -> None:

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.connections.models import ChannelRow
+from app.db import add, remove  # noqa: F401 - the writes every repository has
 
 
 def get(session: Session, channel_id: str) -> ChannelRow | None:
@@ -32,13 +33,3 @@ def page(session: Session, owner_id: str, *, limit: int, after: str | None) -> l
         stmt = stmt.where(ChannelRow.id > after)
     return list(session.scalars(stmt.limit(limit + 1)))
 
-
-def add(session: Session, row: ChannelRow) -> ChannelRow:
-    session.add(row)
-    session.flush()
-    return row
-
-
-def remove(session: Session, row: ChannelRow) -> None:
-    session.delete(row)
-    session.flush()

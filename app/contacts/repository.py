@@ -4,6 +4,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.contacts.models import Contact
+from app.db import add, remove  # noqa: F401 - the writes every repository has
 from app.decisions.models import EventRow
 
 
@@ -29,13 +30,3 @@ def erase(session: Session, contact: Contact) -> None:
     session.execute(delete(EventRow).where(EventRow.contact_id == contact.id))
     session.delete(contact)
 
-
-def add(session: Session, row: Contact) -> Contact:
-    session.add(row)
-    session.flush()
-    return row
-
-
-def remove(session: Session, row: Contact) -> None:
-    session.delete(row)
-    session.flush()

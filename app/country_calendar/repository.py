@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.country_calendar.models import Confirmation
+from app.db import add, remove  # noqa: F401 - the writes every repository has
 from app.owners.models import Owner
 from app.windows.models import WindowRow
 
@@ -51,13 +52,3 @@ def owners_near(session: Session, country: str, around: datetime,
 def confirmation(session: Session, confirmation_id: int) -> Confirmation | None:
     return session.get(Confirmation, confirmation_id)
 
-
-def add(session: Session, row: Confirmation) -> Confirmation:
-    session.add(row)
-    session.flush()
-    return row
-
-
-def remove(session: Session, row: Confirmation) -> None:
-    session.delete(row)
-    session.flush()

@@ -3,6 +3,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.db import add, remove  # noqa: F401 - the writes every repository has
 from app.owners.models import Owner
 
 
@@ -27,13 +28,3 @@ def all_ids(session: Session) -> list[str]:
 def many(session: Session, ids: list[str]) -> list[Owner]:
     return list(session.scalars(select(Owner).where(Owner.id.in_(ids)).order_by(Owner.id)))
 
-
-def add(session: Session, row: Owner) -> Owner:
-    session.add(row)
-    session.flush()
-    return row
-
-
-def remove(session: Session, row: Owner) -> None:
-    session.delete(row)
-    session.flush()

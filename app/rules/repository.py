@@ -3,6 +3,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.db import add, remove  # noqa: F401 - the writes every repository has
 from app.rules.models import RuleRow
 
 
@@ -24,13 +25,3 @@ def get(session: Session, owner_id: str, rule_id: str) -> RuleRow | None:
     row = session.get(RuleRow, rule_id)
     return row if row is not None and row.owner_id == owner_id else None
 
-
-def add(session: Session, row: RuleRow) -> RuleRow:
-    session.add(row)
-    session.flush()
-    return row
-
-
-def remove(session: Session, row: RuleRow) -> None:
-    session.delete(row)
-    session.flush()

@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from app.db import core
+from app.db import add, core, remove  # noqa: F401 - add, remove: the writes every repository has
 from app.templates.models import TemplateRow
 
 
@@ -23,13 +23,3 @@ def source_of(session: Session, owner_id: str, situation: str, language: str,
     return core(session).scalar(_SOURCE, {"owner_id": owner_id, "situation": situation,
                                            "language": language, "tone": tone})
 
-
-def add(session: Session, row: TemplateRow) -> TemplateRow:
-    session.add(row)
-    session.flush()
-    return row
-
-
-def remove(session: Session, row: TemplateRow) -> None:
-    session.delete(row)
-    session.flush()

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
-from app.db import core
+from app.db import add, core, remove  # noqa: F401 - add, remove: the writes every repository has
 from app.windows.models import WindowRow
 
 # The policy's read (every batch of messages reads it): built once, and run as Core (rows,
@@ -86,18 +86,9 @@ def last_off_started(session: Session, owner_id: str, before: datetime) -> Windo
         WindowRow.starts_at <= before).order_by(WindowRow.starts_at.desc())).first()
 
 
-def add(session: Session, row: WindowRow) -> WindowRow:
-    session.add(row)
-    session.flush()
-    return row
-
-
-def remove(session: Session, row: WindowRow) -> None:
-    session.delete(row)
-    session.flush()
-
 
 def add_all(session: Session, rows: Sequence[WindowRow]) -> None:
     """New rows, written with one flush (with any change pending in the session)."""
     session.add_all(rows)
     session.flush()
+
