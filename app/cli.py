@@ -84,7 +84,8 @@ def serve(
     # log_config=None: uvicorn's loggers go through our JSON handler, not text handlers
     # of its own.
     uvicorn.run("app.asgi:app", host=settings.host, port=settings.port, workers=workers,
-                log_level="warning", log_config=None, proxy_headers=True)
+                log_level="warning", log_config=None, proxy_headers=True,
+                access_log=False)  # the app logs each request itself, with its request id
 
 
 @app.command()

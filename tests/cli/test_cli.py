@@ -146,6 +146,7 @@ def test_serve_leaves_logging_to_us_and_hands_its_port_to_the_app(cli, monkeypat
         cli("serve", "--host", "0.0.0.0", "--port", "8765")
     (target,), options = run.call_args
     assert target == "app.asgi:app" and options["log_config"] is None
+    assert options["access_log"] is False  # one line per request: the app's, with its id
     assert (options["host"], options["port"]) == ("0.0.0.0", 8765)
     assert get_settings().public_base_url == "http://127.0.0.1:8765"  # what the app will read
 
