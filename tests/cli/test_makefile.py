@@ -6,6 +6,7 @@ arguments, so nothing is installed or served.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -22,6 +23,11 @@ pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="needs make
 def make(tmp_path: Path) -> Callable[..., list[str]]:
     """``make(target, *variables)``: run the target; the commands the venv's programs ran."""
     venv, calls = tmp_path / "venv", tmp_path / "calls"
+    # Not the settings of a make that runs this suite (CI's `make test PYTEST_ARGS=…`
+    # reaches a nested make through MAKEFLAGS), nor a port chosen for the shell.
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "PYTEST_ARGS", "IJAZA_HOST",
+                        "IJAZA_PORT")}
     (venv / "bin").mkdir(parents=True)
     for program in ("python", "pip", "pytest", "ijaza"):
         path = venv / "bin" / program
@@ -32,7 +38,7 @@ def make(tmp_path: Path) -> Callable[..., list[str]]:
         calls.write_text("")
         done = subprocess.run(["make", "--no-print-directory", "-C", str(ROOT), target,
                                f"VENV={venv}", *variables],
-                              capture_output=True, text=True, timeout=60)
+                              capture_output=True, text=True, timeout=60, env=env)
         assert done.returncode == 0, done.stderr
         run.stdout = done.stdout  # type: ignore[attr-defined]
         return [line.rstrip() for line in calls.read_text().splitlines()]
