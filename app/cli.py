@@ -10,11 +10,11 @@ from typing import Annotated, NoReturn
 
 import typer
 import uvicorn
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from app import clock, logs
-from app.connections.models import ChannelRow
+from app.connections import repository as channels
 from app.country_calendar.service import CountryYear, country_year
 from app.country_calendar.service import confirm as confirm_date
 from app.crypto import SecretBox
@@ -277,7 +277,7 @@ def rotate_secrets() -> None:
     box = SecretBox(get_settings().secret_key)
     count = 0
     with session_scope(_sessions()) as session:
-        for row in session.scalars(select(ChannelRow).where(ChannelRow.sealed_secrets.is_not(None))):
+        for row in channels.sealed(session):
             assert row.sealed_secrets is not None  # selected for it
             row.sealed_secrets = box.rotate(row.sealed_secrets)
             count += 1

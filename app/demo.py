@@ -9,11 +9,11 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
 from app.errors import Conflict, Invalid
+from app.keys import repository as keys
 from app.keys.models import ApiKey
 from app.keys.service import KEY_PREFIX, Principal, create_key, digest, revoke_key
 from app.owners import repository, service
@@ -57,9 +57,7 @@ def seed(session: Session, *, admin_key: str | None = None) -> Seeded:
         key, keep = new.key, new.row.id
     else:
         key, keep = admin_key, _adopt(session, admin_key)
-    earlier = session.scalars(select(ApiKey).where(
-        ApiKey.name == DEMO_KEY_NAME, ApiKey.admin.is_(True), ApiKey.revoked_at.is_(None),
-        ApiKey.id != keep)).all()
+    earlier = keys.live_named(session, DEMO_KEY_NAME, admin=True, other_than=keep)
     for row in earlier:
         revoke_key(session, _SEEDER, row.id)
     return Seeded(created=created, key=key, minted=admin_key is None, revoked=len(earlier))
@@ -70,12 +68,11 @@ def _adopt(session: Session, key: str) -> str:
     if not key.startswith(KEY_PREFIX) or len(key) < len(KEY_PREFIX) + 16:
         raise Invalid(f"IJAZA_DEMO_ADMIN_KEY must be '{KEY_PREFIX}' and at least 16 more "
                       "characters.")
-    row = session.scalars(select(ApiKey).where(ApiKey.digest == digest(key))).first()
+    row = keys.by_key_digest(session, digest(key))
     if row is None:
-        row = ApiKey(id=secrets.token_hex(8), digest=digest(key), prefix=key[:8],
-                     name=DEMO_KEY_NAME, admin=True, owner_id=None, created_at=clock.now())
-        session.add(row)
-        session.flush()
+        row = keys.add(session, ApiKey(id=secrets.token_hex(8), digest=digest(key),
+                                       prefix=key[:8], name=DEMO_KEY_NAME, admin=True,
+                                       owner_id=None, created_at=clock.now()))
     elif row.revoked_at is not None or not row.admin:
         raise Conflict("IJAZA_DEMO_ADMIN_KEY is a revoked or non-admin key: set another one, "
                        "or unset it for a new key.")

@@ -46,6 +46,8 @@ import secrets
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
+from email.header import decode_header, make_header
+from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.utils import format_datetime, formataddr, getaddresses
 from typing import Any, Literal, get_args
@@ -53,6 +55,10 @@ from urllib.parse import parse_qsl
 
 import aiosmtplib
 import httpx
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import load_der_public_key
 from pydantic import field_validator
 
 from app.channels.base import (
@@ -141,9 +147,6 @@ class EmailChannel(Channel):
         self.from_name = config.from_name
         self._sendgrid_key: Any = None
         if self.provider == "sendgrid" and config.public_key:
-            from cryptography.hazmat.primitives.asymmetric import ec
-            from cryptography.hazmat.primitives.serialization import load_der_public_key
-
             key = load_der_public_key(base64.b64decode(config.public_key))
             if not isinstance(key, ec.EllipticCurvePublicKey):
                 raise ValueError("public_key must be an EC P-256 public key")
@@ -172,10 +175,6 @@ class EmailChannel(Channel):
             raise VerificationFailed("Mailgun signature mismatch")
 
     def _verify_sendgrid(self, request: RawRequest) -> None:
-        from cryptography.exceptions import InvalidSignature
-        from cryptography.hazmat.primitives import hashes
-        from cryptography.hazmat.primitives.asymmetric import ec
-
         sig = request.headers.get("x-twilio-email-event-webhook-signature", "")
         ts = request.headers.get("x-twilio-email-event-webhook-timestamp", "")
         if not sig or not ts or self._sendgrid_key is None:
@@ -414,8 +413,6 @@ async def send_smtp(message: Message, *, envelope_sender: str, recipients: list[
 def _mailbox(name: str | None, address: str) -> str:
     if not name:
         return address
-    from email.headerregistry import Address
-
     return str(Address(display_name=name, addr_spec=address))
 
 
@@ -447,8 +444,6 @@ def _decoded(value: str) -> str:
     """A header value with encoded words decoded, for people to read."""
     if "=?" not in value:
         return value
-    from email.header import decode_header, make_header
-
     try:
         return str(make_header(decode_header(value)))
     except (ValueError, LookupError, UnicodeDecodeError):

@@ -60,5 +60,5 @@ def update_channel(owner_id: str, channel_id: str, body: ChannelUpdate, request:
 def delete_channel(owner_id: str, channel_id: str, session: SessionDep,
                    principal: PrincipalDep) -> Response:
     owner = visible_owner(session, principal, owner_id)
-    session.delete(service.visible_channel(session, owner, channel_id))
+    service.delete(session, owner, channel_id)
     return Response(status_code=204)

@@ -33,3 +33,7 @@ def page(session: Session, owner_id: str, *, limit: int, after: str | None) -> l
         stmt = stmt.where(ChannelRow.id > after)
     return list(session.scalars(stmt.limit(limit + 1)))
 
+
+def sealed(session: Session) -> list[ChannelRow]:
+    """Every channel that holds encrypted secrets."""
+    return list(session.scalars(select(ChannelRow).where(ChannelRow.sealed_secrets.is_not(None))))

@@ -9,12 +9,12 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
 from app.channels.base import Channel
 from app.channels.registry import build_channel, channel_class
+from app.connections import repository
 from app.connections.models import ChannelRow
 from app.connections.schemas import ChannelCreate, ChannelRead, ChannelUpdate
 from app.crypto import SecretBox
@@ -81,9 +81,7 @@ def create(session: Session, owner: Owner, body: ChannelCreate, box: SecretBox) 
                      platform=body.platform, mode=mode, name=body.name, settings=plain,
                      sealed_secrets=box.seal(sealed) if sealed else None,
                      created_at=now, updated_at=now)
-    session.add(row)
-    session.flush()
-    return row
+    return repository.add(session, row)
 
 
 def update(session: Session, row: ChannelRow, body: ChannelUpdate, box: SecretBox) -> ChannelRow:
@@ -113,17 +111,14 @@ def update(session: Session, row: ChannelRow, body: ChannelUpdate, box: SecretBo
 
 
 def visible_channel(session: Session, owner: Owner, channel_id: str) -> ChannelRow:
-    row = session.get(ChannelRow, channel_id)
-    if row is None or row.owner_id != owner.id:
+    row = repository.of_owner(session, owner.id, channel_id)
+    if row is None:
         raise NotFound(f"No channel '{channel_id}' for owner '{owner.id}'.")
     return row
 
 
 def for_owner(session: Session, owner_id: str, *, limit: int, after: str | None) -> list[ChannelRow]:
-    stmt = select(ChannelRow).where(ChannelRow.owner_id == owner_id).order_by(ChannelRow.id)
-    if after is not None:
-        stmt = stmt.where(ChannelRow.id > after)
-    return list(session.scalars(stmt.limit(limit + 1)))
+    return repository.page(session, owner_id, limit=limit, after=after)
 
 
 _CHANNELS: dict[tuple[str, Any, bool], Channel] = {}
@@ -154,3 +149,7 @@ def _cached(row: ChannelRow, box: SecretBox | None) -> Channel:
                               now=_now)
         _CHANNELS[key] = found
     return found
+
+
+def delete(session: Session, owner: Owner, channel_id: str) -> None:
+    repository.remove(session, visible_channel(session, owner, channel_id))

@@ -60,6 +60,8 @@ from datetime import date, timedelta
 from functools import lru_cache
 from types import MappingProxyType
 
+import holidays
+
 from app.domain import hijri
 from app.domain.countries import ISLAMIC_OCCASIONS, CountryProfile, HolidaySpan, country
 from app.domain.model import DateSource, Occasion, OccasionDate
@@ -369,8 +371,6 @@ def _library_observed(code: str) -> Mapping[str, Mapping[int, date]]:
     if not profile.holidays_code:
         return MappingProxyType({})
     try:
-        import holidays
-
         calendar = holidays.country_holidays(profile.holidays_code)._islamic_calendar
     except (AttributeError, NotImplementedError, KeyError):  # library internals moved
         log.warning("no Islamic calendar in `holidays` for %s", profile.holidays_code)
@@ -426,8 +426,6 @@ def _national_raw(code: str, year: int) -> tuple[tuple[date, Mapping[str, str], 
         return tuple(
             (date(year, e.month, e.day), MappingProxyType(dict(e.name)), False)
             for e in profile.national if e.since is None or year >= e.since)
-    import holidays
-
     library_code = profile.holidays_code
     cls = type(holidays.country_holidays(library_code))
     languages = tuple(getattr(cls, "supported_languages", ()))

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.db import add  # noqa: F401 - the write every repository has
 from app.keys.models import ApiKey
 
 
@@ -33,7 +34,12 @@ def page(session: Session, *, owner_id: str | None, limit: int,
     return list(session.scalars(stmt))
 
 
-def add(session: Session, row: ApiKey) -> ApiKey:
-    session.add(row)
-    session.flush()
-    return row
+def by_key_digest(session: Session, wanted: str) -> ApiKey | None:
+    return session.scalars(select(ApiKey).where(ApiKey.digest == wanted)).first()
+
+
+def live_named(session: Session, name: str, *, admin: bool, other_than: str) -> list[ApiKey]:
+    """The keys of that name not revoked, but ``other_than``."""
+    return list(session.scalars(select(ApiKey).where(
+        ApiKey.name == name, ApiKey.admin.is_(admin), ApiKey.revoked_at.is_(None),
+        ApiKey.id != other_than)))
