@@ -5,8 +5,6 @@ Fails fast on bad values; refuses the development secret key outside development
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -60,7 +58,6 @@ class Settings(BaseSettings):
     relay_claim_seconds: float = Field(default=60.0, gt=0)
     send_timeout_seconds: float = Field(default=10.0, gt=0)
     rate_limits: PlatformLimits = PlatformLimits()
-    materialise_months: int = Field(default=13, ge=1, le=60)
     config_dir: Path = ROOT / "config"
     demo_admin_key: str | None = None
 
@@ -97,11 +94,6 @@ class Settings(BaseSettings):
         if not self.public_base_url:
             self.public_base_url = local_url(self.host, self.port)
         return self
-
-    @property
-    def fernet_key(self) -> bytes:
-        """A Fernet key derived from the secret key (any length in, 32 bytes out)."""
-        return base64.urlsafe_b64encode(hashlib.sha256(self.secret_key.encode()).digest())
 
 
 def local_url(host: str, port: int) -> str:
