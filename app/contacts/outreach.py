@@ -8,16 +8,21 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.connections import repository as channels
+from app.connections.models import ChannelRow
 from app.connections.service import channel_rules
 from app.contacts.models import Contact
 from app.outbox.service import enqueue
 from app.owners.models import Owner
 
 
+def _last_channel(session: Session, contact: Contact) -> ChannelRow | None:
+    return channels.get(session, contact.last_channel_id) if contact.last_channel_id else None
+
+
 def can_write_first(session: Session, contact: Contact, now: datetime) -> bool:
     """Whether a message nobody asked for can reach this contact: the platform of the
     channel they last used decides (``Channel.may_write_first``)."""
-    channel = channels.get(session, contact.last_channel_id) if contact.last_channel_id else None
+    channel = _last_channel(session, contact)
     if channel is None:
         return False
     return channel_rules(channel).may_write_first(last_seen_at=contact.last_seen_at, now=now)
@@ -28,7 +33,7 @@ def enqueue_to_contact(session: Session, owner: Owner, contact: Contact, *, text
                        now: datetime) -> bool:
     """Queue a message to a contact on the channel they last used (in the conversation
     they last wrote in, where the platform keeps one)."""
-    channel = channels.get(session, contact.last_channel_id) if contact.last_channel_id else None
+    channel = _last_channel(session, contact)
     if channel is None:
         return False
     context = channel_rules(channel).context_for(

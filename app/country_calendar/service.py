@@ -13,14 +13,14 @@ from app import clock
 from app.country_calendar import repository
 from app.country_calendar.models import Confirmation
 from app.domain import countries, hijri, occasions
+from app.domain.countries import ISLAMIC_OCCASIONS
 from app.domain.model import OccasionDate
 from app.domain.occasions import NationalHoliday
 from app.errors import Invalid, NotFound
 from app.notices.service import queue_corrections
 from app.windows.computed import rematerialise_many
 
-CONFIRMABLE = ("ramadan", "eid_al_fitr", "arafah", "eid_al_adha", "islamic_new_year",
-               "ashura", "mawlid")
+CONFIRMABLE = ISLAMIC_OCCASIONS  # the Hijri occasions: their dates hang on the moon
 TYPO_GUARD_DAYS = 2
 
 

@@ -117,8 +117,7 @@ def decide_many(session: Session, requests: list[Request]) -> list[Outcome]:
         outcome.decision.actions, sends = actions.plan(
             session, owner, message, outcome.verdict, outcome.reply, request.channel,
             dict(message.reply_context))
-        # Recorded without ``event_id`` (the row's own id, added on reading); encoded once,
-        # for the row and for the answer (``Outcome.json``).
+        # Recorded without ``event_id``: it is the row's own id, added on reading.
         outcome.stored = outcome.decision.model_dump_json(exclude={"event_id"})
         events.append(_event_row(request, outcome))
         evented.append((outcome, owner.id, sends))

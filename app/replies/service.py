@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.country_calendar.repository import active_confirmations
 from app.domain import availability, hijri, occasions, rendering, rules
+from app.domain.countries import ISLAMIC_OCCASIONS
 from app.domain.decision import Client, Verdict, decide
 from app.domain.model import InboundMessage, Policy, Window
 from app.owners import service as owners
@@ -78,14 +79,10 @@ def _window_key(window: Window | None) -> tuple[Any, ...] | None:
             window.ends_at, window.tentative, window.earliest_end, window.latest_end)
 
 
-HIJRI_OCCASIONS = frozenset({"ramadan", "eid_al_fitr", "arafah", "eid_al_adha",
-                             "islamic_new_year", "ashura", "mawlid"})
-
-
 def hijri_shift(session: Session, owner: Owner, window: Window | None) -> int:
     """How many days the country's Hijri month runs behind Umm al-Qura around this window
     (after an observed or confirmed sighting), so a reply's Hijri dates match it."""
-    if window is None or window.occasion not in HIJRI_OCCASIONS:
+    if window is None or window.occasion not in ISLAMIC_OCCASIONS:
         return 0
     try:
         occasion, hijri_year = rules.occurrence_key(window.id)
