@@ -31,7 +31,7 @@ install: $(DEV_STAMP)
 run: $(RUN_STAMP)
 	$(BIN)/ijaza migrate
 	$(BIN)/ijaza demo
-	@echo "serving on $(URL) — API docs: $(URL)/docs, status page: $(URL)/p/demo"
+	@echo "serving on $(URL) — API docs: $(URL)/docs, status page: $(URL)/p/demo, console: $(URL)/admin (the admin key above)"
 	$(BIN)/ijaza serve --host $(IJAZA_HOST) --port $(IJAZA_PORT)
 
 worker: $(RUN_STAMP)

@@ -113,6 +113,7 @@ def demo() -> None:
     if seeded.revoked:
         typer.echo("revoked the previous demo key" if seeded.revoked == 1
                    else f"revoked the {seeded.revoked} previous demo keys")
+    typer.echo(f"console: {base}/admin  (sign in with the admin key below)")
     typer.echo("admin key (new, shown once; set IJAZA_DEMO_ADMIN_KEY to keep one across runs):"
                if seeded.minted else "admin key (IJAZA_DEMO_ADMIN_KEY):")
     typer.echo(seeded.key)

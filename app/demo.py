@@ -30,6 +30,8 @@ DEMO = OwnerCreate(
                    for day in ("sun", "mon", "tue", "wed", "thu")},
     response_time="PT4H",
     urgent_contact="Omar (عمر) — +966 50 000 0000",
+    public_page=True,
+    urgent_contact_public=True,
 )
 
 

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from app import docs, errors, logs
+from app.admin import endpoints as console
 from app.connections.endpoints import router as channels
 from app.contacts.endpoints import router as contacts
 from app.country_calendar.endpoints import router as calendar
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, *, background: bool | None = No
     errors.install(app)
     docs.install(app)
     _include_routers(app)
+    console.install(app)
     return app
 
 

@@ -1,5 +1,6 @@
 """Every table, imported in one place so Alembic and the tests see the whole schema."""
 
+from app.admin.models import ConsoleSession
 from app.connections.models import ChannelRow
 from app.contacts.models import Contact
 from app.country_calendar.models import Confirmation
@@ -12,5 +13,5 @@ from app.rules.models import RuleRow
 from app.templates.models import TemplateRow
 from app.windows.models import WindowRow
 
-__all__ = ["ApiKey", "Base", "ChannelRow", "Confirmation", "Contact", "Delivery", "DeliveryAttempt", "EventRow", "Owner", "OwnerActivity",
+__all__ = ["ApiKey", "Base", "ChannelRow", "Confirmation", "ConsoleSession", "Contact", "Delivery", "DeliveryAttempt", "EventRow", "Owner", "OwnerActivity",
            "RelayPresence", "RuleRow", "TemplateRow", "WindowRow"]

@@ -30,5 +30,8 @@ class Owner(Base):
     notice_audience_days: Mapped[int] = mapped_column(Integer, default=60)
     digest_to: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     tell_when_back: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    public_page: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    urgent_contact_public: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                        server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

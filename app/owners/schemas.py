@@ -79,6 +79,10 @@ class OwnerFields(BaseModel):
     tell_when_back: bool = Field(default=False, description=(
         "When an off window is over, tell the clients who wrote during it that you are back "
         "(once each, on your first working hour, through the channel they last used)."))
+    public_page: bool = Field(default=False, description=(
+        "Show the public status page /p/{owner} and its .ics feed (otherwise they are 404)."))
+    urgent_contact_public: bool = Field(default=False, description=(
+        "Show the urgent contact on the public page (it is always in replies)."))
 
 
 class OwnerCreate(OwnerFields):
@@ -107,6 +111,8 @@ class OwnerUpdate(BaseModel):
     notice_audience_days: int | None = Field(default=None, ge=1, le=366)
     digest_to: Destination | None = None
     tell_when_back: bool | None = None
+    public_page: bool | None = None
+    urgent_contact_public: bool | None = None
 
 
 class OwnerRead(BaseModel):
@@ -128,5 +134,7 @@ class OwnerRead(BaseModel):
     notice_audience_days: int
     digest_to: Destination | None
     tell_when_back: bool
+    public_page: bool
+    urgent_contact_public: bool
     created_at: datetime
     updated_at: datetime

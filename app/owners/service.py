@@ -48,7 +48,8 @@ def create(session: Session, body: OwnerCreate) -> Owner:
 def update(session: Session, owner: Owner, body: OwnerUpdate) -> Owner:
     changes: dict[str, Any] = body.model_dump(exclude_unset=True)
     for field in ("name", "timezone", "country", "languages", "tone", "response_time",
-                  "reply_once_per", "active_for", "notice_audience_days", "tell_when_back"):
+                  "reply_once_per", "active_for", "notice_audience_days", "tell_when_back", "public_page",
+                  "urgent_contact_public"):
         if field in changes and changes[field] is None:
             changes.pop(field)  # null on a required field means "leave it"
     for field, value in changes.items():

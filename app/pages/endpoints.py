@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
+from babel.dates import format_timedelta, get_day_names
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -11,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from app import clock, validation
 from app.decisions.service import window_out
 from app.deps import SessionDep
+from app.domain import countries, hours
 from app.errors import NotFound
 from app.owners import repository
 from app.pages import service
@@ -24,21 +26,49 @@ TEXT = {
            "off": "في إجازة", "back": "نعود", "reply_by": "نرد على رسالتك قبل", "coming": "الإجازات القادمة",
            "none": "لا إجازات قريبة.", "expected": "متوقع — حسب رؤية الهلال", "urgent": "للأمور العاجلة",
            "between": "بين", "and": "و", "feed": "أضف الإجازات إلى تقويمك", "hours": "ساعات العمل",
-           "other": "English", "from": "من", "to": "إلى"},
+           "other": "English", "from": "من", "to": "إلى", "ramadan": "ساعات رمضان",
+           "response_time": "مدة الرد المعتادة", "day_off": "راحة", "reply_slots": "أوقات الرد"},
     "en": {"available": "Available now", "outside_hours": "Outside working hours",
            "reduced": "Reduced hours", "off": "Away", "back": "Back", "reply_by": "Expect a reply by",
            "coming": "Coming breaks", "none": "No breaks coming up.",
            "expected": "expected — subject to the moon sighting", "urgent": "If it is urgent",
            "between": "between", "and": "and", "feed": "Add the breaks to your calendar",
-           "hours": "Working hours", "other": "العربية", "from": "from", "to": "to"},
+           "hours": "Working hours", "other": "العربية", "from": "from", "to": "to",
+           "ramadan": "Ramadan hours", "response_time": "Usual response time",
+           "day_off": "closed", "reply_slots": "Reply slots"},
 }
 
 
 def _owner(session, owner_id: str):  # noqa: ANN001, ANN202
     owner = repository.get(session, owner_id) if len(owner_id) <= 64 else None
-    if owner is None:
+    # A private owner answers exactly like an unknown one.
+    if owner is None or not owner.public_page:
         raise NotFound(f"No owner '{owner_id}'.")
     return owner
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _week(country: str) -> list[str]:
+    """The week from the day after the country's weekend."""
+    weekend = countries.country(country).weekend
+    last = max((WEEKDAYS.index(d) for d in weekend), default=6)
+    return [WEEKDAYS[(last + 1 + i) % 7] for i in range(7)]
+
+
+def _weekday_name(code: str, language: str) -> str:
+    return str(get_day_names("wide", locale="ar" if language == "ar" else "en")[
+        WEEKDAYS.index(code)])
+
+
+def _duration(value: str, language: str) -> str:
+    try:
+        span = hours.parse_duration(value)
+    except ValueError:
+        return value
+    return format_timedelta(span, locale="ar" if language == "ar" else "en",
+                            threshold=1.5)
 
 
 @router.get("/p/{owner_id}.ics", summary="iCalendar feed of the owner's off-periods",
@@ -61,7 +91,7 @@ def status_json(owner_id: str, session: SessionDep) -> dict:
             "back_at": st.back_at.astimezone(tz).isoformat(),
             "reply_by": st.reply_by.astimezone(tz).isoformat(),
             "upcoming": [window_out(w, tz).model_dump(mode="json") for w in st.upcoming],
-            "urgent_contact": owner.urgent_contact}
+            "urgent_contact": owner.urgent_contact if owner.urgent_contact_public else None}
 
 
 @router.get("/p/{owner_id}", response_class=HTMLResponse,
@@ -70,7 +100,10 @@ def page(owner_id: str, session: SessionDep,
          lang: Annotated[Literal["ar", "en"] | None, Query()] = None) -> HTMLResponse:
     owner = _owner(session, owner_id)
     language = lang or (owner.languages[0] if owner.languages else "ar")
-    st = service.public_status(session, owner, clock.now())
+    now = clock.now()
+    st = service.public_status(session, owner, now)
+    week = _week(owner.country)
+    ramadan = service.ramadan_hours(session, owner, now)
     html = _env.get_template("status.html").render(
         owner=owner, st=st, lang=language, t=TEXT[language],
         dir="rtl" if language == "ar" else "ltr",
@@ -78,5 +111,11 @@ def page(owner_id: str, session: SessionDep,
         when=lambda v: service.when(v, language, owner),
         day=lambda v: service.day(v, language, owner),
         last_day=lambda v: service.day(v - timedelta(seconds=1), language, owner),
-        title=lambda w: (w.title or {}).get(language) or (w.title or {}).get("en") or "")
+        title=lambda w: (w.title or {}).get(language) or (w.title or {}).get("en") or "",
+        week=week, weekday=lambda d: _weekday_name(d, language),
+        hours={d: (owner.working_hours or {}).get(d, []) for d in week},
+        ramadan=ramadan,
+        ramadan_slots=[hours.format_daily_interval(s) for s in ramadan.reply_slots]
+        if ramadan else [],
+        response_time=_duration(owner.response_time, language))
     return HTMLResponse(html, headers={"Cache-Control": "no-cache"})

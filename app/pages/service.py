@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 from sqlalchemy.orm import Session
@@ -17,6 +18,8 @@ from app.windows.policy import policy_of, to_domain
 
 FEED_PAST = timedelta(days=60)
 FEED_FUTURE = timedelta(days=400)
+AWAY = {"ar": "إجازة", "en": "Away"}
+EXPECTED = {"ar": " (متوقع)", "en": " (expected)"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +57,28 @@ def day(value: datetime | None, language: str, owner: Owner) -> str:
                                       language)
 
 
+def ramadan_hours(session: Session, owner: Owner, at: datetime) -> Window | None:
+    """The current or next Ramadan window with reduced hours (its reply slots), if any."""
+    rows = windows_repository.overlapping(session, owner.id, at, at + FEED_FUTURE)
+    for row in rows:
+        if row.occasion == "ramadan" and row.kind == "reduced":
+            return to_domain(row)
+    return None
+
+
+def _whole_days(start: datetime, end: datetime, tz: ZoneInfo) -> tuple[date, date] | None:
+    """(first day, day after the last) when the window runs midnight to midnight locally."""
+    a, b = start.astimezone(tz), end.astimezone(tz)
+    if a.timetz().replace(tzinfo=None) == time() and b.timetz().replace(tzinfo=None) == time():
+        return a.date(), b.date()
+    return None
+
+
 def ics_feed(session: Session, owner: Owner, at: datetime, base_url: str) -> bytes:
+    """Off windows as events: whole days as all-day events (DATE values), titles in the
+    owner's first language, SEQUENCE growing with each change of a window."""
+    tz = validation.zone(owner.timezone)
+    language = owner.languages[0] if owner.languages else "ar"
     cal = Calendar()
     cal.add("prodid", "-//Ijaza//ijaza//EN")
     cal.add("version", "2.0")
@@ -65,13 +89,22 @@ def ics_feed(session: Session, owner: Owner, at: datetime, base_url: str) -> byt
             continue
         event = Event()
         event.add("uid", f"{row.id}@ijaza")
-        title = (row.title or {}).get("en") or (row.title or {}).get("ar") or "Away"
+        titles = row.title or {}
+        title = titles.get(language) or titles.get("en") or titles.get("ar") or \
+            AWAY[language]
         if row.tentative:
-            title += " (expected)"
+            title += EXPECTED[language]
         event.add("summary", title)
-        event.add("dtstart", row.starts_at)
-        event.add("dtend", row.ends_at)
+        days = _whole_days(row.starts_at, row.ends_at, tz)
+        if days is not None:
+            event.add("dtstart", days[0])
+            event.add("dtend", days[1])
+        else:
+            event.add("dtstart", row.starts_at)
+            event.add("dtend", row.ends_at)
         event.add("dtstamp", row.updated_at)
+        # A window keeps its id and created_at across changes; updated_at only moves on.
+        event.add("sequence", max(0, int((row.updated_at - row.created_at).total_seconds())))
         event.add("status", "TENTATIVE" if row.tentative else "CONFIRMED")
         event.add("transp", "OPAQUE")
         if row.tentative and row.earliest_end and row.latest_end:

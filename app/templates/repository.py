@@ -23,3 +23,8 @@ def source_of(session: Session, owner_id: str, situation: str, language: str,
     return core(session).scalar(_SOURCE, {"owner_id": owner_id, "situation": situation,
                                            "language": language, "tone": tone})
 
+
+
+def for_owner(session: Session, owner_id: str) -> list[TemplateRow]:
+    """The owner's own templates (the console marks them among the defaults)."""
+    return list(session.scalars(select(TemplateRow).where(TemplateRow.owner_id == owner_id)))

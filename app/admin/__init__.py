@@ -1,0 +1,1 @@
+"""The owner's console (``/admin``): sign-in sessions, and pages over the feature services."""

@@ -1,0 +1,210 @@
+"""What every console page shares: the signed-in caller (from the session cookie), the
+language (remembered in a cookie), the CSRF and Origin checks on every form, and the Jinja
+environment with babel's dates and bidi-isolated values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime, get_day_names
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from app import clock
+from app.admin import sessions
+from app.admin.words import OCCASIONS, WORDS
+from app.domain import hijri
+from app.keys.service import Principal
+
+SESSION_COOKIE = "ijaza_console"
+LANGUAGE_COOKIE = "ijaza_lang"
+SIGN_IN_COOKIE = "ijaza_sign_in"  # the sign-in form's CSRF token (no session yet)
+LANGUAGES = ("ar", "en")
+
+_env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                   autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+
+
+class SignInRequired(Exception):
+    """No live session: the browser goes to the sign-in form."""
+
+
+class FormRefused(Exception):
+    """A form without its CSRF token, or sent from another origin: 403, nothing changed."""
+
+
+@dataclass(slots=True)
+class Console:
+    """The caller of one console request."""
+
+    principal: Principal
+    token: str
+    form_token: str
+    language: str
+    chosen: str | None  # a language picked in this request (?lang=), to remember
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def language_of(request: Request, fallback: str = "ar") -> tuple[str, str | None]:
+    """(language, the one picked now): ``?lang=`` beats the remembered cookie."""
+    picked = request.query_params.get("lang")
+    if picked in LANGUAGES:
+        return picked, picked
+    remembered = request.cookies.get(LANGUAGE_COOKIE)
+    return (remembered if remembered in LANGUAGES else fallback), None
+
+
+def is_https(request: Request) -> bool:
+    return request.app.state.settings.public_base_url.startswith("https://")
+
+
+def secret(request: Request) -> str:
+    return str(request.app.state.settings.secret_key)
+
+
+async def console(request: Request, session: Session) -> Console:
+    """The signed-in caller, or ``SignInRequired``."""
+    token = request.cookies.get(SESSION_COOKIE)
+    principal = await run_in_threadpool(sessions.signed_in, session, token, clock.now())
+    if principal is None or token is None:
+        raise SignInRequired()
+    language, chosen = language_of(request)
+    return Console(principal=principal, token=token,
+                   form_token=sessions.form_token(secret(request), token),
+                   language=language, chosen=chosen)
+
+
+def same_origin(request: Request) -> bool:
+    """The form was sent from a page of ours: the Origin (or, without one, the Referer)
+    is this server as the browser reached it, or the public base URL."""
+    sent = request.headers.get("origin") or request.headers.get("referer")
+    if not sent or sent == "null":
+        return False
+    parts = urlsplit(sent)
+    theirs = f"{parts.scheme}://{parts.netloc}".lower()
+    ours = {f"{request.url.scheme}://{request.headers.get('host', '')}".lower()}
+    public = urlsplit(request.app.state.settings.public_base_url)
+    ours.add(f"{public.scheme}://{public.netloc}".lower())
+    return theirs in ours
+
+
+async def checked_form(request: Request, who: Console) -> dict[str, str]:
+    """The posted form, after the CSRF token and the origin are checked."""
+    form = await request.form()
+    values = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+    if not same_origin(request) or not sessions.form_token_ok(
+            secret(request), who.token, values.get("csrf")):
+        raise FormRefused()
+    return values
+
+
+def form_lists(request_form: Mapping[str, Any], name: str) -> list[str]:
+    getter = getattr(request_form, "getlist", None)
+    return [str(v) for v in getter(name)] if getter else []
+
+
+# --- how values read on a page --------------------------------------------------------------
+
+def ltr(value: object) -> Markup:
+    """A number, an address or a Latin run inside Arabic text, isolated left-to-right."""
+    if value is None or value == "":
+        return Markup("")
+    return Markup('<bdi dir="ltr">{}</bdi>').format(escape(str(value)))
+
+
+def bdi(value: object) -> Markup:
+    """A value of unknown direction (a name), isolated so it cannot reorder its neighbours."""
+    if value is None or value == "":
+        return Markup("")
+    return Markup("<bdi>{}</bdi>").format(escape(str(value)))
+
+
+def locale(language: str) -> str:
+    # Arabic with Latin digits: dates then read the same as the times the owner types.
+    return "ar_SA@numbers=latn" if language == "ar" else "en_GB"
+
+
+def _babel_locale(language: str) -> str:
+    return "ar" if language == "ar" else "en_GB"
+
+
+def when(value: datetime | None, language: str, tz: ZoneInfo) -> Markup:
+    """An instant in the owner's timezone, as babel writes it in ``language``."""
+    if value is None:
+        return Markup("")
+    local = value.astimezone(tz)
+    text = format_datetime(local, "EEEE d MMMM y, HH:mm", locale=_babel_locale(language))
+    return Markup('<time datetime="{}">{}</time>').format(local.isoformat(), text)
+
+
+def day(value: date | datetime | None, language: str, tz: ZoneInfo | None = None) -> Markup:
+    if value is None:
+        return Markup("")
+    if isinstance(value, datetime):
+        value = value.astimezone(tz).date() if tz else value.date()
+    text = format_date(value, "EEEE d MMMM y", locale=_babel_locale(language))
+    return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), text)
+
+
+def hijri_day(value: date | datetime | None, language: str, tz: ZoneInfo | None = None) -> str:
+    """The Umm al-Qura date, or nothing outside its range."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(tz).date() if tz else value.date()
+    try:
+        year, month, dom = hijri.to_hijri(value)
+    except hijri.OutOfRange:
+        return ""
+    suffix = "هـ" if language == "ar" else "AH"
+    return f"{dom} {hijri.month_name(month, language)} {year} {suffix}"
+
+
+def weekday_name(code: str, language: str) -> str:
+    """``mon``…``sun`` as babel names the day."""
+    index = ("mon", "tue", "wed", "thu", "fri", "sat", "sun").index(code)
+    return str(get_day_names("wide", locale=_babel_locale(language))[index])
+
+
+def month_title(first: date, language: str) -> str:
+    return format_date(first, "LLLL y", locale=_babel_locale(language))
+
+
+def render(request: Request, who: Console | None, template: str, *, status: int = 200,
+           language: str | None = None, **context: Any) -> HTMLResponse:
+    language = language or (who.language if who else language_of(request)[0])
+    words = WORDS[language]
+    html = _env.get_template(template).render(
+        request=request, who=who, lang=language, dir="rtl" if language == "ar" else "ltr",
+        t=words, other="en" if language == "ar" else "ar", ltr=ltr, bdi=bdi,
+        occ=OCCASIONS[language], weekday=lambda d: weekday_name(d, language),
+        path=request.url.path, **context)
+    response = HTMLResponse(html, status_code=status,
+                            headers={"Cache-Control": "no-store",
+                                     "Content-Security-Policy": CSP,
+                                     "Referrer-Policy": "same-origin",
+                                     "X-Frame-Options": "DENY"})
+    chosen = who.chosen if who else language_of(request)[1]
+    if chosen:
+        response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=365 * 86400, samesite="strict",
+                            secure=is_https(request), httponly=True, path="/")
+    return response
+
+
+# Nothing from elsewhere: every script, style and image comes from this server.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
