@@ -54,7 +54,6 @@ from app.windows.schemas import WindowCreate, WindowUpdate
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 STATIC = Path(__file__).parent / "static"
-LIMITER = sessions.SignInLimiter()
 
 SITUATIONS = ("off", "reduced", "outside_hours", "advance_notice", "urgent", "correction", "back")
 TONES = ("formal", "friendly")
@@ -69,6 +68,7 @@ RESPONSE_TIMES = ("PT1H", "PT2H", "PT4H", "PT8H", "P1D", "P2D")
 def install(app: FastAPI) -> None:
     """The console's routes and how its refusals read in a browser."""
     app.include_router(router)
+    app.state.sign_in_limiter = sessions.SignInLimiter()
 
     async def _sign_in(request: Request, _exc: Exception) -> Response:
         return redirect("/admin")
@@ -166,7 +166,8 @@ async def sign_in(request: Request, session: SessionDep) -> Response:
             or not sessions.hmac.compare_digest(nonce, sent):
         raise FormRefused()
     now = clock.now()
-    wait = LIMITER.retry_after(_client(request), now)
+    limiter: sessions.SignInLimiter = request.app.state.sign_in_limiter
+    wait = limiter.retry_after(_client(request), now)
     if wait:
         return _sign_in_form(request, status=429, retry_after=wait, error="slow_down")
     key = form.get("key")
@@ -174,9 +175,9 @@ async def sign_in(request: Request, session: SessionDep) -> Response:
     if isinstance(key, str) and key.strip():
         opened = await run_in_threadpool(sessions.sign_in, session, key, now)
     if opened is None:
-        LIMITER.failed(_client(request), now)
+        limiter.failed(_client(request), now)
         return _sign_in_form(request, status=401, error="wrong_key")
-    LIMITER.succeeded(_client(request))
+    limiter.succeeded(_client(request))
     response = redirect("/admin")
     response.set_cookie(web.SESSION_COOKIE, opened.token, httponly=True, samesite="strict",
                         secure=web.is_https(request), path="/",

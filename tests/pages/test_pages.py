@@ -19,6 +19,15 @@ from tests.fakes import free_port
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+@pytest.fixture
+def owner(owner, client, admin) -> dict:  # noqa: ANN001
+    """The owner, with its public page on (the default is off)."""
+    response = client.patch(f"/v1/owners/{owner['id']}", json={"public_page": True},
+                            headers=admin)
+    assert response.status_code == 200 and response.json()["public_page"] is True
+    return response.json()
+
+
 def leave(now: datetime) -> dict:
     return {"kind": "off", "starts_at": (now - timedelta(days=1)).isoformat(),
             "ends_at": (now + timedelta(days=5)).isoformat(),
