@@ -549,7 +549,7 @@ def _replies_context(session: Session, owner: Owner, choice: tuple[str, str, str
     custom = {(r.situation, r.language, r.tone)
               for r in templates_repository.for_owner(session, owner.id)}
     tz = validation.zone(owner.timezone)
-    return {"situation": situation, "language": language, "tone": tone, "source": current,
+    return {"situation": situation, "tlang": language, "tone": tone, "source": current,
             "custom": saved is not None, "customised": custom, "reply": reply, "error": error,
             "at": form.get("at") or clock.now().astimezone(tz).strftime("%Y-%m-%dT%H:%M"),
             "contact_name": form.get("contact_name", ""),
@@ -611,7 +611,7 @@ async def save_reply(owner_id: str, request: Request, session: SessionDep) -> Re
 def _settings_fields(platform: str) -> list[dict[str, Any]]:
     model = channel_class(platform).Settings
     secret = model.secret_names()
-    return [{"name": name, "secret": name in secret, "required": info.is_required(),
+    return [{"name": name, "secret": name in secret, "required": name in model.required,
              "description": info.description or ""}
             for name, info in model.model_fields.items()]
 

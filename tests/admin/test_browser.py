@@ -1,0 +1,286 @@
+"""The console in a real browser: Debian's chromium driven by Playwright for Python, against
+a live server. Every request the pages make is watched: none may leave our origin."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.conftest import OWNER_BODY
+from tests.fakes import free_port
+
+pytestmark = pytest.mark.browser
+CHROMIUM = "/usr/bin/chromium"
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+RIYADH = ZoneInfo("Asia/Riyadh")
+PAGES = ("", "/year", "/hours", "/occasions", "/leave", "/replies", "/channels", "/activity")
+
+
+@pytest.fixture
+def live(settings, sessions) -> Iterator[dict[str, Any]]:  # noqa: ANN001
+    """A live server whose public base URL is where the browser reaches it."""
+    import uvicorn
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    port = free_port()
+    origin = f"http://127.0.0.1:{port}"
+    app = create_app(settings.model_copy(update={"public_base_url": origin}), background=False)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)  # uvicorn offers no event to wait on; bounded
+    api = TestClient(app)
+    yield {"origin": origin, "api": api, "app": app}
+    server.should_exit = True
+    thread.join(timeout=5)
+    app.state.engine.dispose()
+
+
+@pytest.fixture
+def keys(live, sessions) -> dict[str, str]:  # noqa: ANN001
+    from app.db import session_scope
+    from app.keys.service import create_key
+
+    with session_scope(sessions) as session:
+        admin = create_key(session, admin=True, owner_id=None).key
+    headers = {"Authorization": f"Bearer {admin}"}
+    assert live["api"].post("/v1/owners", json={**OWNER_BODY, "public_page": True},
+                            headers=headers).status_code == 201
+    with session_scope(sessions) as session:
+        owner = create_key(session, admin=False, owner_id=OWNER_BODY["id"]).key
+    return {"admin": admin, "owner": owner}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                     args=["--no-sandbox", "--disable-gpu"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live) -> Iterator[Any]:  # noqa: ANN001
+    """A page whose every request outside our origin is recorded and refused."""
+    # bypass_csp: the test's own probes (wait_for_function, axe) are scripts the page's
+    # Content-Security-Policy would rightly refuse.
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live["origin"])
+    foreign: list[str] = []
+
+    def watch(route: Any) -> None:
+        if route.request.url.startswith(live["origin"] + "/"):
+            route.continue_()
+        else:
+            foreign.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", watch)
+    tab = context.new_page()
+    tab.foreign = foreign
+    yield tab
+    assert foreign == [], f"requests left our origin: {foreign}"
+    context.close()
+
+
+def sign_in(page: Any, origin: str, key: str) -> None:
+    page.goto(f"{origin}/admin")
+    page.fill("#key", key)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{origin}/admin**")
+
+
+def axe_serious(page: Any) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate("async () => (await axe.run(document)).violations"
+                          ".filter(v => ['serious', 'critical'].includes(v.impact))"
+                          ".map(v => v.id + ': ' + v.nodes.map(n => n.target).join(' '))")
+    return list(found)
+
+
+def test_an_owner_sets_the_week_leave_a_template_and_a_channel(page, live, keys) -> None:  # noqa: ANN001
+    origin, owner = live["origin"], f"{live['origin']}/admin/owners/nakhla"
+    sign_in(page, origin, keys["owner"])
+    assert page.url == owner
+    assert page.evaluate("getComputedStyle(document.documentElement).direction") == "rtl"
+    assert page.evaluate("document.cookie") == ""  # HttpOnly: the session is out of reach
+
+    # A split week, and a Thursday-night shift across midnight.
+    page.goto(f"{owner}/hours")
+    page.fill("#day_sun", "09:00-13:00, 16:00-20:00")
+    page.fill("#day_thu", "09:00-13:00, 22:00-02:00")
+    page.click("form.stack > p > button[type=submit]")
+    page.wait_for_url(f"{owner}/hours?saved=1")
+    stored = live["api"].get("/v1/owners/nakhla",
+                             headers={"Authorization": f"Bearer {keys['owner']}"}).json()
+    assert stored["working_hours"]["thu"] == ["09:00-13:00", "22:00-02:00"]
+    assert stored["working_hours"]["sun"] == ["09:00-13:00", "16:00-20:00"]
+
+    # Leave from yesterday for five days: the overview and the public page say "off".
+    page.goto(owner)
+    before = page.get_attribute("[data-status]", "data-status")
+    page.goto(f"{owner}/leave")
+    now = datetime.now(RIYADH)
+    page.fill("#sd-new", (now - timedelta(days=1)).strftime("%Y-%m-%d"))
+    page.fill("#st-new", "08:00")
+    page.fill("#ed-new", (now + timedelta(days=5)).strftime("%Y-%m-%d"))
+    page.fill("#et-new", "18:00")
+    page.fill("#te-new", "Family trip")
+    page.fill("#ta-new", "رحلة عائلية")
+    page.click("#add ~ form button[type=submit]")
+    page.wait_for_url(f"{owner}/leave?saved=1")
+    assert "رحلة عائلية" in page.inner_text("main")
+    page.goto(owner)
+    assert page.get_attribute("[data-status]", "data-status") == "off" != before
+    assert "رحلة عائلية" in page.inner_text("main")
+    page.goto(f"{origin}/p/nakhla")
+    assert page.get_attribute("[data-status]", "data-status") == "off"
+
+    # Editing a template changes its live preview (htmx), before anything is saved.
+    page.goto(f"{owner}/replies?situation=off&language=en&tone=formal")
+    page.fill("#contact_name", "Layla")
+    page.dispatch_event("#contact_name", "change")
+    page.wait_for_function("document.querySelector('#preview-text').innerText.includes('Layla')")
+    page.fill("#source", "Dear {{ contact_name }}, we are back {{ back_at }}. Ref 4711")
+    page.wait_for_function("document.querySelector('#preview-text').innerText.includes('Ref 4711')")
+    assert "Dear Layla, we are back" in page.inner_text("#preview-text")
+    page.fill("#source", "Broken {{ contact_name.__class__ }}")
+    page.wait_for_selector("#preview [role=alert]")
+
+    # Connect a generic channel, then copy its webhook URL.
+    page.goto(f"{owner}/channels")
+    page.select_option("#platform-pick", "generic")
+    page.click("#connect ~ form button, #connect + form button")
+    page.wait_for_selector("#connect-form")
+    page.fill("#ch-name", "CRM")
+    page.fill("#s-signing_secret", "s3cret-s3cret-s3cret")
+    page.click("#connect-form button[type=submit]")
+    page.wait_for_url(f"{owner}/channels?saved=1")
+    url = page.input_value("input.webhook")
+    assert url.startswith(f"{origin}/hooks/ch_")
+    assert "s3cret" not in page.content()
+    page.click("[data-copy]")
+    page.wait_for_function("document.querySelector('[data-copy]').textContent.trim() !== ''"
+                           " && navigator.clipboard !== undefined")
+    assert page.evaluate("navigator.clipboard.readText()") == url
+
+    # Signing out ends the session: the pages send the browser back to the sign-in form.
+    page.click("form[action='/admin/sign-out'] button")
+    page.wait_for_url(f"{origin}/admin")
+    page.goto(f"{owner}/hours")
+    assert page.url == f"{origin}/admin" and page.locator("#key").count() == 1
+
+
+def test_an_owner_key_cannot_open_another_owner(page, live, keys) -> None:  # noqa: ANN001
+    headers = {"Authorization": f"Bearer {keys['admin']}"}
+    assert live["api"].post("/v1/owners", json={**OWNER_BODY, "id": "other"},
+                            headers=headers).status_code == 201
+    sign_in(page, live["origin"], keys["owner"])
+    for suffix in PAGES:
+        response = page.goto(f"{live['origin']}/admin/owners/other{suffix}")
+        assert response.status == 404
+    assert page.goto(f"{live['origin']}/admin/calendar").status == 404
+
+
+def test_forms_without_the_token_or_from_another_origin_are_refused(browser, live, keys) -> None:  # noqa: ANN001
+    origin = live["origin"]
+    target = f"{origin}/admin/owners/nakhla/hours"
+    # A page on another origin (another port of this host: same site, so the cookie goes)
+    # that posts a form to the console, as an attacker's page would.
+    attacker = f"""<form id=f method=post action="{target}"><input name=day_mon value="01:00-02:00">
+        <input name=csrf value="forged"></form><script>document.getElementById('f').submit()</script>"""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(attacker.encode())
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    evil = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=evil.serve_forever, daemon=True).start()
+    context = browser.new_context(bypass_csp=True)
+    try:
+        tab = context.new_page()
+        sign_in(tab, origin, keys["owner"])
+        with tab.expect_response(target) as refused:
+            tab.goto(f"http://127.0.0.1:{evil.server_port}/")
+        assert refused.value.status == 403
+        tab.goto(target)
+        # The console's own page, without the token: refused too.
+        status = tab.evaluate("""async (url) => {
+            const body = new URLSearchParams({day_mon: '01:00-02:00'});
+            return (await fetch(url, {method: 'POST', body})).status; }""", target)
+        assert status == 403
+    finally:
+        context.close()
+        evil.shutdown()
+    stored = live["api"].get("/v1/owners/nakhla",
+                             headers={"Authorization": f"Bearer {keys['admin']}"}).json()
+    assert "mon" in stored["working_hours"]
+    assert stored["working_hours"]["mon"] == OWNER_BODY["working_hours"]["mon"]
+
+
+def _seed(live: dict[str, Any], keys: dict[str, str]) -> None:
+    headers = {"Authorization": f"Bearer {keys['admin']}"}
+    now = datetime.now(RIYADH)
+    start = (now + timedelta(days=9)).replace(hour=0, minute=0, second=0, microsecond=0)
+    live["api"].post("/v1/owners/nakhla/windows", headers=headers, json={
+        "kind": "off", "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(days=4)).isoformat(),
+        "title": {"ar": "إجازة عائلية", "en": "Family leave"}})
+    live["api"].post("/v1/owners/nakhla/channels", headers=headers, json={
+        "platform": "generic", "name": "CRM", "settings": {"signing_secret": "x" * 20}})
+
+
+@pytest.mark.parametrize("language", ["ar", "en"])
+def test_every_page_reads_right_passes_axe_and_is_photographed(page, live, keys,
+                                                               language: str) -> None:  # noqa: ANN001
+    _seed(live, keys)
+    origin = live["origin"]
+    sign_in(page, origin, keys["admin"])
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    urls = [f"/admin/owners/nakhla{s}" for s in PAGES] + ["/admin/calendar", "/p/nakhla"]
+    page.goto(f"{origin}/admin?lang={language}")
+    for url in urls:
+        sep = "&" if "?" in url else "?"
+        page.goto(f"{origin}{url}{sep}lang={language}" if url.startswith("/p/") else origin + url)
+        direction = page.evaluate("getComputedStyle(document.documentElement).direction")
+        assert direction == ("rtl" if language == "ar" else "ltr"), url
+        assert page.get_attribute("html", "lang") == language
+        assert axe_serious(page) == [], url
+    for name, suffix in (("overview", ""), ("year", "/year"), ("hours", "/hours"),
+                         ("replies", "/replies")):
+        for device, size in (("desktop", (1280, 900)), ("phone", (390, 844))):
+            page.set_viewport_size({"width": size[0], "height": size[1]})
+            page.goto(f"{origin}/admin/owners/nakhla{suffix}")
+            # Nothing wider than the screen: a phone never scrolls sideways.
+            assert page.evaluate("document.documentElement.scrollWidth") <= size[0], (name, device)
+            page.screenshot(path=str(SHOTS / f"{name}-{language}-{device}.png"), full_page=True)
+            assert (SHOTS / f"{name}-{language}-{device}.png").stat().st_size > 5000
+    assert json.dumps(page.foreign) == "[]"
+
+
+def test_the_axe_check_does_find_a_serious_violation(page) -> None:  # noqa: ANN001
+    page.set_content('<html lang="en"><body><main><input type="text"></main></body></html>')
+    assert any(v.startswith("label:") for v in axe_serious(page))
