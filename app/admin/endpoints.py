@@ -29,7 +29,7 @@ from app.country_calendar import service as calendar
 from app.decisions import repository as events
 from app.decisions import service as decisions
 from app.deps import SessionDep
-from app.domain import availability, countries, rendering
+from app.domain import availability, countries, hijri, rendering
 from app.domain import rules as domain_rules
 from app.domain.decision import upcoming_off
 from app.domain.model import InboundMessage
@@ -272,13 +272,15 @@ def _add_months(first: date, n: int) -> date:
 
 
 def _hijri_months(first: date, last: date, language: str) -> str:
-    a = web.hijri_day(first, language).split(" ")
-    b = web.hijri_day(last, language).split(" ")
-    if len(a) < 3 or len(b) < 3:
+    """The Hijri months a Gregorian month spans: "Sha'ban – Ramadan 1448"."""
+    try:
+        (y1, m1, _), (y2, m2, _) = hijri.to_hijri(first), hijri.to_hijri(last)
+    except hijri.OutOfRange:
         return ""
-    start = " ".join(a[1:-2])
-    end = " ".join(b[1:-1])
-    return f"{start} – {end}" if start != " ".join(b[1:-2]) else " ".join(a[1:-1])
+    a, b = hijri.month_name(m1, language), hijri.month_name(m2, language)
+    if (y1, m1) == (y2, m2):
+        return f"{a} {y1}"
+    return f"{a} – {b} {y2}" if y1 == y2 else f"{a} {y1} – {b} {y2}"
 
 
 # --- hours and settings ---------------------------------------------------------------------
