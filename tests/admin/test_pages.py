@@ -1,0 +1,152 @@
+"""Each console page does its job through the services (test client, no browser)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from app.db import session_scope
+from app.outbox.models import Delivery
+from tests.admin.conftest import ORIGIN, form_token, sign_in
+
+RIYADH = ZoneInfo("Asia/Riyadh")
+
+
+def _post(client, path: str, data: dict):  # noqa: ANN001, ANN202
+    page = client.get(path)
+    return client.post(path, data={"csrf": form_token(page.text), **data},
+                       headers={"Origin": ORIGIN})
+
+
+def _windows(client, admin, owner_id: str) -> list[dict]:  # noqa: ANN001
+    return client.get(f"/v1/owners/{owner_id}/windows", headers=admin).json()["items"]
+
+
+def test_leave_is_added_edited_and_deleted_in_the_owners_timezone(signed_in, client, admin,
+                                                                 owner) -> None:  # noqa: ANN001
+    path = f"/admin/owners/{owner['id']}/leave"
+    start = date.today() + timedelta(days=30)
+    added = _post(signed_in, path, {"kind": "off", "start_date": start.isoformat(),
+                                    "start_time": "00:00", "end_date": (start + timedelta(days=2)).isoformat(),
+                                    "end_time": "24:00", "title_en": "Trip"})
+    assert added.status_code == 303
+    manual = [w for w in _windows(client, admin, owner["id"]) if w["source"] == "manual"]
+    assert len(manual) == 1
+    assert manual[0]["starts_at"] == f"{start}T00:00:00+03:00"
+    assert manual[0]["ends_at"] == f"{start + timedelta(days=3)}T00:00:00+03:00"
+    wid = manual[0]["id"]
+    assert "Trip" in signed_in.get(f"{path}?edit={wid}").text
+    edited = _post(signed_in, path, {"window_id": wid, "kind": "reduced",
+                                     "start_date": start.isoformat(), "start_time": "09:00",
+                                     "end_date": start.isoformat(), "end_time": "12:00",
+                                     "title_en": "Half day"})
+    assert edited.status_code == 303
+    row = client.get(f"/v1/owners/{owner['id']}/windows/{wid}", headers=admin).json()
+    assert (row["kind"], row["starts_at"], row["title"]) == (
+        "reduced", f"{start}T09:00:00+03:00", {"en": "Half day"})
+    backwards = _post(signed_in, path, {"kind": "off", "start_date": start.isoformat(),
+                                        "start_time": "10:00", "end_date": start.isoformat(),
+                                        "end_time": "09:00"})
+    assert backwards.status_code == 422 and "starts_at must be before ends_at" in backwards.text
+    assert _post(signed_in, path, {"delete": wid}).status_code == 303
+    assert [w for w in _windows(client, admin, owner["id"]) if w["source"] == "manual"] == []
+
+
+def test_the_overview_shows_what_a_client_gets_on_the_chosen_channel(signed_in, client, admin,
+                                                                    owner) -> None:  # noqa: ANN001
+    now = datetime.now(UTC)
+    client.post(f"/v1/owners/{owner['id']}/windows", headers=admin, json={
+        "kind": "off", "starts_at": (now - timedelta(hours=1)).isoformat(),
+        "ends_at": (now + timedelta(days=3)).isoformat(), "title": {"en": "Away for a bit"}})
+    page = signed_in.get(f"/admin/owners/{owner['id']}?lang=en&channel=email")
+    assert 'data-status="off"' in page.text and "Away for a bit" in page.text
+    reply = re.search(r'<pre class="reply" id="client-reply"[^>]*>(.*?)</pre>', page.text, re.S)
+    assert reply and reply.group(1).strip()
+    assert "Subject:" in page.text
+    events = client.get(f"/v1/owners/{owner['id']}/events", headers=admin).json()["items"]
+    assert events == []  # a dry run: the preview records nothing
+
+
+def test_occasion_rules_are_added_and_deleted_and_the_defaults_stay_visible(signed_in, client,
+                                                                           admin, owner) -> None:  # noqa: ANN001
+    path = f"/admin/owners/{owner['id']}/occasions"
+    before = signed_in.get(f"{path}?lang=en").text
+    assert "The country&#39;s defaults" in before and "default" in before
+    added = _post(signed_in, path, {"occasion": "ramadan", "kind": "reduced",
+                                    "span_type": "hijri", "hijri_start": "09-01",
+                                    "hijri_end": "09-29", "reply_slots": "20:00-22:00",
+                                    "notice_days": "3"})
+    assert added.status_code == 303
+    rules = client.get(f"/v1/owners/{owner['id']}/rules", headers=admin).json()["items"]
+    own = [r for r in rules if r["occasion"] == "ramadan" and r["reply_slots"] == ["20:00-22:00"]]
+    assert len(own) == 1
+    after = signed_in.get(f"{path}?lang=en").text
+    assert "Eid al-Fitr" in after  # the defaults are never out of sight
+    bad = _post(signed_in, path, {"occasion": "eid_al_fitr", "kind": "off", "span_type": "hijri",
+                                  "hijri_start": "13-40", "hijri_end": "10-03"})
+    assert bad.status_code == 422 and 'role="alert"' in bad.text
+    assert _post(signed_in, path, {"delete": own[0]["id"]}).status_code == 303
+    rules = client.get(f"/v1/owners/{owner['id']}/rules", headers=admin).json()["items"]
+    assert not [r for r in rules if r.get("id") == own[0]["id"]]
+
+
+def test_a_dead_delivery_is_retried_from_the_activity_page(signed_in, sessions, owner) -> None:  # noqa: ANN001
+    from app.outbox import service
+
+    with session_scope(sessions) as session:
+        row = service.enqueue(session, owner_id=owner["id"], channel_id=None, platform="console",
+                              kind="reply", key="t:dead", payload={"to": "x", "text": "hi"},
+                              now=datetime.now(UTC))
+        row.status, row.attempts, row.last_error = "dead", 8, "HTTP 500"
+        dead_id = row.id
+    path = f"/admin/owners/{owner['id']}/activity"
+    page = signed_in.get(f"{path}?lang=en")
+    assert f'name="retry" value="{dead_id}"' in page.text and "HTTP 500" in page.text
+    assert _post(signed_in, path, {"retry": str(dead_id)}).status_code == 303
+    with session_scope(sessions) as session:
+        assert session.scalars(select(Delivery.status).where(Delivery.id == dead_id)).one() == "pending"
+    unknown = _post(signed_in, path, {"retry": str(dead_id + 1000)})
+    assert unknown.status_code == 422 and f"No delivery {dead_id + 1000}" in unknown.text
+
+
+def test_a_channel_in_send_mode_queues_a_test_message(signed_in, sessions, client, admin,
+                                                      owner) -> None:  # noqa: ANN001
+    path = f"/admin/owners/{owner['id']}/channels"
+    made = _post(signed_in, path, {"platform": "generic", "mode": "send", "name": "CRM",
+                                   "s_signing_secret": "z" * 24,
+                                   "s_callback_url": "https://crm.example.com/ijaza"})
+    assert made.status_code == 303, made.text
+    listed = signed_in.get(f"{path}?lang=en").text
+    assert "z" * 24 not in listed and ">set<" in listed
+    channel_id = re.search(r'name="test" value="(ch_[0-9a-f]+)"', listed).group(1)
+    sent = _post(signed_in, path, {"test": channel_id, "to": "client-7"})
+    assert sent.status_code == 200 and "outbox" in sent.text
+    with session_scope(sessions) as session:
+        queued = session.scalars(select(Delivery).where(Delivery.kind == "test")).all()
+    assert [(d.channel_id, d.payload["to"]) for d in queued] == [(channel_id, "client-7")]
+
+
+def test_the_admin_previews_confirms_and_withdraws_a_sighting(browser_client, admin_key, client,
+                                                              admin, owner) -> None:  # noqa: ANN001
+    assert sign_in(browser_client, admin_key).status_code == 303
+    path = "/admin/calendar"
+    expected = client.get("/v1/calendar/SA", params={"year": 2027}).json()
+    fitr = next(o for o in expected["occasions"] if o["occasion"] == "eid_al_fitr")
+    later = (date.fromisoformat(fitr["date"]) + timedelta(days=1)).isoformat()
+    preview = _post(browser_client, path, {"country": "SA", "occasion": "eid_al_fitr",
+                                           "date": later, "action": "preview"})
+    assert preview.status_code == 200 and 'id="confirm-preview"' in preview.text
+    assert re.search(r'<bdi dir="ltr">1</bdi>', preview.text)  # the one owner in SA
+    listed = client.get("/v1/calendar/SA/confirmations", headers=admin).json()["items"]
+    assert listed == []  # a preview changes nothing
+    done = _post(browser_client, path, {"country": "SA", "occasion": "eid_al_fitr",
+                                        "date": later, "action": "confirm"})
+    assert done.status_code == 303
+    listed = client.get("/v1/calendar/SA/confirmations", headers=admin).json()["items"]
+    assert [c["date"] for c in listed] == [later]
+    withdrawn = _post(browser_client, path, {"country": "SA", "withdraw": str(listed[0]["id"])})
+    assert withdrawn.status_code == 303
+    assert client.get("/v1/calendar/SA/confirmations", headers=admin).json()["items"] == []
