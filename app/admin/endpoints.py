@@ -8,6 +8,8 @@ token and must come from our own origin (``403`` otherwise, and nothing changes)
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -108,6 +110,17 @@ def _title(window: Any, language: str) -> str:
     return title.get(language) or title.get("en") or title.get("ar") or ""
 
 
+def _row_id(value: str | None, field: str) -> int:
+    """A numeric id from a form: refused, not sent to the database, when it cannot be one."""
+    try:
+        number = int(value or "")
+    except ValueError as exc:
+        raise Invalid(f"{field}: not an id", field=field) from exc
+    if not 0 < number < 2**62:
+        raise Invalid(f"{field}: not an id", field=field)
+    return number
+
+
 def _errors(exc: Exception) -> list[str]:
     if isinstance(exc, ValidationError):
         return [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}".lstrip(": ")
@@ -147,7 +160,7 @@ async def home(request: Request, session: SessionDep) -> Response:
 
 def _sign_in_form(request: Request, *, status: int = 200, error: str | None = None,
                   retry_after: int | None = None) -> HTMLResponse:
-    nonce = request.cookies.get(web.SIGN_IN_COOKIE) or sessions.secrets.token_urlsafe(16)
+    nonce = request.cookies.get(web.SIGN_IN_COOKIE) or secrets.token_urlsafe(16)
     response = render(request, None, "sign_in.html", status=status, csrf=nonce, error=error,
                       retry_after=retry_after)
     response.set_cookie(web.SIGN_IN_COOKIE, nonce, httponly=True, samesite="strict",
@@ -163,7 +176,7 @@ async def sign_in(request: Request, session: SessionDep) -> Response:
     nonce = request.cookies.get(web.SIGN_IN_COOKIE)
     sent = form.get("csrf")
     if not web.same_origin(request) or not nonce or not isinstance(sent, str) \
-            or not sessions.hmac.compare_digest(nonce, sent):
+            or not hmac.compare_digest(nonce, sent):
         raise FormRefused()
     now = clock.now()
     limiter: sessions.SignInLimiter = request.app.state.sign_in_limiter
@@ -734,7 +747,7 @@ async def retry_delivery(owner_id: str, request: Request, session: SessionDep) -
     def work() -> tuple[Owner, list[str]]:
         owner = _owner(session, who, owner_id)
         try:
-            outbox.retry(session, owner.id, int(form.get("retry", "0")), clock.now())
+            outbox.retry(session, owner.id, _row_id(form.get("retry"), "retry"), clock.now())
         except (IjazaError, ValueError) as exc:
             return owner, _errors(exc)
         return owner, []
@@ -784,7 +797,7 @@ async def calendar_action(request: Request, session: SessionDep) -> Response:
     def work() -> tuple[dict[str, Any] | None, list[str]]:
         try:
             if form.get("withdraw"):
-                calendar.withdraw(session, country, int(form["withdraw"]))
+                calendar.withdraw(session, country, _row_id(form["withdraw"], "withdraw"))
                 return None, []
             day_value = date.fromisoformat(form.get("date", ""))
             args: dict[str, Any] = {"hijri_year": None, "force": form.get("force") == "on",

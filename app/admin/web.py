@@ -4,7 +4,6 @@ environment with babel's dates and bidi-isolated values."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -106,11 +105,6 @@ async def checked_form(request: Request, who: Console) -> dict[str, str]:
             secret(request), who.token, values.get("csrf")):
         raise FormRefused()
     return values
-
-
-def form_lists(request_form: Mapping[str, Any], name: str) -> list[str]:
-    getter = getattr(request_form, "getlist", None)
-    return [str(v) for v in getter(name)] if getter else []
 
 
 # --- how values read on a page --------------------------------------------------------------

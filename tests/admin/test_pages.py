@@ -150,3 +150,28 @@ def test_the_admin_previews_confirms_and_withdraws_a_sighting(browser_client, ad
     withdrawn = _post(browser_client, path, {"country": "SA", "withdraw": str(listed[0]["id"])})
     assert withdrawn.status_code == 303
     assert client.get("/v1/calendar/SA/confirmations", headers=admin).json()["items"] == []
+
+
+JUNK = ["", "x" * 3000, "<script>", "٣", "-1", "99999999999999999999", "2027-02-30", "25:61",
+        "{{ 1/0 }}", "null", "ch_nope", "../../etc/passwd"]
+FIELDS = ["day_mon", "day_sun", "response_time", "timezone", "country", "language_1", "tone",
+          "delegate_email", "delegate_channel", "copy_from", "occasion", "kind", "span_type",
+          "before", "after", "hijri_start", "notice_days", "reply_slots", "delete", "rule_id",
+          "window_id", "start_date", "start_time", "end_date", "end_time", "situation",
+          "language", "source", "action", "at", "platform", "mode", "s_callback_url", "test",
+          "to", "retry", "withdraw", "date", "force"]
+
+
+def test_junk_in_every_form_is_refused_never_a_server_error(browser_client, admin_key,
+                                                            owner) -> None:  # noqa: ANN001
+    assert sign_in(browser_client, admin_key).status_code == 303
+    paths = [f"/admin/owners/{owner['id']}{s}" for s in
+             ("/hours", "/occasions", "/leave", "/replies", "/channels", "/activity")]
+    paths.append("/admin/calendar")
+    for path in paths:
+        token = form_token(browser_client.get(path).text)
+        for n, junk in enumerate(JUNK):
+            data = {field: junk for field in FIELDS[n % 3::3]}
+            response = browser_client.post(path, data={"csrf": token, **data},
+                                           headers={"Origin": ORIGIN})
+            assert response.status_code < 500, (path, data, response.text[-500:])
