@@ -284,3 +284,30 @@ def test_every_page_reads_right_passes_axe_and_is_photographed(page, live, keys,
 def test_the_axe_check_does_find_a_serious_violation(page) -> None:  # noqa: ANN001
     page.set_content('<html lang="en"><body><main><input type="text"></main></body></html>')
     assert any(v.startswith("label:") for v in axe_serious(page))
+
+
+def test_the_pages_work_without_javascript(browser, live, keys) -> None:  # noqa: ANN001
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        tab = context.new_page()
+        owner = f"{live['origin']}/admin/owners/nakhla"
+        sign_in(tab, live["origin"], keys["owner"])
+        tab.goto(f"{owner}/replies?situation=off&language=en&tone=friendly&lang=en")
+        tab.fill("#contact_name", "Samir")
+        tab.fill("#source", "Hi {{ contact_name }}! No script needed.")
+        tab.click("button[name=action][value=preview]")
+        tab.wait_for_load_state()
+        assert "Hi Samir! No script needed." in tab.inner_text("#preview-text")
+        tab.goto(f"{owner}/hours")
+        tab.fill("#day_sun", "08:00-12:00")
+        tab.click("button[name=copy_from][value=sun]")
+        tab.wait_for_load_state()
+        assert tab.input_value("#day_wed") == "08:00-12:00"  # shown, not yet saved
+        tab.click("form.stack > p > button[type=submit]")
+        tab.wait_for_url(f"{owner}/hours?saved=1")
+        stored = live["api"].get("/v1/owners/nakhla",
+                                 headers={"Authorization": f"Bearer {keys['owner']}"}).json()
+        assert stored["working_hours"]["wed"] == ["08:00-12:00"]
+        assert "fri" not in stored["working_hours"]  # the weekend is left alone
+    finally:
+        context.close()
