@@ -126,7 +126,7 @@ def test_an_owner_sets_the_week_leave_a_template_and_a_channel(page, live, keys)
     page.goto(f"{owner}/hours")
     page.fill("#day_sun", "09:00-13:00, 16:00-20:00")
     page.fill("#day_thu", "09:00-13:00, 22:00-02:00")
-    page.click("form.stack > p > button[type=submit]")
+    page.click("form.stack > p.top-save > button")
     page.wait_for_url(f"{owner}/hours?saved=1")
     stored = live["api"].get("/v1/owners/nakhla",
                              headers={"Authorization": f"Bearer {keys['owner']}"}).json()
@@ -269,6 +269,9 @@ def test_every_page_reads_right_passes_axe_and_is_photographed(page, live, keys,
         assert direction == ("rtl" if language == "ar" else "ltr"), url
         assert page.get_attribute("html", "lang") == language
         assert axe_serious(page) == [], url
+        # Every word is a word: no Python reprs or missing keys leaked into the page.
+        text = page.inner_text("body")
+        assert "built-in method" not in text and "Undefined" not in text, url
     for name, suffix in (("overview", ""), ("year", "/year"), ("hours", "/hours"),
                          ("replies", "/replies")):
         for device, size in (("desktop", (1280, 900)), ("phone", (390, 844))):
@@ -303,7 +306,7 @@ def test_the_pages_work_without_javascript(browser, live, keys) -> None:  # noqa
         tab.click("button[name=copy_from][value=sun]")
         tab.wait_for_load_state()
         assert tab.input_value("#day_wed") == "08:00-12:00"  # shown, not yet saved
-        tab.click("form.stack > p > button[type=submit]")
+        tab.click("form.stack > p.top-save > button")
         tab.wait_for_url(f"{owner}/hours?saved=1")
         stored = live["api"].get("/v1/owners/nakhla",
                                  headers={"Authorization": f"Bearer {keys['owner']}"}).json()

@@ -60,6 +60,8 @@ def test_demo_is_idempotent_and_revokes_the_key_it_printed_before(ijaza, cli_db)
 def test_demo_prints_the_urls_of_the_port_it_will_serve(ijaza) -> None:  # noqa: ANN001
     out = ijaza("demo", env={"IJAZA_HOST": "0.0.0.0", "IJAZA_PORT": "8765"}).stdout
     assert "http://127.0.0.1:8765/docs" in out and "http://127.0.0.1:8765/p/demo" in out
+    lines = out.strip().splitlines()
+    assert "http://127.0.0.1:8765/admin" in lines[-3] and lines[-1].startswith("ijz_")
 
 
 def test_demo_reuses_the_configured_key_and_mints_none(cli, cli_db, monkeypatch) -> None:  # noqa: ANN001
