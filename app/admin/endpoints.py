@@ -31,7 +31,7 @@ from app.country_calendar import service as calendar
 from app.decisions import repository as events
 from app.decisions import service as decisions
 from app.deps import SessionDep
-from app.domain import availability, countries, hijri, rendering
+from app.domain import availability, countries, hijri, hours, rendering
 from app.domain import rules as domain_rules
 from app.domain.decision import upcoming_off
 from app.domain.model import InboundMessage
@@ -300,12 +300,7 @@ def _hijri_months(first: date, last: date, language: str) -> str:
 
 def week_of(country: str) -> list[str]:
     """The week as the country reads it: from the first day after its weekend."""
-    weekend = countries.country(country).weekend
-    last = max((WEEKDAYS.index(d) for d in weekend), default=6)
-    if len(weekend) == 2 and {WEEKDAYS.index(d) for d in weekend} == {6, 0}:
-        last = 0  # Sunday–Monday would wrap; not a real weekend, but stay ordered
-    first = (last + 1) % 7
-    return [WEEKDAYS[(first + i) % 7] for i in range(7)]
+    return list(hours.week_from_first_working_day(countries.country(country).weekend))
 
 
 def _hours_page(request: Request, who: Console, owner: Owner, *, status: int = 200,

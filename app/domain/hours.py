@@ -139,6 +139,13 @@ def working_hours_to_spec(hours: WorkingHours) -> dict[str, list[str]]:
             for i in range(7) if hours.days[i]}
 
 
+def week_from_first_working_day(weekend: Sequence[str]) -> tuple[str, ...]:
+    """The seven weekday names (``mon``…``sun``) as a country reads its week: from the day
+    after its weekend (Friday–Saturday → Sunday first, Saturday–Sunday → Monday first)."""
+    last = max((_weekday(w) for w in weekend), default=6)
+    return tuple(WEEKDAYS[(last + 1 + i) % 7] for i in range(7))
+
+
 def default_working_hours(weekend: Sequence[str]) -> WorkingHours:
     """09:00–17:00 on every day that is not in ``weekend`` (weekday names)."""
     off = {_weekday(w) for w in weekend}

@@ -51,10 +51,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def _week(country: str) -> list[str]:
-    """The week from the day after the country's weekend."""
-    weekend = countries.country(country).weekend
-    last = max((WEEKDAYS.index(d) for d in weekend), default=6)
-    return [WEEKDAYS[(last + 1 + i) % 7] for i in range(7)]
+    return list(hours.week_from_first_working_day(countries.country(country).weekend))
 
 
 def _weekday_name(code: str, language: str) -> str:
