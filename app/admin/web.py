@@ -123,12 +123,8 @@ def bdi(value: object) -> Markup:
     return Markup("<bdi>{}</bdi>").format(escape(str(value)))
 
 
-def locale(language: str) -> str:
-    # Arabic with Latin digits: dates then read the same as the times the owner types.
-    return "ar_SA@numbers=latn" if language == "ar" else "en_GB"
-
-
 def _babel_locale(language: str) -> str:
+    # babel's "ar" writes Latin digits, as the times the owner types are written.
     return "ar" if language == "ar" else "en_GB"
 
 

@@ -161,6 +161,10 @@ def test_an_owner_sets_the_week_leave_a_template_and_a_channel(page, live, keys)
     page.fill("#source", "Dear {{ contact_name }}, we are back {{ back_at }}. Ref 4711")
     page.wait_for_function("document.querySelector('#preview-text').innerText.includes('Ref 4711')")
     assert "Dear Layla, we are back" in page.inner_text("#preview-text")
+    page.fill("#source", "From ")
+    page.click("button[data-insert='{{ owner_name }}']")
+    assert page.input_value("#source") == "From {{ owner_name }}"
+    page.wait_for_function("document.querySelector('#preview-text').innerText.includes('From Nakhla Studio')")
     page.fill("#source", "Broken {{ contact_name.__class__ }}")
     page.wait_for_selector("#preview [role=alert]")
 

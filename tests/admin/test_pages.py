@@ -112,6 +112,23 @@ def test_a_dead_delivery_is_retried_from_the_activity_page(signed_in, sessions, 
     assert unknown.status_code == 422 and f"No delivery {dead_id + 1000}" in unknown.text
 
 
+def test_the_activity_page_shows_decisions_and_the_digest_of_the_last_break(
+        signed_in, client, admin, owner) -> None:  # noqa: ANN001
+    now = datetime.now(UTC)
+    client.post(f"/v1/owners/{owner['id']}/windows", headers=admin, json={
+        "kind": "off", "starts_at": (now - timedelta(days=3)).isoformat(),
+        "ends_at": (now - timedelta(days=1)).isoformat(), "title": {"en": "Short break"}})
+    for text in ("Hello, are you there?", "Any news about my order?"):
+        answer = client.post(f"/v1/owners/{owner['id']}/evaluate", headers=admin, json={
+            "contact": {"address": "amina@example.org", "name": "Amina"}, "text": text,
+            "received_at": (now - timedelta(days=2)).isoformat()})
+        assert answer.status_code == 200, answer.text
+    page = signed_in.get(f"/admin/owners/{owner['id']}/activity?lang=en").text
+    assert page.count("<tr><td><time") >= 2  # both messages, with their decisions
+    assert "throttled" in page  # the second one got no second reply, and says why
+    assert "Short break" in page and "Amina" in page  # the digest of that break
+
+
 def test_a_channel_in_send_mode_queues_a_test_message(signed_in, sessions, client, admin,
                                                       owner) -> None:  # noqa: ANN001
     path = f"/admin/owners/{owner['id']}/channels"
