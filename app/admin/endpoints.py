@@ -95,6 +95,9 @@ def _owner(session: Session, who: Console, owner_id: str) -> Owner:
 def _page(request: Request, who: Console, owner: Owner | None, template: str, *,
           status: int = 200, **context: Any) -> HTMLResponse:
     tz = validation.zone(owner.timezone) if owner is not None else None
+    if owner is not None and owner.languages and who.chosen is None \
+            and request.cookies.get(web.LANGUAGE_COOKIE) not in web.LANGUAGES:
+        who.language = owner.languages[0]  # nothing chosen yet: the owner's first language
     language = who.language
     return render(request, who, template, status=status, owner=owner, tz=tz,
                   when=lambda v: web.when(v, language, tz or validation.zone("UTC")),

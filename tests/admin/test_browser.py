@@ -121,6 +121,9 @@ def test_an_owner_sets_the_week_leave_a_template_and_a_channel(page, live, keys)
     assert page.url == owner
     assert page.evaluate("getComputedStyle(document.documentElement).direction") == "rtl"
     assert page.evaluate("document.cookie") == ""  # HttpOnly: the session is out of reach
+    stored = page.evaluate("JSON.stringify(localStorage) + JSON.stringify(sessionStorage)")
+    assert keys["owner"] not in stored
+    assert all(keys["owner"] not in c["value"] for c in page.context.cookies())
 
     # A split week, and a Thursday-night shift across midnight.
     page.goto(f"{owner}/hours")

@@ -189,6 +189,15 @@ def test_the_language_switch_is_remembered(signed_in, owner) -> None:  # noqa: A
     assert '<html lang="en" dir="ltr">' in later.text
 
 
+def test_before_any_choice_the_console_speaks_the_owners_first_language(
+        signed_in, client, admin, owner) -> None:  # noqa: ANN001
+    client.patch(f"/v1/owners/{owner['id']}", json={"languages": ["en", "ar"]}, headers=admin)
+    assert '<html lang="en" dir="ltr">' in signed_in.get(f"/admin/owners/{owner['id']}").text
+    chosen = signed_in.get(f"/admin/owners/{owner['id']}?lang=ar")
+    assert '<html lang="ar" dir="rtl">' in chosen.text
+    assert '<html lang="ar" dir="rtl">' in signed_in.get(f"/admin/owners/{owner['id']}").text
+
+
 def test_the_hours_page_starts_the_week_on_the_countrys_first_working_day(signed_in, client,
                                                                          admin, owner) -> None:  # noqa: ANN001
     sa = signed_in.get(f"/admin/owners/{owner['id']}/hours?lang=en").text

@@ -71,3 +71,4 @@ def test_run_prints_where_to_browse(make) -> None:  # noqa: ANN001
     calls = make("run", "IJAZA_HOST=0.0.0.0", "IJAZA_PORT=8765")
     assert calls[-1] == "ijaza serve --host 0.0.0.0 --port 8765"
     assert "http://127.0.0.1:8765/docs" in make.stdout and "http://127.0.0.1:8765/p/demo" in make.stdout
+    assert "http://127.0.0.1:8765/admin" in make.stdout
