@@ -406,7 +406,9 @@ async def occasions_page(owner_id: str, request: Request, session: SessionDep) -
         return owner, _occasions_data(session, owner)
 
     owner, data = await run_in_threadpool(work)
-    return _page(request, who, owner, "occasions.html", errors=[], **data)
+    wanted = request.query_params.get("customise")
+    prefill = next((d for d in data["defaults"] if d["occasion"] == wanted), None)
+    return _page(request, who, owner, "occasions.html", errors=[], prefill=prefill, **data)
 
 
 def _rule_body(form: dict[str, str]) -> dict[str, Any]:
@@ -446,7 +448,8 @@ async def save_occasion(owner_id: str, request: Request, session: SessionDep) ->
     owner, errors = await run_in_threadpool(work)
     if errors:
         data = await run_in_threadpool(_occasions_data, session, owner)
-        return _page(request, who, owner, "occasions.html", status=422, errors=errors, **data)
+        return _page(request, who, owner, "occasions.html", status=422, errors=errors,
+                     prefill=None, **data)
     return redirect(f"/admin/owners/{owner.id}/occasions?saved=1")
 
 

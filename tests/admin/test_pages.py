@@ -75,6 +75,9 @@ def test_occasion_rules_are_added_and_deleted_and_the_defaults_stay_visible(sign
     path = f"/admin/owners/{owner['id']}/occasions"
     before = signed_in.get(f"{path}?lang=en").text
     assert "The country&#39;s defaults" in before and "default" in before
+    customise = signed_in.get(f"{path}?customise=eid_al_fitr").text
+    add_form = customise[customise.index('id="add"'):]
+    assert '<option value="eid_al_fitr" selected>' in add_form
     added = _post(signed_in, path, {"occasion": "ramadan", "kind": "reduced",
                                     "span_type": "hijri", "hijri_start": "09-01",
                                     "hijri_end": "09-29", "reply_slots": "20:00-22:00",
@@ -84,6 +87,7 @@ def test_occasion_rules_are_added_and_deleted_and_the_defaults_stay_visible(sign
     own = [r for r in rules if r["occasion"] == "ramadan" and r["reply_slots"] == ["20:00-22:00"]]
     assert len(own) == 1
     after = signed_in.get(f"{path}?lang=en").text
+    assert "Customise" not in after  # the defaults are out of force now: listed, not offered
     assert "Eid al-Fitr" in after  # the defaults are never out of sight
     bad = _post(signed_in, path, {"occasion": "eid_al_fitr", "kind": "off", "span_type": "hijri",
                                   "hijri_start": "13-40", "hijri_end": "10-03"})
