@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     relay_max_attempts: int = Field(default=8, ge=1, le=50)
     relay_claim_seconds: float = Field(default=60.0, gt=0)
     send_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Owners re-planned per transaction after a confirmation (each holds SQLite's writer).
+    replan_batch: int = Field(default=100, ge=1, le=5000)
     rate_limits: PlatformLimits = PlatformLimits()
     config_dir: Path = ROOT / "config"
     demo_admin_key: str | None = None
