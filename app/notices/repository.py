@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from app.contacts.models import Contact
@@ -56,6 +56,54 @@ def audience(session: Session, owner_id: str, since: datetime) -> Sequence[Conta
     return session.scalars(select(Contact).where(
         Contact.owner_id == owner_id, Contact.opted_out.is_(False),
         Contact.last_seen_at >= since).order_by(Contact.last_seen_at.desc())).all()
+
+
+def untold_audience(session: Session, owner_id: str, window_id: str, since: datetime, *,
+                    after: str | None, limit: int) -> list[Contact]:
+    """The next ``limit`` clients (by client key, after ``after``) seen since ``since``,
+    not opted out and not yet given the window's advance notice: each client's most
+    recently seen contact. Two statements, whatever the number of clients."""
+    told = select(EventRow.id).where(
+        EventRow.owner_id == owner_id, EventRow.client_key == Contact.client_key,
+        EventRow.window_id == window_id, EventRow.situation == "advance_notice")
+    keys = select(Contact.client_key).distinct().where(
+        Contact.owner_id == owner_id, Contact.opted_out.is_(False),
+        Contact.last_seen_at >= since, ~told.exists())
+    if after is not None:
+        keys = keys.where(Contact.client_key > after)
+    chosen = list(session.scalars(keys.order_by(Contact.client_key).limit(limit)))
+    if not chosen:
+        return []
+    return _latest_per_client(session.scalars(
+        select(Contact).where(Contact.owner_id == owner_id, Contact.client_key.in_(chosen),
+                              Contact.opted_out.is_(False), Contact.last_seen_at >= since)
+        .order_by(Contact.client_key, Contact.last_seen_at.desc())))
+
+
+def reachable_contacts(session: Session, clients: Sequence[tuple[str, str]]
+                       ) -> dict[tuple[str, str], Contact]:
+    """``reachable_contact`` for many (owner id, client key) pairs: a statement per 500."""
+    found: dict[tuple[str, str], Contact] = {}
+    for first in range(0, len(clients), 500):
+        chunk = clients[first:first + 500]
+        rows = session.scalars(
+            select(Contact).where(tuple_(Contact.owner_id, Contact.client_key).in_(chunk),
+                                  Contact.opted_out.is_(False))
+            .order_by(Contact.owner_id, Contact.client_key,
+                      Contact.last_seen_at.desc().nulls_last()))
+        for contact in _latest_per_client(rows):
+            found[(contact.owner_id, contact.client_key)] = contact
+    return found
+
+
+def _latest_per_client(rows: Any) -> list[Contact]:
+    """The first contact of each client key, from rows ordered by client key."""
+    latest: list[Contact] = []
+    for contact in rows:
+        if not latest or latest[-1].client_key != contact.client_key or \
+                latest[-1].owner_id != contact.owner_id:
+            latest.append(contact)
+    return latest
 
 
 def add_event(session: Session, event: EventRow) -> EventRow:
