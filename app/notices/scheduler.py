@@ -8,6 +8,7 @@ Any number of processes may run ``run_scheduler``; only the holder of the leader
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -20,7 +21,9 @@ from app.notices import jobs
 from app.settings import Settings
 
 
-def build_scheduler(sessions: sessionmaker[Session], *, batch: int = 100) -> AsyncIOScheduler:
+def build_scheduler(sessions: sessionmaker[Session], settings: Settings | None = None
+                    ) -> AsyncIOScheduler:
+    settings = settings or Settings()
     scheduler = AsyncIOScheduler(timezone="UTC", job_defaults={"coalesce": True,
                                                                 "max_instances": 1,
                                                                 "misfire_grace_time": 3600})
@@ -30,22 +33,25 @@ def build_scheduler(sessions: sessionmaker[Session], *, batch: int = 100) -> Asy
             await asyncio.to_thread(fn, sessions)
         return run
 
-    # A new leader runs the 15-minute jobs at once: one that took over from a leader that
+    # A new leader runs the periodic jobs at once: one that took over from a leader that
     # died mid-run finishes its work now, not a quarter of an hour later.
     started = clock.now()
     scheduler.add_job(threaded(jobs.materialise_all), "cron", hour=0, minute=15,
                       id="materialise", replace_existing=True)
     scheduler.add_job(threaded(jobs.materialise_all), "date", run_date=started,
                       id="materialise-at-start", replace_existing=True)
-    scheduler.add_job(threaded(jobs.advance_notices), "interval", minutes=15, next_run_time=started,
+    every = {"seconds": settings.broadcast_every_seconds, "next_run_time": started}
+    notices = functools.partial(jobs.advance_notices, batch=settings.notice_batch)
+    scheduler.add_job(threaded(notices), "interval", **every,
                       id="advance-notices", replace_existing=True)
-    scheduler.add_job(threaded(jobs.back_digests), "interval", minutes=15, next_run_time=started,
+    scheduler.add_job(threaded(jobs.back_digests), "interval", **every,
                       id="back-digests", replace_existing=True)
-    scheduler.add_job(threaded(jobs.back_messages), "interval", minutes=15, next_run_time=started,
+    scheduler.add_job(threaded(jobs.back_messages), "interval", **every,
                       id="back-messages", replace_existing=True)
     # Confirmations and withdrawals are recorded by whichever process took the request;
     # the leader re-plans their owners in batches (and finishes one a crash interrupted).
-    scheduler.add_job(threaded(lambda s: replan.apply_pending(s, batch=batch)), "interval",
+    replans = functools.partial(replan.apply_pending, batch=settings.replan_batch)
+    scheduler.add_job(threaded(replans), "interval",
                       seconds=REPLAN_POLL_SECONDS, id="calendar-replan",
                       replace_existing=True, misfire_grace_time=30)
     return scheduler
@@ -59,7 +65,7 @@ async def run_scheduler(sessions: sessionmaker[Session], leadership: Leadership,
     """Campaign for the leadership; run the jobs while this process holds it."""
 
     async def run_jobs() -> None:
-        scheduler = build_scheduler(sessions, batch=settings.replan_batch)
+        scheduler = build_scheduler(sessions, settings)
         scheduler.start()
         try:
             await asyncio.Event().wait()
