@@ -59,6 +59,7 @@ class Leadership:
                              else _FileLock(engine, self.identity))
 
     async def lead(self, run: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        log.info("scheduler candidate", process=self.identity)
         try:
             while True:
                 if not await asyncio.to_thread(self._lock.acquire):

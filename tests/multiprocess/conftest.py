@@ -3,6 +3,7 @@ one database, and a local HTTP server playing the platform they write to."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -15,14 +16,13 @@ import urllib.error
 import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SECRET_KEY = "multiprocess-test-secret-0123456789"
+SECRET_KEY = "test-secret-key-0123456789"  # the one tests/conftest.py seals channels with
 
 
 def free_port() -> int:
@@ -87,7 +87,7 @@ class Process:
         return self.proc.pid
 
     def readyz(self) -> dict[str, Any]:
-        with urllib.request.urlopen(self.url + "/readyz", timeout=5) as r:
+        with urllib.request.urlopen(self.url + "/readyz", timeout=30) as r:
             return json.loads(r.read())
 
     def kill(self) -> None:
@@ -128,38 +128,45 @@ def processes(tmp_path: Path) -> Iterator[Callable[..., Process]]:
 
 
 class Platform:
-    """A platform's API on 127.0.0.1: answers every POST 200 and counts who it was for."""
+    """A platform's API on 127.0.0.1 (HTTP/1.1, kept alive, on an event loop of its own):
+    answers every POST 200 and counts who it was for."""
 
     def __init__(self) -> None:
         self.received: Counter[str] = Counter()
-        self._lock = threading.Lock()
-        platform = self
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                with platform._lock:
-                    platform.received[body["to"]] += 1
-                self.send_response(200)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"{}")
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                               if line.lower().startswith(b"content-length:")), 0)
+                body = json.loads(await reader.readexactly(length)) if length else {}
+                self.received[body.get("to", "")] += 1
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+                             b"content-length: 2\r\n\r\n{}")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
 
-            def log_message(self, *args: Any) -> None:
-                pass
+    def start(self) -> None:
+        self.thread.start()
+        asyncio.run_coroutine_threadsafe(
+            asyncio.start_server(self._serve, "127.0.0.1", self.port), self.loop).result(10)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
 
     def total(self) -> int:
-        with self._lock:
-            return sum(self.received.values())
+        return sum(self.received.values())
 
 
 @pytest.fixture
 def platform() -> Iterator[Platform]:
     fake = Platform()
-    fake.thread.start()
+    fake.start()
     yield fake
-    fake.server.shutdown()
+    fake.stop()
