@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from app.contacts.models import Contact
+from app.db import core
 from app.decisions.models import EventRow
 from app.owners.models import Owner
 from app.windows.models import WindowRow
@@ -104,6 +105,22 @@ def _latest_per_client(rows: Any) -> list[Contact]:
                 latest[-1].owner_id != contact.owner_id:
             latest.append(contact)
     return latest
+
+
+def add_events(session: Session, rows: Sequence[dict[str, Any]], *, owner_id: str,
+               window_id: str, situation: str, at: datetime) -> dict[str, int]:
+    """Insert the events of one broadcast (one owner, window and situation, recorded at
+    ``at``); their ids by client key. One pipelined INSERT and one SELECT: RETURNING over
+    many rows makes psycopg parse a long statement afresh every batch."""
+    if not rows:
+        return {}
+    core(session).execute(insert(EventRow), list(rows))
+    keys = [row["client_key"] for row in rows]
+    found = session.execute(select(EventRow.client_key, EventRow.id).where(
+        EventRow.owner_id == owner_id, EventRow.window_id == window_id,
+        EventRow.situation == situation, EventRow.created_at == at,
+        EventRow.client_key.in_(keys))).tuples()
+    return {key: event_id for key, event_id in found if key is not None}
 
 
 def add_event(session: Session, event: EventRow) -> EventRow:

@@ -8,7 +8,6 @@ an event row so the audit trail and the inbound heads-up logic see it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,7 +20,6 @@ from app.connections.service import channel_rules
 from app.contacts.models import Contact
 from app.contacts.outreach import delivery_to, first_write_channel, last_channel
 from app.decisions.models import EventRow
-from app.decisions.repository import insert_events
 from app.domain import availability
 from app.domain.decision import NOTICE_LOOKAHEAD
 from app.domain.model import Policy, Status, Window
@@ -64,7 +62,7 @@ def _tell_many(session: Session, owner: Owner, policy: Policy, recipients: list[
     deliveries queued."""
     if not recipients:
         return 0
-    decision = json.dumps({"kind": situation, "window_id": window.id})
+    decision = {"kind": situation, "window_id": window.id}
     events, texts = [], []
     for r in recipients:
         language, tone = _language_tone(owner, r.contact)
@@ -79,12 +77,13 @@ def _tell_many(session: Session, owner: Owner, policy: Policy, recipients: list[
             "suppressed": None, "situation": situation, "replied_at": now,
             "reply_text": reply.text, "language": language, "tone": tone, "back_at": None,
             "reply_by": None, "decision": decision, "created_at": now})
-    ids = insert_events(session, events)
+    ids = repository.add_events(session, events, owner_id=owner.id, window_id=window.id,
+                                situation=situation, at=now)
     deliveries = [
         delivery_to(owner, r.contact, r.channel, text=reply.text, subject=reply.subject,
-                    kind=delivery_kind, key=r.key, event_id=event_id, now=now)
-        for r, reply, event_id in zip(recipients, texts, ids, strict=True)
-        if r.channel is not None]
+                    kind=delivery_kind, key=r.key, event_id=ids.get(r.contact.client_key),
+                    now=now)
+        for r, reply in zip(recipients, texts, strict=True) if r.channel is not None]
     enqueue_many(session, deliveries)
     return len(deliveries)
 
