@@ -83,10 +83,13 @@ def _seed(sessions: Any, args: argparse.Namespace, platform_url: str) -> dict[st
                                                        else 0) for i, o in enumerate(everyone)}
     keys = pg.contacts(sessions, per_owner, channel_of, now=now)
     jobs.materialise_all(sessions)  # the 13 months of windows every owner has
+    # Saudi Arabia's Eid al-Fitr holiday starts the day after 29 Ramadan whatever the
+    # sighting, so a later Eid moves the end of Ramadan's reduced hours: the window whose
+    # dates the told clients were given.
     with sessions() as session:
-        fitr = dict(session.execute(select(WindowRow.owner_id, WindowRow.id).where(
-            WindowRow.occasion == "eid_al_fitr", WindowRow.hijri_year == 1448,
-            WindowRow.owner_id.in_(saudi))).tuples().all())
+        fitr = {o: w for o, w in session.execute(select(WindowRow.owner_id, WindowRow.id).where(
+            WindowRow.occasion == "ramadan", WindowRow.hijri_year == 1448,
+            WindowRow.owner_id.in_(saudi)))}
     told = [(o, k) for o, k in keys if o in fitr][:args.told]
     events = [{"owner_id": o, "contact_id": "c_" + k[2:], "client_key": k, "source": "api",
                "dedupe_key": None, "kind": "inbound", "at": now, "text": "هل أنتم متاحون؟",
