@@ -81,6 +81,7 @@ class Leadership:
                 if task.done() and not task.cancelled() and task.exception() is not None:
                     log.error("scheduler stopped", error=repr(task.exception()))
                 log.warning("scheduler leadership lost", process=self.identity)
+                await asyncio.sleep(self.poll)  # a scheduler that fails at once must not spin
         finally:
             self.held = False
             self._lock.release()

@@ -16,6 +16,7 @@ import urllib.error
 import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +104,15 @@ class Process:
                 self.proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+def took_over_at(process: Process) -> float | None:
+    """When the process logged that it took the scheduler's leadership (Unix time)."""
+    for line in process.log.read_text().splitlines():
+        if "scheduler leadership taken" in line:
+            stamp = json.loads(line)["timestamp"].replace("Z", "+00:00")
+            return datetime.fromisoformat(stamp).timestamp()
+    return None
 
 
 def leader_pid(server: Process) -> int | None:

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from app.migrate import upgrade
-from tests.multiprocess.conftest import leader_pid, wait_for
+from tests.multiprocess.conftest import leader_pid, took_over_at, wait_for
 
 CANDIDATE = {"IJAZA_RUN_SCHEDULER_IN_SERVER": "true", "IJAZA_RUN_RELAY_IN_SERVER": "false"}
 
@@ -31,9 +31,9 @@ def test_two_processes_run_one_scheduler_and_the_other_takes_over(processes,  # 
 
     dead, alive = (first, second) if first.pid == leader else (second, first)
     dead.kill()
-    killed_at = time.monotonic()
-    wait_for(lambda: alive.readyz()["scheduler"]["leading"], timeout=10,
+    killed_at = time.time()
+    wait_for(lambda: alive.readyz()["scheduler"]["leading"], timeout=30,
              what="the other process to take over")
-    assert time.monotonic() - killed_at < 10
+    assert took_over_at(alive) - killed_at < 10  # by its own log, not our polling
     assert leader_pid(alive) == alive.pid
     assert alive.log.read_text().count("scheduler leadership taken") == 1
