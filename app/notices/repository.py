@@ -44,19 +44,8 @@ def told_of(session: Session, owner_id: str, window_id: str, situation: str) -> 
         EventRow.situation == situation)))
 
 
-def reachable_contact(session: Session, owner_id: str, client_key: str) -> Contact | None:
-    """The client's most recently seen contact that is not opted out."""
-    return session.scalars(
-        select(Contact).where(Contact.owner_id == owner_id, Contact.client_key == client_key,
-                              Contact.opted_out.is_(False))
-        .order_by(Contact.last_seen_at.desc().nulls_last())).first()
 
 
-def audience(session: Session, owner_id: str, since: datetime) -> Sequence[Contact]:
-    """The owner's clients seen since ``since`` who did not opt out, latest first."""
-    return session.scalars(select(Contact).where(
-        Contact.owner_id == owner_id, Contact.opted_out.is_(False),
-        Contact.last_seen_at >= since).order_by(Contact.last_seen_at.desc())).all()
 
 
 def untold_audience(session: Session, owner_id: str, window_id: str, since: datetime, *,
@@ -83,7 +72,8 @@ def untold_audience(session: Session, owner_id: str, window_id: str, since: date
 
 def reachable_contacts(session: Session, clients: Sequence[tuple[str, str]]
                        ) -> dict[tuple[str, str], Contact]:
-    """``reachable_contact`` for many (owner id, client key) pairs: a statement per 500."""
+    """Per (owner id, client key), the client's most recently seen contact that is not
+    opted out: a statement per 500 pairs."""
     found: dict[tuple[str, str], Contact] = {}
     for first in range(0, len(clients), 500):
         chunk = clients[first:first + 500]
@@ -123,10 +113,6 @@ def add_events(session: Session, rows: Sequence[dict[str, Any]], *, owner_id: st
     return {key: event_id for key, event_id in found if key is not None}
 
 
-def add_event(session: Session, event: EventRow) -> EventRow:
-    session.add(event)
-    session.flush()
-    return event
 
 
 def off_windows_starting(session: Session, after: datetime,
