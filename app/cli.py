@@ -15,8 +15,10 @@ from sqlalchemy.orm import Session
 
 from app import clock, logs
 from app.connections import repository as channels
+from app.country_calendar.replan import apply_pending
 from app.country_calendar.service import CountryYear, country_year
 from app.country_calendar.service import confirm as confirm_date
+from app.country_calendar.service import confirmation as confirmation_of
 from app.crypto import SecretBox
 from app.db import make_engine, make_session_factory, session_scope
 from app.decisions.service import evaluate
@@ -221,15 +223,21 @@ def confirm(
     day: Annotated[str, typer.Argument(metavar="DATE", help="The announced first day, YYYY-MM-DD.")],
     force: Annotated[bool, typer.Option(help="Accept a date more than two days from the prediction.")] = False,
 ) -> None:
-    """Record an announced date: every owner's windows move at once."""
+    """Record an announced date, then re-plan every affected owner (in batches, as the
+    scheduler's leader would; either may finish what the other started)."""
+    sessions = _sessions()
     try:
-        with session_scope(_sessions()) as session:
-            done = confirm_date(session, country, occasion, _parse_date(day), hijri_year=None,
-                                force=force, note=None, by="cli")
-            row = done.confirmation
+        with session_scope(sessions) as session:
+            row = confirm_date(session, country, occasion, _parse_date(day), hijri_year=None,
+                               force=force, note=None, by="cli").confirmation
+            confirmation_id = row.id
             typer.echo(f"confirmed {row.occasion} {row.hijri_year} in {row.country} on "
-                       f"{row.date} (expected {row.predicted_date}); "
-                       f"{done.owners_updated} owner(s), {done.windows_moved} window(s) moved")
+                       f"{row.date} (expected {row.predicted_date})")
+        apply_pending(sessions, batch=get_settings().replan_batch, only=confirmation_id)
+        with session_scope(sessions) as session:
+            row = confirmation_of(session, country, confirmation_id)
+            typer.echo(f"{row.owners_done} owner(s) re-planned, "
+                       f"{row.corrections_queued} correction(s) queued ({row.status})")
     except IjazaError as exc:
         _fail(exc)
 

@@ -57,6 +57,12 @@ class Settings(BaseSettings):
     relay_max_attempts: int = Field(default=8, ge=1, le=50)
     relay_claim_seconds: float = Field(default=60.0, gt=0)
     send_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Owners re-planned per transaction after a confirmation (each holds SQLite's writer).
+    replan_batch: int = Field(default=100, ge=1, le=5000)
+    # Clients planned (advance notices) per transaction, and how often the leader plans
+    # advance notices, back-messages and digests.
+    notice_batch: int = Field(default=500, ge=1, le=10_000)
+    broadcast_every_seconds: float = Field(default=900.0, ge=1)
     rate_limits: PlatformLimits = PlatformLimits()
     config_dir: Path = ROOT / "config"
     demo_admin_key: str | None = None

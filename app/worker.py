@@ -1,8 +1,9 @@
 """Background work: the outbox relay and the scheduler.
 
-``ijaza worker`` runs them in their own process (the multi-replica setup: one worker
-process runs the scheduler; relays may run in every replica because rows are claimed with
-``FOR UPDATE SKIP LOCKED``). In ``make run`` they run inside the server process.
+``ijaza worker`` runs them in their own process; in ``make run`` they run inside the
+server process. Relays may run in every replica (rows are claimed with ``FOR UPDATE SKIP
+LOCKED``); every process that runs the scheduler is a candidate for its leadership and
+only the leader runs jobs (``app.leader``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from fastapi import FastAPI
 
 from app import logs
 from app.db import make_engine, make_session_factory
+from app.leader import Leadership
 from app.notices.scheduler import run_scheduler
 from app.outbox.relay import run_relay
 
@@ -26,8 +28,10 @@ async def start_background(app: FastAPI) -> list[asyncio.Task[Any]]:
         tasks.append(asyncio.create_task(
             run_relay(app.state.sessions, app.state.http, settings), name="relay"))
     if settings.run_scheduler_in_server:
+        app.state.leadership = Leadership(app.state.engine, role="serve")
         tasks.append(asyncio.create_task(
-            run_scheduler(app.state.sessions, app.state.http, settings), name="scheduler"))
+            run_scheduler(app.state.sessions, app.state.leadership, settings),
+            name="scheduler"))
     return tasks
 
 
@@ -38,4 +42,5 @@ async def run_worker(settings: Any) -> None:
     sessions = make_session_factory(engine)
     async with httpx.AsyncClient(timeout=httpx.Timeout(settings.send_timeout_seconds)) as http:
         await asyncio.gather(run_relay(sessions, http, settings),
-                             run_scheduler(sessions, http, settings))
+                             run_scheduler(sessions, Leadership(engine, role="worker"),
+                                           settings))

@@ -103,22 +103,37 @@ def list_confirmations(country: str, session: SessionDep, limit: LimitQuery = 50
                    cursor=lambda r: r.id)
 
 
-@router.post("/{country}/confirmations", response_model=ConfirmationResult, status_code=201,
-             summary="Record an announced date (admin key); every owner's windows move at once")
+def _status_url(row: ConfirmationRead) -> str:
+    return f"/v1/calendar/{row.country}/confirmations/{row.id}"
+
+
+@router.post("/{country}/confirmations", response_model=ConfirmationResult, status_code=202,
+             summary="Record an announced date (admin key); the owners are re-planned "
+                     "afterwards (follow status_url)")
 def confirm(country: str, body: ConfirmationCreate, session: SessionDep,
-            principal: AdminDep) -> ConfirmationResult:
+            principal: AdminDep, response: Response) -> ConfirmationResult:
     done = service.confirm(session, country, body.occasion, body.date,
                            hijri_year=body.hijri_year, force=body.force, note=body.note,
                            by=f"key:{principal.key_id}")
-    return ConfirmationResult(**ConfirmationRead.model_validate(done.confirmation).model_dump(),
-                              occurrence=occasion_read(done.occurrence),
-                              owners_updated=done.owners_updated,
-                              windows_moved=done.windows_moved)
+    read = ConfirmationRead.model_validate(done.confirmation)
+    response.headers["Location"] = _status_url(read)
+    return ConfirmationResult(**read.model_dump(), occurrence=occasion_read(done.occurrence),
+                              status_url=_status_url(read))
 
 
-@router.delete("/{country}/confirmations/{confirmation_id}", status_code=204,
-               response_class=Response, summary="Withdraw a confirmation (admin key)")
+@router.get("/{country}/confirmations/{confirmation_id}", response_model=ConfirmationRead,
+            summary="A confirmation and how far the re-planning of its owners has got")
+def confirmation(country: str, confirmation_id: int, session: SessionDep) -> ConfirmationRead:
+    return ConfirmationRead.model_validate(service.confirmation(session, country,
+                                                                confirmation_id))
+
+
+@router.delete("/{country}/confirmations/{confirmation_id}", status_code=202,
+               response_model=ConfirmationRead,
+               summary="Withdraw a confirmation (admin key); the owners are re-planned "
+                       "afterwards")
 def withdraw(country: str, confirmation_id: int, session: SessionDep,
-             _admin: AdminDep) -> Response:
-    service.withdraw(session, country, confirmation_id)
-    return Response(status_code=204)
+             _admin: AdminDep, response: Response) -> ConfirmationRead:
+    read = ConfirmationRead.model_validate(service.withdraw(session, country, confirmation_id))
+    response.headers["Location"] = _status_url(read)
+    return read

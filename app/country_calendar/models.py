@@ -28,3 +28,14 @@ class Confirmation(Base):
     confirmed_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The re-planning of the country's owners that the confirmation (or its withdrawal)
+    # asks for, run in batches off the request path: ``status`` is applying → applied, or
+    # withdrawing → withdrawn (superseded: replaced by a newer confirmation); owners are
+    # taken in id order and ``replan_after`` is the last one done, so an interrupted
+    # re-plan resumes where it stopped.
+    status: Mapped[str] = mapped_column(String(16), default="applying", index=True)
+    owners_total: Mapped[int] = mapped_column(Integer, default=0)
+    owners_done: Mapped[int] = mapped_column(Integer, default=0)
+    corrections_queued: Mapped[int] = mapped_column(Integer, default=0)
+    replan_after: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    replanned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

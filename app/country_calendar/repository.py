@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.country_calendar.models import Confirmation
@@ -39,14 +40,44 @@ def page(session: Session, country: str, *, limit: int, after: int | None,
     return list(session.scalars(stmt.order_by(Confirmation.id).limit(limit + 1)))
 
 
-def owners_near(session: Session, country: str, around: datetime,
-                days: int = 45) -> list[Owner]:
-    """Owners of a country with computed windows within ``days`` of an instant."""
+def _near(country: str, around: datetime, days: int) -> Any:
     lo, hi = around - timedelta(days=days), around + timedelta(days=days)
     ids = select(WindowRow.owner_id).distinct().where(
         WindowRow.source != "manual", WindowRow.ends_at > lo, WindowRow.starts_at < hi)
-    return list(session.scalars(
-        select(Owner).where(Owner.country == country, Owner.id.in_(ids)).order_by(Owner.id)))
+    return (Owner.country == country, Owner.id.in_(ids))
+
+
+def owners_near(session: Session, country: str, around: datetime, days: int = 45, *,
+                after: str | None = None, limit: int | None = None) -> list[Owner]:
+    """Owners of a country with computed windows within ``days`` of an instant, by id:
+    ``limit`` of them after the id ``after``."""
+    stmt = select(Owner).where(*_near(country, around, days))
+    if after is not None:
+        stmt = stmt.where(Owner.id > after)
+    return list(session.scalars(stmt.order_by(Owner.id).limit(limit)))
+
+
+def count_owners_near(session: Session, country: str, around: datetime,
+                      days: int = 45) -> int:
+    return session.scalar(select(func.count()).select_from(Owner)
+                          .where(*_near(country, around, days))) or 0
+
+
+REPLANNING = ("applying", "withdrawing")
+
+
+def replanning_ids(session: Session) -> list[int]:
+    """Confirmations whose re-planning is not finished, oldest first."""
+    return list(session.scalars(select(Confirmation.id)
+                                .where(Confirmation.status.in_(REPLANNING))
+                                .order_by(Confirmation.id)))
+
+
+def lock_confirmation(session: Session, confirmation_id: int) -> Confirmation | None:
+    """The confirmation, locked until the transaction ends (PostgreSQL; SQLite's writer
+    lock serialises anyway): two processes never re-plan the same batch at once."""
+    return session.scalars(select(Confirmation).where(Confirmation.id == confirmation_id)
+                           .with_for_update()).first()
 
 
 def confirmation(session: Session, confirmation_id: int) -> Confirmation | None:

@@ -86,9 +86,17 @@ class ConfirmationRead(BaseModel):
     confirmed_by: str
     created_at: dt.datetime
     withdrawn_at: dt.datetime | None
+    status: Literal["applying", "applied", "withdrawing", "withdrawn", "superseded"] = Field(
+        description="The re-planning of the country's owners: applying → applied, "
+                    "withdrawing → withdrawn; superseded by a newer confirmation.")
+    owners_total: int = Field(description="Owners the re-planning covers.")
+    owners_done: int = Field(description="Owners re-planned so far (their messages follow "
+                                         "the new dates).")
+    corrections_queued: int = Field(description="Corrections queued to clients who were "
+                                                "given the old dates.")
+    replanned_at: dt.datetime | None
 
 
 class ConfirmationResult(ConfirmationRead):
     occurrence: OccasionRead
-    owners_updated: int
-    windows_moved: int
+    status_url: str = Field(description="GET it to follow the re-planning.")

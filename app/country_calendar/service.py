@@ -102,13 +102,12 @@ def _nearest_occurrence(code: str, occasion: str, day: date, *, today: date) -> 
 class Confirmed:
     confirmation: Confirmation
     occurrence: OccasionDate
-    owners_updated: int
-    windows_moved: int
 
 
 def confirm(session: Session, code: str, occasion: str, day: date, *, hijri_year: int | None,
             force: bool, note: str | None, by: str, today: date | None = None) -> Confirmed:
-    """Record an announced date; move every affected owner's windows in this transaction."""
+    """Record an announced date. The affected owners are counted here and re-planned
+    afterwards, in batches (``replan_batch``), so that the answer does not wait for them."""
     code = country_code(code)
     if occasion not in CONFIRMABLE:
         raise Invalid(f"'{occasion}' cannot be confirmed; one of: {', '.join(CONFIRMABLE)}.",
@@ -133,39 +132,78 @@ def confirm(session: Session, code: str, occasion: str, day: date, *, hijri_year
     now = clock.now()
     if previous is not None:
         previous.withdrawn_at = now
+        if previous.status in repository.REPLANNING:
+            previous.status = "superseded"  # the new one re-plans every owner anyway
     row = Confirmation(country=code, occasion=occasion, hijri_year=hijri_year, date=day,
                        predicted_date=predicted.date, forced=force, note=note,
-                       confirmed_by=by, created_at=now)
+                       confirmed_by=by, created_at=now, status="applying",
+                       owners_total=repository.count_owners_near(session, code, _around(day)),
+                       owners_done=0, corrections_queued=0)
     repository.add(session, row)
     _note_change()
-    owners, moved = _move_windows(session, code, day, today=today)
     occurrence = occasions.occurrence(code, occasion, hijri_year, today=today,
                                       confirmations=repository.active_confirmations(session, code))
-    return Confirmed(confirmation=row, occurrence=occurrence, owners_updated=owners,
-                     windows_moved=moved)
+    return Confirmed(confirmation=row, occurrence=occurrence)
 
 
-def withdraw(session: Session, code: str, confirmation_id: int, *,
-             today: date | None = None) -> Confirmation:
+def withdraw(session: Session, code: str, confirmation_id: int) -> Confirmation:
+    """Withdraw a confirmation; its owners are re-planned afterwards, as after one."""
     code = country_code(code)
     row = repository.confirmation(session, confirmation_id)
     if row is None or row.country != code or row.withdrawn_at is not None:
         raise NotFound(f"No active confirmation {confirmation_id} for {code}.")
     row.withdrawn_at = clock.now()
+    row.status = "withdrawing"
+    row.owners_total = repository.count_owners_near(session, code, _around(row.date))
+    row.owners_done = row.corrections_queued = 0
+    row.replan_after = row.replanned_at = None
     session.flush()
     _note_change()
-    _move_windows(session, code, row.date, today=today or clock.now().date())
     return row
 
 
-def _move_windows(session: Session, code: str, day: date, *, today: date) -> tuple[int, int]:
-    around = datetime.combine(day, time(12), tzinfo=UTC)
-    affected = repository.owners_near(session, code, around)
-    confirmations = repository.active_confirmations(session, code)  # once, not per owner
-    moved = []
-    for first in range(0, len(affected), 500):  # one flush per 500 owners, one transaction
-        moved += rematerialise_many(session, affected[first:first + 500], today=today,
-                                    confirmations=confirmations)
-    if moved:
-        queue_corrections(session, moved)
-    return len(affected), len(moved)
+def confirmation(session: Session, code: str, confirmation_id: int) -> Confirmation:
+    code = country_code(code)
+    row = repository.confirmation(session, confirmation_id)
+    if row is None or row.country != code:
+        raise NotFound(f"No confirmation {confirmation_id} for {code}.")
+    return row
+
+
+FINISHED = {"applying": "applied", "withdrawing": "withdrawn"}
+
+
+def replan_batch(session: Session, confirmation_id: int, *, batch: int,
+                 today: date | None = None) -> bool:
+    """Re-plan the next ``batch`` owners a confirmation (or its withdrawal) affects, in
+    this transaction, and queue one correction to each client who was given a moved
+    window's old dates. Returns whether owners are left.
+
+    Idempotent: an owner already re-planned moves nothing, and a correction's delivery key
+    names the window's new dates, so a batch run twice (a crash before its commit) sends
+    nothing twice. Always against the country's confirmations as they are now, so the
+    order in which two re-plans of one country run does not matter.
+    """
+    row = repository.lock_confirmation(session, confirmation_id)
+    if row is None or row.status not in FINISHED:
+        return False
+    today = today or clock.now().date()
+    owners = repository.owners_near(session, row.country, _around(row.date),
+                                    after=row.replan_after, limit=batch)
+    moved = rematerialise_many(session, owners, today=today,
+                               confirmations=repository.active_confirmations(session, row.country))
+    corrections = queue_corrections(session, moved) if moved else 0
+    row.owners_done += len(owners)
+    row.corrections_queued += corrections
+    if owners:
+        row.replan_after = owners[-1].id
+    if len(owners) < batch:
+        row.status = FINISHED[row.status]
+        row.owners_total = max(row.owners_total, row.owners_done)  # owners added meanwhile
+        row.replanned_at = clock.now()
+    session.flush()
+    return row.status in FINISHED
+
+
+def _around(day: date) -> datetime:
+    return datetime.combine(day, time(12), tzinfo=UTC)

@@ -40,8 +40,27 @@ def _queue(sessions: sessionmaker[Session], job: Callable[[Session, datetime], i
     return queued
 
 
-def advance_notices(sessions: sessionmaker[Session]) -> int:
-    return _queue(sessions, service.send_advance_notices, "advance notices")
+def advance_notices(sessions: sessionmaker[Session], *, batch: int = service.BATCH) -> int:
+    """Advance notices due now, ``batch`` clients per transaction: an interrupted run
+    (a crash, the leader gone) leaves what it committed, and the next run — here or on the
+    next leader — goes on from there (a client who has the notice is not planned again;
+    its delivery key would refuse a second one anyway)."""
+    now = clock.now()
+    with session_scope(sessions) as session:
+        due = service.notice_windows(session, now)
+    queued = 0
+    for window_id in due:
+        after: str | None = None
+        while True:
+            with session_scope(sessions) as session:
+                count, after = service.notify_audience_batch(session, window_id, now,
+                                                             after=after, batch=batch)
+            queued += count
+            if after is None:
+                break
+    if queued:
+        log.info("advance notices queued", count=queued)
+    return queued
 
 
 def back_digests(sessions: sessionmaker[Session]) -> int:
@@ -49,4 +68,14 @@ def back_digests(sessions: sessionmaker[Session]) -> int:
 
 
 def back_messages(sessions: sessionmaker[Session]) -> int:
-    return _queue(sessions, service.send_back_messages, "back-from-leave messages")
+    """``tell_back`` for every window that just ended, a transaction per window."""
+    now = clock.now()
+    with session_scope(sessions) as session:
+        ended = service.back_windows(session, now)
+    queued = 0
+    for window_id in ended:
+        with session_scope(sessions) as session:
+            queued += service.tell_back(session, window_id, now)
+    if queued:
+        log.info("back-from-leave messages queued", count=queued)
+    return queued

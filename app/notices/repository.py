@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from app.contacts.models import Contact
+from app.db import core
 from app.decisions.models import EventRow
 from app.owners.models import Owner
 from app.windows.models import WindowRow
@@ -43,25 +44,75 @@ def told_of(session: Session, owner_id: str, window_id: str, situation: str) -> 
         EventRow.situation == situation)))
 
 
-def reachable_contact(session: Session, owner_id: str, client_key: str) -> Contact | None:
-    """The client's most recently seen contact that is not opted out."""
-    return session.scalars(
-        select(Contact).where(Contact.owner_id == owner_id, Contact.client_key == client_key,
-                              Contact.opted_out.is_(False))
-        .order_by(Contact.last_seen_at.desc().nulls_last())).first()
 
 
-def audience(session: Session, owner_id: str, since: datetime) -> Sequence[Contact]:
-    """The owner's clients seen since ``since`` who did not opt out, latest first."""
-    return session.scalars(select(Contact).where(
+
+
+def untold_audience(session: Session, owner_id: str, window_id: str, since: datetime, *,
+                    after: str | None, limit: int) -> list[Contact]:
+    """The next ``limit`` clients (by client key, after ``after``) seen since ``since``,
+    not opted out and not yet given the window's advance notice: each client's most
+    recently seen contact. Two statements, whatever the number of clients."""
+    told = select(EventRow.id).where(
+        EventRow.owner_id == owner_id, EventRow.client_key == Contact.client_key,
+        EventRow.window_id == window_id, EventRow.situation == "advance_notice")
+    keys = select(Contact.client_key).distinct().where(
         Contact.owner_id == owner_id, Contact.opted_out.is_(False),
-        Contact.last_seen_at >= since).order_by(Contact.last_seen_at.desc())).all()
+        Contact.last_seen_at >= since, ~told.exists())
+    if after is not None:
+        keys = keys.where(Contact.client_key > after)
+    chosen = list(session.scalars(keys.order_by(Contact.client_key).limit(limit)))
+    if not chosen:
+        return []
+    return _latest_per_client(session.scalars(
+        select(Contact).where(Contact.owner_id == owner_id, Contact.client_key.in_(chosen),
+                              Contact.opted_out.is_(False), Contact.last_seen_at >= since)
+        .order_by(Contact.client_key, Contact.last_seen_at.desc())))
 
 
-def add_event(session: Session, event: EventRow) -> EventRow:
-    session.add(event)
-    session.flush()
-    return event
+def reachable_contacts(session: Session, clients: Sequence[tuple[str, str]]
+                       ) -> dict[tuple[str, str], Contact]:
+    """Per (owner id, client key), the client's most recently seen contact that is not
+    opted out: a statement per 500 pairs."""
+    found: dict[tuple[str, str], Contact] = {}
+    for first in range(0, len(clients), 500):
+        chunk = clients[first:first + 500]
+        rows = session.scalars(
+            select(Contact).where(tuple_(Contact.owner_id, Contact.client_key).in_(chunk),
+                                  Contact.opted_out.is_(False))
+            .order_by(Contact.owner_id, Contact.client_key,
+                      Contact.last_seen_at.desc().nulls_last()))
+        for contact in _latest_per_client(rows):
+            found[(contact.owner_id, contact.client_key)] = contact
+    return found
+
+
+def _latest_per_client(rows: Any) -> list[Contact]:
+    """The first contact of each client key, from rows ordered by client key."""
+    latest: list[Contact] = []
+    for contact in rows:
+        if not latest or latest[-1].client_key != contact.client_key or \
+                latest[-1].owner_id != contact.owner_id:
+            latest.append(contact)
+    return latest
+
+
+def add_events(session: Session, rows: Sequence[dict[str, Any]], *, owner_id: str,
+               window_id: str, situation: str, at: datetime) -> dict[str, int]:
+    """Insert the events of one broadcast (one owner, window and situation, recorded at
+    ``at``); their ids by client key. One pipelined INSERT and one SELECT: RETURNING over
+    many rows makes psycopg parse a long statement afresh every batch."""
+    if not rows:
+        return {}
+    core(session).execute(insert(EventRow), list(rows))
+    keys = [row["client_key"] for row in rows]
+    found = session.execute(select(EventRow.client_key, EventRow.id).where(
+        EventRow.owner_id == owner_id, EventRow.window_id == window_id,
+        EventRow.situation == situation, EventRow.created_at == at,
+        EventRow.client_key.in_(keys))).tuples()
+    return {key: event_id for key, event_id in found if key is not None}
+
+
 
 
 def off_windows_starting(session: Session, after: datetime,

@@ -15,15 +15,16 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.connections import repository as channels
+from app.connections.models import ChannelRow
 from app.connections.service import channel_rules
 from app.contacts.models import Contact
-from app.contacts.outreach import can_write_first, enqueue_to_contact
+from app.contacts.outreach import delivery_to, first_write_channel, last_channel
 from app.decisions.models import EventRow
 from app.domain import availability
 from app.domain.decision import NOTICE_LOOKAHEAD
-from app.domain.model import Status, Window
+from app.domain.model import Policy, Status, Window
 from app.notices import repository
-from app.outbox.service import enqueue
+from app.outbox.service import enqueue, enqueue_many
 from app.owners import repository as owners
 from app.owners.models import Owner
 from app.replies import service as replies
@@ -31,15 +32,19 @@ from app.windows.computed import Moved
 from app.windows.models import WindowRow
 from app.windows.policy import policy_of, to_domain
 
+# Clients planned per statement (and, for advance notices, per transaction): memory and a
+# transaction's length stay bounded whatever the audience.
+BATCH = 500
 
-def _record(session: Session, owner: Owner, contact: Contact, *, kind: str, window_id: str,
-            text: str, at: datetime, language: str, tone: str) -> EventRow:
-    event = EventRow(owner_id=owner.id, contact_id=contact.id, client_key=contact.client_key,
-                     source="scheduler", dedupe_key=None, kind=kind, at=at, text=None,
-                     status="available", window_id=window_id, urgent=False, suppressed=None,
-                     situation=kind, replied_at=at, reply_text=text, language=language,
-                     tone=tone, decision={"kind": kind, "window_id": window_id}, created_at=at)
-    return repository.add_event(session, event)
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """A client to tell, on which channel (None: recorded only, the channel is gone),
+    under which delivery key."""
+
+    contact: Contact
+    channel: ChannelRow | None
+    key: str
 
 
 def _language_tone(owner: Owner, contact: Contact) -> tuple[str, str]:
@@ -47,27 +52,51 @@ def _language_tone(owner: Owner, contact: Contact) -> tuple[str, str]:
     return language, contact.tone or owner.tone
 
 
-def _tell(session: Session, owner: Owner, policy, contact: Contact, *,  # noqa: ANN001
-          situation: str, delivery_kind: str, key: str, window: Window, back_at: datetime,
-          reply_by: datetime, now: datetime, old_back_at: datetime | None = None) -> bool:
-    """Render ``situation`` for the contact, record it as an event of that kind (the audit
-    trail, and what the once-only checks look for) and queue it on the channel the contact
-    last used. False when that channel is gone."""
-    language, tone = _language_tone(owner, contact)
-    reply = replies.render(session, owner, policy, situation=situation, language=language,
-                             tone=tone, window=window, back_at=back_at, reply_by=reply_by,
-                             contact_name=contact.name, old_back_at=old_back_at)
-    event = _record(session, owner, contact, kind=situation, window_id=window.id,
-                    text=reply.text, at=now, language=language, tone=tone)
-    return enqueue_to_contact(session, owner, contact, text=reply.text, subject=reply.subject,
-                              kind=delivery_kind, key=key, event_id=event.id, now=now)
+def _tell_many(session: Session, owner: Owner, policy: Policy, recipients: list[Recipient], *,
+               situation: str, delivery_kind: str, window: Window, back_at: datetime,
+               reply_by: datetime, now: datetime, old_back_at: datetime | None = None) -> int:
+    """Render ``situation`` for each recipient (one draft per language and tone, the name
+    put in per client), record each as an event of that kind (the audit trail, and what
+    the once-only checks look for) and queue it where there is a channel: one INSERT for
+    the events, one for the deliveries, whatever the number of recipients. Returns the
+    deliveries queued."""
+    if not recipients:
+        return 0
+    decision = {"kind": situation, "window_id": window.id}
+    events, texts = [], []
+    for r in recipients:
+        language, tone = _language_tone(owner, r.contact)
+        reply = replies.render(session, owner, policy, situation=situation, language=language,
+                               tone=tone, window=window, back_at=back_at, reply_by=reply_by,
+                               contact_name=r.contact.name, old_back_at=old_back_at)
+        texts.append(reply)
+        events.append({
+            "owner_id": owner.id, "contact_id": r.contact.id, "client_key": r.contact.client_key,
+            "source": "scheduler", "dedupe_key": None, "kind": situation, "at": now,
+            "text": None, "status": "available", "window_id": window.id, "urgent": False,
+            "suppressed": None, "situation": situation, "replied_at": now,
+            "reply_text": reply.text, "language": language, "tone": tone, "back_at": None,
+            "reply_by": None, "decision": decision, "created_at": now})
+    ids = repository.add_events(session, events, owner_id=owner.id, window_id=window.id,
+                                situation=situation, at=now)
+    deliveries = [
+        delivery_to(owner, r.contact, r.channel, text=reply.text, subject=reply.subject,
+                    kind=delivery_kind, key=r.key, event_id=ids.get(r.contact.client_key),
+                    now=now)
+        for r, reply in zip(recipients, texts, strict=True) if r.channel is not None]
+    enqueue_many(session, deliveries)
+    return len(deliveries)
 
 
 def queue_corrections(session: Session, moved: list[Moved]) -> int:
-    """One correction to every client who was told a window's old dates."""
+    """One correction to every client who was told a window's old dates (set-based: the
+    clients and their contacts are read with a statement per 500, the corrections written
+    with one per window)."""
     count = 0
     now = clock.now()
     told_of = repository.told(session, [item.after for item in moved])
+    pairs = [(item.after.owner_id, key) for item in moved for key in told_of.get(item.after.id, [])]
+    contacts = repository.reachable_contacts(session, pairs)
     for item in moved:
         told = told_of.get(item.after.id, [])
         if not told:
@@ -75,95 +104,124 @@ def queue_corrections(session: Session, moved: list[Moved]) -> int:
         owner = owners.get(session, item.after.owner_id)
         if owner is None:
             continue
-        policy = policy_of(session, owner, now)
-        window = to_domain(item.after)
-        old_back = availability.back_at(policy, item.before.ends_at)
-        _, back_at, reply_by = availability.timing(policy, item.after.ends_at)
+        recipients = []
         for client_key in told:
-            contact = repository.reachable_contact(session, owner.id, client_key)
+            contact = contacts.get((owner.id, client_key))
             if contact is None:
                 continue
-            key = (f"correction:{item.after.id}:{item.after.starts_at.isoformat()}:"
-                   f"{item.after.ends_at.isoformat()}:{client_key}")
-            if _tell(session, owner, policy, contact, situation="correction",
-                     delivery_kind="correction", key=key, window=window, back_at=back_at,
-                     reply_by=reply_by, now=now, old_back_at=old_back):
-                count += 1
+            # recorded even where the channel is gone: the audit trail says they were owed one
+            recipients.append(Recipient(contact, last_channel(session, contact), (
+                f"correction:{item.after.id}:{item.after.starts_at.isoformat()}:"
+                f"{item.after.ends_at.isoformat()}:{client_key}")))
+        if not recipients:
+            continue
+        policy = policy_of(session, owner, now)
+        old_back = availability.back_at(policy, item.before.ends_at)
+        _, back_at, reply_by = availability.timing(policy, item.after.ends_at)
+        count += _tell_many(session, owner, policy, recipients, situation="correction",
+                            delivery_kind="correction", window=to_domain(item.after),
+                            back_at=back_at, reply_by=reply_by, now=now, old_back_at=old_back)
     return count
+
+
+def notice_windows(session: Session, now: datetime) -> list[str]:
+    """The off windows whose notice period has begun, by owner and start."""
+    return [row.id for row in repository.off_windows_starting(session, now, NOTICE_LOOKAHEAD)
+            if row.notice_days > 0 and row.starts_at - timedelta(days=row.notice_days) <= now]
+
+
+def notify_audience_batch(session: Session, window_id: str, now: datetime, *,
+                          after: str | None, batch: int = BATCH) -> tuple[int, str | None]:
+    """Advance notices about one window to the next ``batch`` clients who have not had one
+    (by client key, after ``after``), in the owner's working time only. Returns the
+    notices queued and where the next batch starts (None: no client is left)."""
+    row = session.get(WindowRow, window_id)
+    owner = owners.get(session, row.owner_id) if row is not None else None
+    if row is None or owner is None:
+        return 0, None
+    policy = policy_of(session, owner, now)
+    if not availability.status_at(policy, now).working:
+        return 0, None  # wait for the owner's first working hour
+    audience = repository.untold_audience(
+        session, owner.id, row.id, now - timedelta(days=owner.notice_audience_days),
+        after=after, limit=batch)
+    if not audience:
+        return 0, None
+    recipients = []
+    for contact in audience:
+        channel = first_write_channel(session, contact, now)
+        if channel is not None:
+            recipients.append(Recipient(contact, channel,
+                                        f"notice:{row.id}:{contact.client_key}"))
+    _, back_at, reply_by = availability.timing(policy, row.ends_at)
+    queued = _tell_many(session, owner, policy, recipients, situation="advance_notice",
+                        delivery_kind="notice", window=to_domain(row), back_at=back_at,
+                        reply_by=reply_by, now=now)
+    return queued, audience[-1].client_key if len(audience) == batch else None
 
 
 def send_advance_notices(session: Session, now: datetime) -> int:
-    """Notices for off windows whose notice period has begun, on the owner's working time."""
-    rows = repository.off_windows_starting(session, now, NOTICE_LOOKAHEAD)
+    """Every advance notice due now, in this one transaction (``jobs.advance_notices``
+    commits batch by batch instead)."""
     sent = 0
-    for row in rows:
-        if row.starts_at - timedelta(days=row.notice_days) > now or row.notice_days <= 0:
-            continue
-        owner = owners.get(session, row.owner_id)
-        if owner is None:
-            continue
-        policy = policy_of(session, owner, now)
-        if not availability.status_at(policy, now).working:
-            continue  # wait for the owner's first working hour
-        sent += _notify_audience(session, owner, policy, row, now)
+    for window_id in notice_windows(session, now):
+        after: str | None = None
+        while True:
+            queued, after = notify_audience_batch(session, window_id, now, after=after)
+            sent += queued
+            if after is None:
+                break
     return sent
-
-
-def _notify_audience(session: Session, owner: Owner, policy, row: WindowRow,  # noqa: ANN001
-                     now: datetime) -> int:
-    window = to_domain(row)
-    told = repository.told_of(session, owner.id, row.id, "advance_notice")
-    contacts = repository.audience(session, owner.id,
-                                   now - timedelta(days=owner.notice_audience_days))
-    _, back_at, reply_by = availability.timing(policy, row.ends_at)
-    count = 0
-    for contact in contacts:
-        if contact.client_key in told:
-            continue
-        told.add(contact.client_key)
-        if not can_write_first(session, contact, now):
-            continue
-        if _tell(session, owner, policy, contact, situation="advance_notice",
-                 delivery_kind="notice", key=f"notice:{row.id}:{contact.client_key}",
-                 window=window, back_at=back_at, reply_by=reply_by, now=now):
-            count += 1
-    return count
 
 
 BACK_LOOKBACK = timedelta(days=3)
 
 
+def back_windows(session: Session, now: datetime, *,
+                 lookback: timedelta = BACK_LOOKBACK) -> list[str]:
+    """The off windows of owners with ``tell_when_back`` that ended in the last
+    ``lookback``: a window that ended longer ago is left alone (a client who wrote before
+    a long stretch of other time off has heard from the owner by then)."""
+    return [row.id for row in repository.off_windows_ended(session, now, lookback,
+                                                           tell_when_back=True)]
+
+
+def tell_back(session: Session, window_id: str, now: datetime) -> int:
+    """Once an off window is over and the owner is working again, tell each client who
+    wrote during it (and was told the owner was away) that the owner is back and when to
+    expect an answer. Once per client per window."""
+    row = session.get(WindowRow, window_id)
+    untold = _untold_writers(session, row) if row is not None else []
+    owner = owners.get(session, row.owner_id) if row is not None and untold else None
+    if row is None or owner is None:
+        return 0  # everyone who wrote has been told (the usual case after the first run)
+    policy = policy_of(session, owner, now)
+    snapshot = availability.status_at(policy, now)
+    if not snapshot.working or snapshot.status is Status.OFF:
+        return 0  # not back yet: wait for the owner's first working hour
+    _, back_at, reply_by = availability.timing(policy, now)
+    sent = 0
+    for first in range(0, len(untold), BATCH):
+        keys = untold[first:first + BATCH]
+        contacts = repository.reachable_contacts(session, [(owner.id, k) for k in keys])
+        recipients = []
+        for client_key in keys:
+            contact = contacts.get((owner.id, client_key))
+            channel = first_write_channel(session, contact, now) if contact else None
+            if contact is not None and channel is not None:
+                recipients.append(Recipient(contact, channel, f"back:{row.id}:{client_key}"))
+        sent += _tell_many(session, owner, policy, recipients, situation="back",
+                           delivery_kind="back", window=to_domain(row), back_at=back_at,
+                           reply_by=reply_by, now=now)
+    return sent
+
+
 def send_back_messages(session: Session, now: datetime, *,
                        lookback: timedelta = BACK_LOOKBACK) -> int:
-    """For owners with ``tell_when_back``: once an off window is over and the owner is
-    working again, tell each client who wrote during it (and was told the owner was away)
-    that the owner is back and when to expect an answer. Once per client per window.
-
-    A window that ended more than ``lookback`` ago is left alone: a client who wrote
-    before a long stretch of other time off has heard from the owner by then.
-    """
-    rows = repository.off_windows_ended(session, now, lookback, tell_when_back=True)
-    sent = 0
-    for row in rows:
-        untold = _untold_writers(session, row)
-        owner = owners.get(session, row.owner_id) if untold else None
-        if owner is None:
-            continue  # everyone who wrote has been told (the usual case after the first run)
-        policy = policy_of(session, owner, now)
-        snapshot = availability.status_at(policy, now)
-        if not snapshot.working or snapshot.status is Status.OFF:
-            continue  # not back yet: wait for the owner's first working hour
-        window = to_domain(row)
-        _, back_at, reply_by = availability.timing(policy, now)
-        for client_key in untold:
-            contact = repository.reachable_contact(session, owner.id, client_key)
-            if contact is None or not can_write_first(session, contact, now):
-                continue
-            if _tell(session, owner, policy, contact, situation="back", delivery_kind="back",
-                     key=f"back:{row.id}:{client_key}", window=window, back_at=back_at,
-                     reply_by=reply_by, now=now):
-                sent += 1
-    return sent
+    """For owners with ``tell_when_back``: ``tell_back`` for every window that ended in the
+    last ``lookback``, in this one transaction (``jobs.back_messages`` commits per window)."""
+    return sum(tell_back(session, window_id, now)
+               for window_id in back_windows(session, now, lookback=lookback))
 
 
 def _untold_writers(session: Session, row: WindowRow) -> list[str]:

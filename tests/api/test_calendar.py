@@ -70,7 +70,10 @@ def _fitr_window(client, admin, owner_id) -> dict:  # noqa: ANN001
     return next(w for w in windows["items"] if w["occasion"] == "eid_al_fitr")
 
 
-def test_confirmation_moves_windows_and_reply_then_withdrawal_moves_them_back(client, admin, frozen) -> None:
+def test_confirmation_moves_windows_and_reply_then_withdrawal_moves_them_back(client, admin, frozen,
+                                                                             sessions) -> None:
+    from app.country_calendar.replan import apply_pending
+
     assert client.post("/v1/owners", json=CAIRO_OWNER, headers=admin).status_code == 201
     predicted = next(o for o in client.get("/v1/calendar/EG", params={"year": 2027}).json()["occasions"]
                      if o["occasion"] == "eid_al_fitr")
@@ -85,10 +88,11 @@ def test_confirmation_moves_windows_and_reply_then_withdrawal_moves_them_back(cl
     later = (date.fromisoformat(predicted["date"]) + timedelta(days=1)).isoformat()
     confirmed = client.post("/v1/calendar/EG/confirmations", headers=admin,
                             json={"occasion": "eid_al_fitr", "date": later})
-    assert confirmed.status_code == 201, confirmed.text
+    assert confirmed.status_code == 202, confirmed.text
     result = confirmed.json()
     assert result["hijri_year"] == 1448 and result["occurrence"]["tentative"] is False
-    assert result["occurrence"]["source"] == "confirmed" and result["windows_moved"] >= 1
+    assert result["occurrence"]["source"] == "confirmed" and result["status"] == "applying"
+    assert apply_pending(sessions) >= 1  # what the scheduler's leader does every second
 
     after = _fitr_window(client, admin, "layla")
     assert after["id"] == before["id"] and after["tentative"] is False
@@ -114,7 +118,8 @@ def test_confirmation_moves_windows_and_reply_then_withdrawal_moves_them_back(cl
 
     listed = client.get("/v1/calendar/EG/confirmations").json()["items"]
     assert [c["id"] for c in listed] == [result["id"]]
-    assert client.delete(f"/v1/calendar/EG/confirmations/{result['id']}", headers=admin).status_code == 204
+    assert client.delete(f"/v1/calendar/EG/confirmations/{result['id']}", headers=admin).status_code == 202
+    apply_pending(sessions)
     back = _fitr_window(client, admin, "layla")
     assert back["starts_at"] == before["starts_at"] and back["tentative"] is True
 
@@ -129,7 +134,7 @@ def test_typo_guard_and_force(client, admin, frozen) -> None:
     assert client.get("/v1/calendar/EG/confirmations").json()["items"] == []
     forced = client.post("/v1/calendar/EG/confirmations", headers=admin,
                          json={"occasion": "eid_al_adha", "date": far, "force": True})
-    assert forced.status_code == 201 and forced.json()["forced"] is True
+    assert forced.status_code == 202 and forced.json()["forced"] is True
 
 
 def test_rules_replace_country_defaults_and_rematerialise(client, admin, owner, frozen) -> None:
@@ -187,7 +192,7 @@ def test_a_cached_calendar_reads_nothing_and_follows_confirmations(app, client, 
     later = (date.fromisoformat(predicted["date"]) + timedelta(days=1)).isoformat()
     made = client.post("/v1/calendar/EG/confirmations", headers=admin,
                        json={"occasion": "eid_al_fitr", "date": later})
-    assert made.status_code == 201
+    assert made.status_code == 202
     assert _fitr(client)["date"] == later and _fitr(client)["tentative"] is False
     # one made by another process (written straight to the database) shows once the cached
     # answer is CACHE_SECONDS old

@@ -217,4 +217,4 @@ def test_scheduler_registers_idempotent_jobs(sessions) -> None:
     scheduler = build_scheduler(sessions)
     assert {j.id for j in scheduler.get_jobs()} == {"materialise", "materialise-at-start",
                                                     "advance-notices", "back-digests",
-                                                    "back-messages"}
+                                                    "back-messages", "calendar-replan"}
