@@ -804,16 +804,10 @@ async def calendar_action(request: Request, session: SessionDep) -> Response:
             args: dict[str, Any] = {"hijri_year": None, "force": form.get("force") == "on",
                     "note": form.get("note") or None, "by": f"key:{who.principal.key_id}"}
             if form.get("action") != "confirm":
-                # The preview: the very confirmation, in a savepoint rolled back.
-                savepoint = session.begin_nested()
-                try:
-                    done = calendar.confirm(session, country, form.get("occasion", ""),
-                                            day_value, **args)
-                    seen = {"owners": done.owners_updated, "windows": done.windows_moved,
-                            "predicted": done.confirmation.predicted_date,
-                            "hijri_year": done.confirmation.hijri_year}
-                finally:
-                    savepoint.rollback()
+                would = calendar.preview(session, country, form.get("occasion", ""),
+                                         day_value, **args)
+                seen = {"owners": would.owners, "corrections": would.corrections,
+                        "predicted": would.predicted_date, "hijri_year": would.hijri_year}
                 return seen, []
             calendar.confirm(session, country, form.get("occasion", ""), day_value, **args)
         except (IjazaError, ValueError) as exc:

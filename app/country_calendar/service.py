@@ -146,6 +146,35 @@ def confirm(session: Session, code: str, occasion: str, day: date, *, hijri_year
     return Confirmed(confirmation=row, occurrence=occurrence)
 
 
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """What a confirmation would do, were it made now."""
+    owners: int
+    corrections: int
+    predicted_date: date
+    hijri_year: int
+
+
+def preview(session: Session, code: str, occasion: str, day: date, *, hijri_year: int | None,
+            force: bool, note: str | None, by: str) -> Preview:
+    """The very confirmation and its whole re-plan, in a savepoint rolled back: the owners it
+    moves and the corrections it would queue. Nothing is kept."""
+    savepoint = session.begin_nested()
+    try:
+        done = confirm(session, code, occasion, day, hijri_year=hijri_year, force=force,
+                       note=note, by=by)
+        while replan_batch(session, done.confirmation.id, batch=PREVIEW_BATCH):
+            pass
+        row = done.confirmation
+        return Preview(owners=row.owners_done, corrections=row.corrections_queued,
+                       predicted_date=row.predicted_date, hijri_year=row.hijri_year)
+    finally:
+        savepoint.rollback()
+
+
+PREVIEW_BATCH = 500
+
+
 def withdraw(session: Session, code: str, confirmation_id: int) -> Confirmation:
     """Withdraw a confirmation; its owners are re-planned afterwards, as after one."""
     code = country_code(code)
