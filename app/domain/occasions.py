@@ -16,8 +16,10 @@ Where a date comes from, strongest first (``DateSource``):
    ``_islamic_calendar``. A library date further from Umm al-Qura than a month start can move
    (-1..+2 days for Ramadan and the Eids, ±1 for the others) is a holiday moved to another
    weekday, not the occasion's day, and is ignored.
-3. ``PREDICTED`` — Umm al-Qura plus the country's ``offset_days``, with the range
-   ``[date - early_risk_days, date + late_risk_days]``.
+3. ``PREDICTED`` — the crescent model and the country's practice (``prediction``): the most
+   likely first day, with ``earliest``/``latest`` spanning the candidates that have a real
+   chance. Every occasion also carries that prediction as ``predicted`` (candidates with
+   probabilities, method), whatever the source of the date in force.
 
 A library date that is still in the future (several governments publish next year's
 holidays) is used as the prediction (``PREDICTED``, tentative, the country's risk range
@@ -62,9 +64,9 @@ from types import MappingProxyType
 
 import holidays
 
-from app.domain import hijri
+from app.domain import hijri, prediction
 from app.domain.countries import ISLAMIC_OCCASIONS, CountryProfile, HolidaySpan, country
-from app.domain.model import DateSource, Occasion, OccasionDate
+from app.domain.model import DateSource, Occasion, OccasionDate, Prediction
 
 log = logging.getLogger(__name__)
 
@@ -220,9 +222,15 @@ class _Day:
     latest: dt.date
 
 
-def _predicted(profile: CountryProfile, occasion: str, hy: int) -> date:
+def _predicted(profile: CountryProfile, occasion: str, hy: int) -> Prediction:
+    """The crescent model's prediction for the occasion's own day (``prediction``)."""
     m, d = OCCASION_HIJRI[occasion]
-    return hijri.to_gregorian(hy, m, d) + timedelta(days=profile.offset_days)
+    return prediction.month_start(profile.code, hy, m).shifted(d - 1)
+
+
+def _predicted_day(forecast: Prediction) -> _Day:
+    return _Day(forecast.date, DateSource.PREDICTED, False, forecast.earliest,
+                forecast.latest)
 
 
 def _tentative_day(profile: CountryProfile, day: date) -> _Day:
@@ -255,8 +263,10 @@ def _year(code: str, hy: int, today: date,
             return _tentative_day(profile, published)
         return None
 
+    forecasts = {occasion: _predicted(profile, occasion, hy) for occasion in ISLAMIC_OCCASIONS}
+
     def base(occasion: str) -> _Day:
-        return known(occasion) or _tentative_day(profile, _predicted(profile, occasion, hy))
+        return known(occasion) or _predicted_day(forecasts[occasion])
 
     days: dict[str, _Day] = {}
     # Ramadan and Eid al-Fitr: 1 Shawwal is 29 or 30 days after 1 Ramadan.
@@ -320,6 +330,7 @@ def _year(code: str, hy: int, today: date,
             holiday_last_day=last,
             end_date=(days[Occasion.EID_AL_FITR].date - timedelta(days=1)
                       if occasion == Occasion.RAMADAN else None),
+            predicted=forecasts[occasion],
         )
     return MappingProxyType(result)
 

@@ -1,0 +1,182 @@
+"""When a Hijri month is expected to begin in a country: candidates with probabilities.
+
+The country's ``[practice]`` (``countries.Practice``) says how it decides: it follows another
+country's announcement, or applies a crescent criterion (``crescent.MARGINS``) at its
+reference places. For a criterion the model looks at the evening of the conjunction's local
+day ``d0`` and the next one (``d0 + 1``) — the 29th falls on one of them — and takes the
+best margin over the places. A logistic curve of that margin (the country's calibrated
+``centre`` and ``scale``) gives the chance that the month begins the next morning:
+
+    P(d0 + 1) = p0,   P(d0 + 2) = (1 − p0) p1,   P(d0 + 3) = (1 − p0)(1 − p1)
+
+Candidates under 0.5 % are dropped and the rest renormalised; probabilities are rounded to
+three decimals and sum to exactly 1. ``date`` is the most likely candidate (the earlier one
+on a tie); ``earliest``/``latest`` span the candidates of at least ``REAL_CHANCE``.
+
+Outside the ephemeris (after 2053-10) the prediction falls back to the tabular Umm al-Qura
+date plus the country's ``offset_days``, with the country's old risk range as candidates
+(``method`` says so). Results are cached per (country, Hijri year, month), bounded.
+
+Errors: ``countries.UnknownCountry``; ``hijri.OutOfRange`` for a year outside 1343–1500;
+``ValueError`` for a month outside 1–12 or a circle of ``follows``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from app.domain import crescent, hijri
+from app.domain.countries import CountryProfile, Practice, country
+from app.domain.model import Candidate, Prediction
+
+REAL_CHANCE = 0.05
+_KEEP = 0.005
+_FALLBACK_SIDE = 0.2  # without a practice: the chance of each day beside the table's
+
+CRITERION_NAMES = {
+    "umm_al_qura": "Umm al-Qura rule (conjunction before sunset, moonset after sunset)",
+    "mabims": "MABIMS 2021 (altitude ≥ 3°, elongation ≥ 6.4°)",
+    "mabims_1995": "MABIMS 1995 (altitude ≥ 2°, elongation ≥ 3° or age ≥ 8 h)",
+    "istanbul": "5°/8° rule (altitude ≥ 5°, elongation ≥ 8°)",
+    "yallop": "Yallop's q, naked-eye sighting",
+    "odeh": "Odeh's V, sighting with optical aid",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """The crescent on the two evenings that decide a month: ``d0`` is the conjunction's
+    local day; ``margins`` the best margin over the places on ``d0`` and ``d0 + 1`` (the
+    criterion's unit; ≥ 0 means the criterion holds)."""
+
+    criterion: str
+    d0: date
+    margins: tuple[float, float]
+
+
+def month_start(country_code: str, hijri_year: int, month: int) -> Prediction:
+    """The predicted first day of Hijri ``month`` of ``hijri_year`` in the country."""
+    if not 1 <= month <= 12:
+        raise ValueError(f"month must be in 1-12, got {month}")
+    hijri.check_hijri_year(hijri_year)
+    return _month_start(country(country_code).code, hijri_year, month, ())
+
+
+def clear_cache() -> None:
+    """Forget predictions (tests that swap the country configuration)."""
+    _month_start.cache_clear()
+
+
+def sigmoid(margin: float, centre: float, scale: float) -> float:
+    """The calibrated chance that the criterion's verdict is "begins tomorrow"."""
+    z = (margin - centre) / scale
+    if z < -60:
+        return 0.0
+    return 1 / (1 + math.exp(-z))
+
+
+def distribute(first_day: date, chances: Sequence[float]) -> tuple[Candidate, ...]:
+    """Candidates from per-evening chances: evening ``k`` (``first_day - 1 + k``) is the
+    first on which the month is declared with ``chances[k]``; after the last evening the
+    month begins regardless. Drops candidates under 0.5 %; rounded; sums to 1."""
+    raw: list[tuple[date, float]] = []
+    remaining = 1.0
+    for k, chance in enumerate(chances):
+        raw.append((first_day + timedelta(days=k), remaining * chance))
+        remaining *= 1 - chance
+    raw.append((first_day + timedelta(days=len(chances)), remaining))
+    kept = [(d, p) for d, p in raw if p >= _KEEP]
+    total = sum(p for _, p in kept)
+    rounded = [(d, round(p / total, 3)) for d, p in kept]
+    # Give the rounding remainder to the likeliest day, so the sum is exactly 1.
+    top = max(range(len(rounded)), key=lambda i: rounded[i][1])
+    rest = round(1 - sum(p for i, (_, p) in enumerate(rounded) if i != top), 3)
+    rounded[top] = (rounded[top][0], rest)
+    return tuple(Candidate(d, p) for d, p in rounded if p > 0)
+
+
+def summarise(candidates: Sequence[Candidate], method: str) -> Prediction:
+    """The prediction for ``candidates``: the likeliest date (earlier on a tie) and the range
+    of candidates with at least ``REAL_CHANCE``."""
+    best = max(candidates, key=lambda c: (c.probability, -c.date.toordinal()))
+    real = [c.date for c in candidates if c.probability >= REAL_CHANCE] or [best.date]
+    return Prediction(date=best.date, earliest=min(*real, best.date),
+                      latest=max(*real, best.date), candidates=tuple(candidates),
+                      method=method)
+
+
+def evidence(practice: Practice, timezone: str, hijri_year: int, month: int) -> Evidence:
+    """The crescent margins for ``practice`` around the start of Hijri ``month``;
+    :class:`crescent.OutsideEphemeris` past 2053."""
+    criterion = practice.criterion_for(hijri_year)
+    if criterion is None:
+        raise ValueError("a practice that follows another country has no criterion")
+    margin_of = crescent.MARGINS[criterion]
+    expected = hijri.to_gregorian(hijri_year, month, 1)
+    conjunction = crescent.conjunction_near(expected - timedelta(days=1))
+    zone = UTC if practice.before_utc_midnight else ZoneInfo(timezone)
+    d0 = conjunction.astimezone(zone).date()
+    best = [-math.inf, -math.inf]
+    for place in practice.places:
+        for k, ev in enumerate(crescent.evenings(place, d0, 2)):
+            deadline = datetime.combine(ev.day + timedelta(days=1), time(0), tzinfo=UTC)
+            if practice.before_utc_midnight and ev.sunset >= deadline:
+                continue
+            best[k] = max(best[k], margin_of(ev))
+    return Evidence(criterion, d0, (best[0], best[1]))
+
+
+def from_evidence(found: Evidence, centre: float, scale: float, method: str) -> Prediction:
+    """The prediction that ``found`` gives under a calibration."""
+    chances = [sigmoid(m, centre, scale) for m in found.margins]
+    return summarise(distribute(found.d0 + timedelta(days=1), chances), method)
+
+
+def describe(profile: CountryProfile, hijri_year: int) -> str:
+    """The method in words, e.g. "MABIMS 2021 (…) at Banda Aceh, Jakarta"."""
+    practice = profile.practice
+    if practice is None:
+        return "Umm al-Qura table plus the country's usual offset"
+    if practice.follows is not None:
+        return f"follows {practice.follows}: " + describe(country(practice.follows), hijri_year)
+    criterion = practice.criterion_for(hijri_year) or ""
+    where = ("anywhere with sunset before 00:00 UTC" if practice.before_utc_midnight
+             else "at " + ", ".join(p.name for p in practice.places))
+    return f"{CRITERION_NAMES[criterion]} {where}"
+
+
+@lru_cache(maxsize=4096)
+def _month_start(code: str, hijri_year: int, month: int, seen: tuple[str, ...]) -> Prediction:
+    profile = country(code)
+    practice = profile.practice
+    if practice is not None and practice.follows is not None:
+        if practice.follows in seen or practice.follows == code:
+            raise ValueError(f"{code} follows a circle: {' → '.join((*seen, code))}")
+        followed = _month_start(country(practice.follows).code, hijri_year, month,
+                                (*seen, code))
+        return Prediction(followed.date, followed.earliest, followed.latest,
+                          followed.candidates, f"follows {practice.follows}: {followed.method}")
+    if practice is not None:
+        try:
+            found = evidence(practice, profile.timezone, hijri_year, month)
+        except crescent.OutsideEphemeris:
+            pass
+        else:
+            return from_evidence(found, practice.centre, practice.scale,
+                                 describe(profile, hijri_year))
+    return _tabular(profile, hijri_year, month)
+
+
+def _tabular(profile: CountryProfile, hijri_year: int, month: int) -> Prediction:
+    day = hijri.to_gregorian(hijri_year, month, 1) + timedelta(days=profile.offset_days)
+    early = _FALLBACK_SIDE if profile.early_risk_days else 0.0
+    late = _FALLBACK_SIDE if profile.late_risk_days else 0.0
+    candidates = [Candidate(day + timedelta(days=k), p)
+                  for k, p in ((-1, early), (0, round(1 - early - late, 3)), (1, late)) if p]
+    where = " (beyond the ephemeris)" if profile.practice else ""
+    return summarise(candidates, f"Umm al-Qura table plus the country's usual offset{where}")
