@@ -293,7 +293,8 @@ def _parse_practice(spec: dict[str, Any],
     for i, place in enumerate(spec.get("places", ())):
         try:
             places.append(Place(str(place["name"]), float(place["lat"]), float(place["lon"]),
-                                float(place.get("elevation", 0))))
+                                float(place.get("elevation", 0)),
+                                americas=bool(place.get("americas", False))))
         except (KeyError, TypeError, ValueError) as exc:
             raise fail(f"practice.places[{i}]", "needs name, lat, lon") from exc
         if not (-66 <= places[-1].latitude <= 66 and -180 <= places[-1].longitude <= 180):

@@ -59,6 +59,7 @@ class Place:
     latitude: float
     longitude: float
     elevation: float = 0.0
+    americas: bool = False  # counts for the unified calendar's exception (see prediction)
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,7 +72,8 @@ class DateSource(StrEnum):
 
     CONFIRMED = "confirmed"  # an operator recorded the announcement
     OBSERVED = "observed"  # the date as it actually happened in that country
-    PREDICTED = "predicted"  # Umm al-Qura plus the country's usual offset
+    PUBLISHED = "published"  # fixed years ahead by the country's authority (Turkey's Diyanet)
+    PREDICTED = "predicted"  # the crescent model and the country's practice
 
 
 class WindowSource(StrEnum):

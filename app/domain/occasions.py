@@ -24,7 +24,8 @@ Where a date comes from, strongest first (``DateSource``):
 A library date that is still in the future (several governments publish next year's
 holidays) is used as the prediction (``PREDICTED``, tentative, the country's risk range
 around it) unless the country's authority fixes its calendar years ahead
-(``published_is_final``: Turkey's Diyanet), where it is ``OBSERVED`` and final.
+(``published_is_final``: Turkey's Diyanet), where it is ``PUBLISHED`` and final (``OBSERVED``
+once the day has passed).
 
 Derived days: Arafah is always the day before Eid al-Adha and shares its source; Ashura is
 New Year + 9 when New Year is known and Ashura itself is not; Ramadan lasts 29 or 30 days, so
@@ -258,8 +259,10 @@ def _year(code: str, hy: int, today: date,
             return _final_day(own, DateSource.OBSERVED)
         published = library.get(occasion, {}).get(hy)
         if published is not None:
-            if published <= today or profile.published_is_final:
+            if published <= today:
                 return _final_day(published, DateSource.OBSERVED)
+            if profile.published_is_final:
+                return _final_day(published, DateSource.PUBLISHED)
             return _tentative_day(profile, published)
         return None
 

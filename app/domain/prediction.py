@@ -35,6 +35,10 @@ from app.domain.countries import CountryProfile, Practice, country
 from app.domain.model import Candidate, Prediction
 
 REAL_CHANCE = 0.05
+# The unified calendar's exception (Istanbul 2016): the criterion met on land in the
+# Americas after 00:00 UTC still counts when the conjunction came before dawn (fajr) in
+# New Zealand, about 17:00 UTC the day before.
+_NZ_FAJR_BEFORE_MIDNIGHT = timedelta(hours=7)
 _KEEP = 0.005
 _FALLBACK_SIDE = 0.2  # without a practice: the chance of each day beside the table's
 
@@ -125,7 +129,8 @@ def evidence(practice: Practice, timezone: str, hijri_year: int, month: int) -> 
     for place in practice.places:
         for k, ev in enumerate(crescent.evenings(place, d0, 2)):
             deadline = datetime.combine(ev.day + timedelta(days=1), time(0), tzinfo=UTC)
-            if practice.before_utc_midnight and ev.sunset >= deadline:
+            if practice.before_utc_midnight and ev.sunset >= deadline and not (
+                    place.americas and ev.conjunction < deadline - _NZ_FAJR_BEFORE_MIDNIGHT):
                 continue
             best[k] = max(best[k], margin_of(ev))
     return Evidence(criterion, d0, (best[0], best[1]))

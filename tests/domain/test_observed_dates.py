@@ -659,4 +659,4 @@ def test_published_future_date_is_a_prediction_unless_final() -> None:
     assert my.earliest <= my.date <= my.latest
     # Turkey's Diyanet calendar is fixed by computation: final years ahead.
     tr = occasions.occurrence("TR", "eid_al_fitr", 1452, today=TODAY)
-    assert tr.tentative is False and tr.source is DateSource.OBSERVED
+    assert tr.tentative is False and tr.source is DateSource.PUBLISHED
