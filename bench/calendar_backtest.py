@@ -14,6 +14,11 @@ mean width of that range in days, and the Brier score (sum over candidate days o
 ``(p − hit)²``; 0 is perfect, 2 is sure and wrong). Beside it the plain Umm al-Qura plus
 offset prediction (its date with probability 1, range from the country's risk days).
 
+``--speed`` measures what a request pays: a country's year (``occasions_for_year``, the
+calendar read path's domain work) with the caches cleared but the precomputed evidence in
+place, the same cached, and 13 months of one owner's windows (``rules.materialise``) — each
+beside the same call with the ephemeris computed from scratch (the floor the table saves).
+
 ``--fit`` prints the calibration fitted on *all* years, the values in
 ``config/countries/*.toml`` (what the service uses for future months).
 
@@ -134,11 +139,66 @@ class Tally:
                 f"{self.width / n:.2f}", f"{self.brier / n:.3f}"]
 
 
+def speed(today: date) -> None:
+    import statistics
+    import timeit
+    from zoneinfo import ZoneInfo
+
+    from app.domain import crescent, rules
+    from app.windows.computed import horizon
+
+    def cold(code: str) -> float:
+        occasions.clear_cache()
+        started = time.perf_counter()
+        occasions.occasions_for_year(code, today.year + 1, today=today)
+        return time.perf_counter() - started
+
+    print("| what | median | detail |\n|---|---|---|")
+    for code in ("SA", "MA", "ID", "TR"):
+        cold(code)  # the first call loads the table and the holidays library
+        runs = [cold(code) for _ in range(5)]
+        number = 2000
+        cached = min(timeit.repeat(lambda c=code: occasions.occasions_for_year(
+            c, today.year + 1, today=today), repeat=3, number=number)) / number
+        start, end = horizon(today)
+        tz = ZoneInfo(countries.country(code).timezone)
+        occasions.clear_cache()
+        started = time.perf_counter()
+        made = rules.materialise(rules.default_rules(code), country=code, tz=tz, start=start,
+                                 end=end, today=today, id_prefix="b:")
+        first_owner = time.perf_counter() - started
+        later = min(timeit.repeat(lambda c=code, z=tz, s=start, e=end: rules.materialise(
+            rules.default_rules(c), country=c, tz=z, start=s, end=e, today=today,
+            id_prefix="b:"), repeat=3, number=20)) / 20
+        # The floor the table saves: the same year with the ephemeris run from scratch.
+        occasions.clear_cache()
+        crescent._evenings.cache_clear()
+        table = prediction._table
+        prediction._table = lambda root: {}  # type: ignore[assignment]
+        started = time.perf_counter()
+        occasions.occasions_for_year(code, today.year + 1, today=today)
+        live = time.perf_counter() - started
+        prediction._table = table
+        occasions.clear_cache()
+        print(f"| {code} {today.year + 1}: occasions_for_year, caches cleared | "
+              f"{statistics.median(runs) * 1000:.1f} ms | min {min(runs) * 1000:.1f} ms; "
+              f"ephemeris computed instead of the table: {live * 1000:.0f} ms |")
+        print(f"| {code} {today.year + 1}: occasions_for_year, cached | {cached * 1e6:.1f} µs | "
+              f"best of 3 × {number} |")
+        print(f"| {code}: rules.materialise 13 months, one owner | {later * 1000:.2f} ms | "
+              f"first owner after a cache clear {first_owner * 1000:.1f} ms; "
+              f"{len(made)} windows |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--fit", action="store_true", help="print the all-years calibration")
+    parser.add_argument("--speed", action="store_true", help="time the read path instead")
     parser.add_argument("--today", type=date.fromisoformat, default=date.today())
     args = parser.parse_args()
+    if args.speed:
+        speed(args.today)
+        return
     started = time.perf_counter()
     seen = observations(args.today)
     evidence: dict[tuple[str, int, int], prediction.Evidence] = {}
@@ -146,8 +206,7 @@ def main() -> None:
         decider = deciding(countries.country(obs.country))
         key = (decider.code, obs.hijri_year, obs.month)
         if key not in evidence and decider.practice is not None:
-            evidence[key] = prediction.evidence(decider.practice, decider.timezone,
-                                                obs.hijri_year, obs.month)
+            evidence[key] = prediction.evidence_of(decider, obs.hijri_year, obs.month)
     # Calibration rows: each deciding country's own observations (a follower's too: it
     # announces what its leader's sighting gives).
     rows: dict[str, list[tuple[int, prediction.Evidence, date]]] = defaultdict(list)

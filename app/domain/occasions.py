@@ -206,6 +206,7 @@ def span_of(item: OccasionDate) -> tuple[date, date]:
 def clear_cache() -> None:
     """Forget computed years (tests that swap the country configuration)."""
     _year.cache_clear()
+    prediction.clear_cache()
     _library_observed.cache_clear()
     _national_raw.cache_clear()
 
@@ -266,7 +267,8 @@ def _year(code: str, hy: int, today: date,
             return _tentative_day(profile, published)
         return None
 
-    forecasts = {occasion: _predicted(profile, occasion, hy) for occasion in ISLAMIC_OCCASIONS}
+    forecasts: dict[str, Prediction] = {occasion: _predicted(profile, occasion, hy)
+                                        for occasion in ISLAMIC_OCCASIONS}
 
     def base(occasion: str) -> _Day:
         return known(occasion) or _predicted_day(forecasts[occasion])

@@ -13,6 +13,12 @@ Candidates under 0.5 % are dropped and the rest renormalised; probabilities are 
 three decimals and sum to exactly 1. ``date`` is the most likely candidate (the earlier one
 on a tie); ``earliest``/``latest`` span the candidates of at least ``REAL_CHANCE``.
 
+The crescent geometry does not change, so it is computed ahead: ``config/crescent/
+evidence.csv`` holds every deciding country's margins for 1343–1475 AH (written by
+``python -m app.domain.prediction``), keyed by a fingerprint of the country's practice; a
+row whose practice has changed since is ignored and computed afresh. A request therefore
+never runs the ephemeris for a country whose table is current.
+
 Outside the ephemeris (after 2053-10) the prediction falls back to the tabular Umm al-Qura
 date plus the country's ``offset_days``, with the country's old risk range as candidates
 (``method`` says so). Results are cached per (country, Hijri year, month), bounded.
@@ -23,15 +29,25 @@ Errors: ``countries.UnknownCountry``; ``hijri.OutOfRange`` for a year outside 13
 
 from __future__ import annotations
 
+import csv
+import hashlib
 import math
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from app.domain import crescent, hijri
-from app.domain.countries import CountryProfile, Practice, country
+from app.domain.countries import (
+    CountryProfile,
+    Practice,
+    config_root,
+    country,
+    supported_countries,
+)
 from app.domain.model import Candidate, Prediction
 
 REAL_CHANCE = 0.05
@@ -168,7 +184,7 @@ def _month_start(code: str, hijri_year: int, month: int, seen: tuple[str, ...]) 
                           followed.candidates, f"follows {practice.follows}: {followed.method}")
     if practice is not None:
         try:
-            found = evidence(practice, profile.timezone, hijri_year, month)
+            found = evidence_of(profile, hijri_year, month)
         except crescent.OutsideEphemeris:
             pass
         else:
@@ -185,3 +201,74 @@ def _tabular(profile: CountryProfile, hijri_year: int, month: int) -> Prediction
                   for k, p in ((-1, early), (0, round(1 - early - late, 3)), (1, late)) if p]
     where = " (beyond the ephemeris)" if profile.practice else ""
     return summarise(candidates, f"Umm al-Qura table plus the country's usual offset{where}")
+
+
+# --------------------------------------------------------------------------------------
+# the precomputed evidence
+
+TABLE = Path("crescent") / "evidence.csv"
+TABLE_YEARS = range(hijri.HIJRI_MIN_YEAR, 1476)  # the ephemeris ends in 1475 AH (2053)
+PREDICTED_MONTHS = (1, 3, 9, 10, 12)  # the months whose first day an occasion hangs on
+
+
+def evidence_of(profile: CountryProfile, hijri_year: int, month: int) -> Evidence:
+    """The country's evidence for a month: from the precomputed table when its row is
+    current, else computed (:class:`crescent.OutsideEphemeris` past 2053)."""
+    assert profile.practice is not None
+    stored = _table(config_root()).get((fingerprint(profile), hijri_year, month))
+    return stored or evidence(profile.practice, profile.timezone, hijri_year, month)
+
+
+def fingerprint(profile: CountryProfile) -> str:
+    """What the evidence depends on: the practice's criteria, places and the timezone."""
+    practice = profile.practice
+    assert practice is not None
+    key = repr((profile.code, profile.timezone, practice.criterion, practice.earlier,
+                practice.places, practice.before_utc_midnight))
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+@lru_cache(maxsize=4)
+def _table(root: Path) -> Mapping[tuple[str, int, int], Evidence]:
+    path = root / TABLE
+    if not path.exists():
+        return {}
+    with path.open(newline="") as fh:
+        return {(row["fingerprint"], int(row["hijri_year"]), int(row["month"])):
+                Evidence(row["criterion"], date.fromisoformat(row["d0"]),
+                         (float(row["margin0"]), float(row["margin1"])))
+                for row in csv.DictReader(fh)}
+
+
+def evidence_rows(codes: Iterable[str], years: Iterable[int]) -> Iterable[list[str]]:
+    """The table's rows for the deciding countries among ``codes`` (computes the ephemeris)."""
+    for code in codes:
+        profile = country(code)
+        if profile.practice is None or profile.practice.criterion is None:
+            continue
+        print_ = fingerprint(profile)
+        for hy in years:
+            for month in PREDICTED_MONTHS:
+                try:
+                    found = evidence(profile.practice, profile.timezone, hy, month)
+                except crescent.OutsideEphemeris:
+                    continue
+                yield [profile.code, print_, str(hy), str(month), found.criterion,
+                       found.d0.isoformat(), f"{found.margins[0]:.4f}",
+                       f"{found.margins[1]:.4f}"]
+
+
+def write_table(path: Path, codes: Iterable[str], years: Iterable[int]) -> None:
+    """Write the evidence table (one row per country, Hijri year and month)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as fh:
+        out = csv.writer(fh, lineterminator="\n")
+        out.writerow(["country", "fingerprint", "hijri_year", "month", "criterion", "d0",
+                      "margin0", "margin1"])
+        for row in evidence_rows(codes, years):
+            out.writerow(row)
+            fh.flush()
+
+
+if __name__ == "__main__":  # python -m app.domain.prediction [COUNTRY …]
+    write_table(config_root() / TABLE, sys.argv[1:] or supported_countries(), TABLE_YEARS)
