@@ -201,13 +201,17 @@ def calendar(
     span = (str(year) if year is not None
             else f"{today:%Y-%m-%d} → {_a_year_after(today) - timedelta(days=1):%Y-%m-%d}")
     typer.echo(f"{data.country} {span} — weekend: {', '.join(data.weekend)}")
-    typer.echo(f"{'occasion':<18} {'date':<15} {'hijri':<11} {'status':<32} holiday")
+    typer.echo(f"{'occasion':<18} {'date':<15} {'hijri':<11} {'status':<24} {'holiday':<23} "
+               "predicted (probability)")
     for o in data.occasions:
         day = f"{o.date:%a %Y-%m-%d}"
         status = f"expected ({o.earliest:%m-%d}…{o.latest:%m-%d})" if o.tentative else str(o.source)
         holiday = (f"{o.holiday_first_day:%a %m-%d} → {o.holiday_last_day:%a %m-%d}"
                    if o.holiday_first_day and o.holiday_last_day else "—")
-        typer.echo(f"{o.name['en']:<18} {day:<15} {o.hijri_date or '':<11} {status:<32} {holiday}")
+        chances = (" · ".join(f"{c.date:%a %m-%d} {c.probability:.0%}"
+                              for c in o.predicted.candidates) if o.predicted else "—")
+        typer.echo(f"{o.name['en']:<18} {day:<15} {o.hijri_date or '':<11} {status:<24} "
+                   f"{holiday:<23} {chances}")
     if data.holidays:
         typer.echo("")
         typer.echo("national holidays:")

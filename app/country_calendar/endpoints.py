@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.country_calendar import repository, service
 from app.country_calendar.schemas import (
+    CandidateRead,
     ConfirmationCreate,
     ConfirmationRead,
     ConfirmationResult,
@@ -19,11 +20,12 @@ from app.country_calendar.schemas import (
     LocalizedName,
     NationalHolidayRead,
     OccasionRead,
+    PredictionRead,
     source_name,
 )
 from app.deps import AdminDep, SessionDep, in_own_session
 from app.domain import countries
-from app.domain.model import OccasionDate
+from app.domain.model import OccasionDate, Prediction
 from app.pagination import CursorQuery, LimitQuery, Page, decode_cursor, page_of
 
 router = APIRouter(prefix="/v1/calendar", tags=["calendar"])
@@ -36,7 +38,15 @@ def occasion_read(o: OccasionDate) -> OccasionRead:
         occasion=o.occasion, hijri_year=o.hijri_year, date=o.date, end_date=o.end_date,
         hijri_date=o.hijri_date, name=LocalizedName(**o.name), tentative=o.tentative,
         earliest=o.earliest, latest=o.latest, source=source_name(o.source),
-        confirmed_by=o.confirmed_by, holiday=holiday)
+        confirmed_by=o.confirmed_by, holiday=holiday,
+        predicted=prediction_read(o.predicted) if o.predicted else None)
+
+
+def prediction_read(p: Prediction) -> PredictionRead:
+    return PredictionRead(
+        date=p.date, earliest=p.earliest, latest=p.latest, method=p.method,
+        candidates=[CandidateRead(date=c.date, probability=c.probability)
+                    for c in p.candidates])
 
 
 @router.get("", summary="Supported countries")

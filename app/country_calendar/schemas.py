@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.domain.model import DateSource
 
-SourceName = Literal["confirmed", "observed", "predicted"]
+SourceName = Literal["confirmed", "observed", "published", "predicted"]
 
 
 def source_name(source: DateSource) -> SourceName:
@@ -17,6 +17,8 @@ def source_name(source: DateSource) -> SourceName:
             return "confirmed"
         case DateSource.OBSERVED:
             return "observed"
+        case DateSource.PUBLISHED:
+            return "published"
         case DateSource.PREDICTED:
             return "predicted"
 
@@ -29,6 +31,19 @@ class LocalizedName(BaseModel):
 class HolidaySpan(BaseModel):
     first_day: dt.date
     last_day: dt.date
+
+
+class CandidateRead(BaseModel):
+    date: dt.date
+    probability: float = Field(ge=0, le=1)
+
+
+class PredictionRead(BaseModel):
+    date: dt.date = Field(description="The most likely day.")
+    earliest: dt.date = Field(description="The first candidate with a real chance (≥ 5 %).")
+    latest: dt.date = Field(description="The last candidate with a real chance (≥ 5 %).")
+    candidates: list[CandidateRead] = Field(description="Every possible day; probabilities sum to 1.")
+    method: str = Field(description="The country's practice the prediction follows.")
 
 
 class OccasionRead(BaseModel):
@@ -44,6 +59,9 @@ class OccasionRead(BaseModel):
     source: SourceName
     confirmed_by: str | None
     holiday: HolidaySpan | None
+    predicted: PredictionRead | None = Field(
+        None, description="What the crescent model and the country's practice say, without "
+                          "observed or confirmed dates.")
 
 
 class NationalHolidayRead(BaseModel):

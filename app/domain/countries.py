@@ -53,6 +53,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from app.domain.crescent import MARGINS, Place
 from app.domain.model import WEEKDAYS, Occasion
 
 DEFAULT_CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
@@ -107,6 +108,37 @@ class NationalEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class Practice:
+    """How the country decides that a Hijri month has begun (``[practice]``).
+
+    Either ``follows`` another country's announcement, or applies ``criterion`` (a name in
+    ``crescent.MARGINS``) at ``places`` — the month begins when it holds at any of them
+    (with ``before_utc_midnight``: anywhere whose sunset is before 00:00 UTC, the unified
+    calendar's global rule). ``earlier`` lists ``(until_hijri_year, criterion)`` for a
+    criterion used before the current one. ``centre``/``scale`` turn the criterion's margin
+    into the probability that the month begins the next day (a logistic curve calibrated on
+    the back-test, ``bench/calendar_backtest.py --fit``). ``source`` says where the choice
+    comes from.
+    """
+
+    source: str
+    follows: str | None = None
+    criterion: str | None = None
+    places: tuple[Place, ...] = ()
+    before_utc_midnight: bool = False
+    centre: float = 0.0
+    scale: float = 0.5
+    earlier: tuple[tuple[int, str], ...] = ()
+
+    def criterion_for(self, hijri_year: int) -> str | None:
+        """The criterion in force in ``hijri_year``."""
+        for until, name in sorted(self.earlier):
+            if hijri_year <= until:
+                return name
+        return self.criterion
+
+
+@dataclass(frozen=True, slots=True)
 class CountryProfile:
     code: str
     name: Mapping[str, str]
@@ -121,6 +153,7 @@ class CountryProfile:
     observed: Mapping[str, Mapping[int, date]]
     default_rules: tuple[Mapping[str, Any], ...]  # Any: raw rule JSON, for rules.rule_from_dict
     national: tuple[NationalEntry, ...] = ()
+    practice: Practice | None = None
 
 
 def config_root(config_dir: Path | str | None = None) -> Path:
@@ -222,6 +255,8 @@ def _parse(raw: dict[str, Any], source: str) -> CountryProfile:  # Any: parsed T
         except (KeyError, ValueError, AttributeError) as exc:
             raise fail(f"national[{i}]", "needs date 'MM-DD' and name {ar, en}") from exc
 
+    practice = _parse_practice(raw["practice"], fail) if "practice" in raw else None
+
     return CountryProfile(
         code=_canonical(code),
         name=MappingProxyType(dict(name)),
@@ -236,7 +271,52 @@ def _parse(raw: dict[str, Any], source: str) -> CountryProfile:  # Any: parsed T
         observed=MappingProxyType(observed),
         default_rules=tuple(MappingProxyType(dict(r)) for r in raw.get("default_rules", ())),
         national=tuple(national),
+        practice=practice,
     )
+
+
+def _parse_practice(spec: dict[str, Any],
+                    fail: Callable[[str, str], CountryDataError]) -> Practice:
+    """The ``[practice]`` table (parsed TOML, hence Any); errors name ``practice.<field>``."""
+    source = spec.get("source")
+    if not isinstance(source, str) or not source.strip():
+        raise fail("practice.source", "say where the country's practice comes from")
+    follows = spec.get("follows")
+    criterion = spec.get("criterion")
+    if (follows is None) == (criterion is None):
+        raise fail("practice", "give either follows or criterion")
+    if follows is not None:
+        return Practice(source=source, follows=_canonical(str(follows)))
+    if criterion not in MARGINS:
+        raise fail("practice.criterion", f"one of {', '.join(MARGINS)}")
+    places = []
+    for i, place in enumerate(spec.get("places", ())):
+        try:
+            places.append(Place(str(place["name"]), float(place["lat"]), float(place["lon"]),
+                                float(place.get("elevation", 0)),
+                                americas=bool(place.get("americas", False))))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise fail(f"practice.places[{i}]", "needs name, lat, lon") from exc
+        if not (-66 <= places[-1].latitude <= 66 and -180 <= places[-1].longitude <= 180):
+            raise fail(f"practice.places[{i}]", "latitude within ±66°, longitude ±180°")
+    if not places:
+        raise fail("practice.places", "at least one place")
+    earlier = []
+    for i, entry in enumerate(spec.get("earlier", ())):
+        name, until = entry.get("criterion"), entry.get("until_hijri_year")
+        if name not in MARGINS or not isinstance(until, int):
+            raise fail(f"practice.earlier[{i}]", "needs until_hijri_year and a criterion")
+        earlier.append((until, str(name)))
+    calibration = spec.get("calibration", {})
+    try:
+        centre, scale = float(calibration.get("centre", 0.0)), float(calibration.get("scale", 0.5))
+    except (TypeError, ValueError) as exc:
+        raise fail("practice.calibration", "centre and scale are numbers") from exc
+    if scale <= 0:
+        raise fail("practice.calibration.scale", "must be positive")
+    return Practice(source=source, criterion=str(criterion), places=tuple(places),
+                    before_utc_midnight=bool(spec.get("before_utc_midnight", False)),
+                    centre=centre, scale=scale, earlier=tuple(earlier))
 
 
 def _parse_span(spec: dict[str, Any], where: str,

@@ -72,7 +72,8 @@ class DateSource(StrEnum):
 
     CONFIRMED = "confirmed"  # an operator recorded the announcement
     OBSERVED = "observed"  # the date as it actually happened in that country
-    PREDICTED = "predicted"  # Umm al-Qura plus the country's usual offset
+    PUBLISHED = "published"  # fixed years ahead by the country's authority (Turkey's Diyanet)
+    PREDICTED = "predicted"  # the crescent model and the country's practice
 
 
 class WindowSource(StrEnum):
@@ -144,6 +145,35 @@ class Policy:
 
 
 @dataclass(frozen=True, slots=True)
+class Candidate:
+    """One possible first day of a Hijri month, with its probability (0–1)."""
+
+    date: dt.date
+    probability: float
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """What the crescent model and the country's practice expect, without observed or
+    confirmed dates: the candidates (probabilities summing to 1, by date), the most likely
+    ``date``, and ``earliest``/``latest`` spanning the candidates with a real chance."""
+
+    date: dt.date
+    earliest: dt.date
+    latest: dt.date
+    candidates: tuple[Candidate, ...]
+    method: str
+
+    def shifted(self, days: int) -> Prediction:
+        """The same prediction for a day ``days`` after the month's first (e.g. Eid al-Adha
+        is the 10th)."""
+        delta = dt.timedelta(days=days)
+        return Prediction(self.date + delta, self.earliest + delta, self.latest + delta,
+                          tuple(Candidate(c.date + delta, c.probability)
+                                for c in self.candidates), self.method)
+
+
+@dataclass(frozen=True, slots=True)
 class OccasionDate:
     """One occurrence of an occasion in one country, with its uncertainty."""
 
@@ -161,6 +191,8 @@ class OccasionDate:
     holiday_first_day: dt.date | None = None
     holiday_last_day: dt.date | None = None
     end_date: dt.date | None = None  # last day, for multi-day occasions such as Ramadan
+    # The model's own answer, beside the date in force (which may be observed or confirmed).
+    predicted: Prediction | None = None
 
 
 @dataclass(frozen=True, slots=True)

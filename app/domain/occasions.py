@@ -16,13 +16,16 @@ Where a date comes from, strongest first (``DateSource``):
    ``_islamic_calendar``. A library date further from Umm al-Qura than a month start can move
    (-1..+2 days for Ramadan and the Eids, ±1 for the others) is a holiday moved to another
    weekday, not the occasion's day, and is ignored.
-3. ``PREDICTED`` — Umm al-Qura plus the country's ``offset_days``, with the range
-   ``[date - early_risk_days, date + late_risk_days]``.
+3. ``PREDICTED`` — the crescent model and the country's practice (``prediction``): the most
+   likely first day, with ``earliest``/``latest`` spanning the candidates that have a real
+   chance. Every occasion also carries that prediction as ``predicted`` (candidates with
+   probabilities, method), whatever the source of the date in force.
 
 A library date that is still in the future (several governments publish next year's
 holidays) is used as the prediction (``PREDICTED``, tentative, the country's risk range
 around it) unless the country's authority fixes its calendar years ahead
-(``published_is_final``: Turkey's Diyanet), where it is ``OBSERVED`` and final.
+(``published_is_final``: Turkey's Diyanet), where it is ``PUBLISHED`` and final (``OBSERVED``
+once the day has passed).
 
 Derived days: Arafah is always the day before Eid al-Adha and shares its source; Ashura is
 New Year + 9 when New Year is known and Ashura itself is not; Ramadan lasts 29 or 30 days, so
@@ -62,9 +65,9 @@ from types import MappingProxyType
 
 import holidays
 
-from app.domain import hijri
+from app.domain import hijri, prediction
 from app.domain.countries import ISLAMIC_OCCASIONS, CountryProfile, HolidaySpan, country
-from app.domain.model import DateSource, Occasion, OccasionDate
+from app.domain.model import DateSource, Occasion, OccasionDate, Prediction
 
 log = logging.getLogger(__name__)
 
@@ -203,6 +206,7 @@ def span_of(item: OccasionDate) -> tuple[date, date]:
 def clear_cache() -> None:
     """Forget computed years (tests that swap the country configuration)."""
     _year.cache_clear()
+    prediction.clear_cache()
     _library_observed.cache_clear()
     _national_raw.cache_clear()
 
@@ -220,9 +224,15 @@ class _Day:
     latest: dt.date
 
 
-def _predicted(profile: CountryProfile, occasion: str, hy: int) -> date:
+def _predicted(profile: CountryProfile, occasion: str, hy: int) -> Prediction:
+    """The crescent model's prediction for the occasion's own day (``prediction``)."""
     m, d = OCCASION_HIJRI[occasion]
-    return hijri.to_gregorian(hy, m, d) + timedelta(days=profile.offset_days)
+    return prediction.month_start(profile.code, hy, m).shifted(d - 1)
+
+
+def _predicted_day(forecast: Prediction) -> _Day:
+    return _Day(forecast.date, DateSource.PREDICTED, False, forecast.earliest,
+                forecast.latest)
 
 
 def _tentative_day(profile: CountryProfile, day: date) -> _Day:
@@ -250,13 +260,18 @@ def _year(code: str, hy: int, today: date,
             return _final_day(own, DateSource.OBSERVED)
         published = library.get(occasion, {}).get(hy)
         if published is not None:
-            if published <= today or profile.published_is_final:
+            if published <= today:
                 return _final_day(published, DateSource.OBSERVED)
+            if profile.published_is_final:
+                return _final_day(published, DateSource.PUBLISHED)
             return _tentative_day(profile, published)
         return None
 
+    forecasts: dict[str, Prediction] = {occasion: _predicted(profile, occasion, hy)
+                                        for occasion in ISLAMIC_OCCASIONS}
+
     def base(occasion: str) -> _Day:
-        return known(occasion) or _tentative_day(profile, _predicted(profile, occasion, hy))
+        return known(occasion) or _predicted_day(forecasts[occasion])
 
     days: dict[str, _Day] = {}
     # Ramadan and Eid al-Fitr: 1 Shawwal is 29 or 30 days after 1 Ramadan.
@@ -320,6 +335,7 @@ def _year(code: str, hy: int, today: date,
             holiday_last_day=last,
             end_date=(days[Occasion.EID_AL_FITR].date - timedelta(days=1)
                       if occasion == Occasion.RAMADAN else None),
+            predicted=forecasts[occasion],
         )
     return MappingProxyType(result)
 

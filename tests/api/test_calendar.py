@@ -201,3 +201,34 @@ def test_a_cached_calendar_reads_nothing_and_follows_confirmations(app, client, 
     assert _fitr(client)["date"] == later
     monkeypatch.setattr(endpoints, "CACHE_SECONDS", 0.0)
     assert _fitr(client) == predicted
+
+
+def test_every_occasion_carries_the_prediction_beside_the_date_in_force(client, frozen) -> None:
+    body = client.get("/v1/calendar/SA", params={"year": 2027}).json()
+    for occasion in body["occasions"]:
+        predicted = occasion["predicted"]
+        assert set(predicted) == {"date", "earliest", "latest", "candidates", "method"}
+        assert sum(c["probability"] for c in predicted["candidates"]) == pytest.approx(1)
+        assert predicted["earliest"] <= predicted["date"] <= predicted["latest"]
+    fitr = next(o for o in body["occasions"] if o["occasion"] == "eid_al_fitr")
+    assert [c["date"] for c in fitr["predicted"]["candidates"]] == ["2027-03-09", "2027-03-10"]
+    assert fitr["predicted"]["candidates"][0]["probability"] > 0.5
+    assert fitr["date"] == fitr["predicted"]["date"] == "2027-03-09"
+    assert "Mecca" in fitr["predicted"]["method"]
+
+
+def test_the_prediction_stays_visible_after_the_day_was_observed(client, frozen) -> None:
+    # Jordan 1440: Eid al-Fitr on Wednesday 5 June 2019, a day after the prediction.
+    body = client.get("/v1/calendar/JO", params={"year": 2019}).json()
+    fitr = next(o for o in body["occasions"] if o["occasion"] == "eid_al_fitr")
+    assert (fitr["date"], fitr["source"], fitr["tentative"]) == ("2019-06-05", "observed", False)
+    assert fitr["predicted"]["date"] == "2019-06-04"
+    assert fitr["predicted"]["method"].startswith("follows SA")
+
+
+def test_turkey_future_diyanet_dates_are_published(client, frozen) -> None:
+    body = client.get("/v1/calendar/TR", params={"year": 2029}).json()
+    fitr = next(o for o in body["occasions"] if o["occasion"] == "eid_al_fitr")
+    assert (fitr["source"], fitr["tentative"]) == ("published", False)
+    assert fitr["earliest"] == fitr["date"] == fitr["latest"]
+    assert "5°/8°" in fitr["predicted"]["method"]

@@ -187,7 +187,7 @@ OBSERVED = {
         date(2016, 7, 6),  # config/countries/jo.toml [observed]
         date(2017, 6, 25),  # config/countries/jo.toml [observed]
         date(2018, 6, 15),  # config/countries/jo.toml [observed]
-        date(2019, 6, 4),  # config/countries/jo.toml [observed]
+        date(2019, 6, 5),  # Wednesday: the crescent was not sighted on 3 June (Roya News)
         date(2020, 5, 24),  # config/countries/jo.toml [observed]
         date(2021, 5, 13),  # config/countries/jo.toml [observed]
         date(2022, 5, 2),  # config/countries/jo.toml [observed]
@@ -659,4 +659,4 @@ def test_published_future_date_is_a_prediction_unless_final() -> None:
     assert my.earliest <= my.date <= my.latest
     # Turkey's Diyanet calendar is fixed by computation: final years ahead.
     tr = occasions.occurrence("TR", "eid_al_fitr", 1452, today=TODAY)
-    assert tr.tentative is False and tr.source is DateSource.OBSERVED
+    assert tr.tentative is False and tr.source is DateSource.PUBLISHED

@@ -1,0 +1,164 @@
+"""The crescent geometry and the visibility criteria, against published tables and dates."""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from app.domain import countries, crescent, hijri, occasions, prediction
+from app.domain.crescent import Evening, Place
+from app.domain.model import DateSource
+
+MECCA = Place("Mecca", 21.4225, 39.8262, 300)
+JAKARTA = Place("Jakarta", -6.2, 106.85, 10)
+BANDA_ACEH = Place("Banda Aceh", 5.55, 95.32, 10)
+
+
+def _evening(**changes: float) -> Evening:
+    base = Evening(place="x", day=date(2027, 3, 8), sunset=datetime(2027, 3, 8, 15, tzinfo=UTC),
+                   conjunction=datetime(2027, 3, 8, 9, tzinfo=UTC), moon_altitude=4.0,
+                   sun_altitude=-0.83, elongation=7.0, lag=20.0, age=6.0, arcv=10.0,
+                   arcv_topo=9.0, arcl_topo=10.0, daz=2.0, width=0.5)
+    return dataclasses.replace(base, **changes)
+
+
+def test_the_ephemeris_is_the_packaged_file_and_nothing_is_downloaded(monkeypatch) -> None:
+    path = Path(crescent.ephemeris_path())
+    assert path.name == "de421.bsp" and path.is_file() and "skyfield_data" in path.parts
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the ephemeris tried to reach the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    crescent._sky.cache_clear()
+    crescent._evenings.cache_clear()
+    found = crescent.evenings(MECCA, date(2030, 1, 3), 2)
+    assert [e.day for e in found] == [date(2030, 1, 3), date(2030, 1, 4)]
+
+
+def test_geometry_of_saudi_eid_al_fitr_1448() -> None:
+    # New moon 8 March 2027 09:29 UTC; that evening the Moon is a few degrees up at Mecca.
+    ev = crescent.evenings(MECCA, date(2027, 3, 8), 1)[0]
+    assert ev.conjunction.replace(second=0, microsecond=0) == datetime(2027, 3, 8, 9, 29,
+                                                                       tzinfo=UTC)
+    assert ev.sunset.hour == 15 and 0 < ev.moon_altitude < 2 and 3 < ev.elongation < 5
+    assert 0 < ev.lag < 15 and 5 < ev.age < 7
+    assert crescent.umm_al_qura(ev) is True  # so the table's 1 Shawwal is 9 March
+    assert crescent.yallop_zone(crescent.yallop_q(ev)) == "F"  # far from any sighting
+    assert crescent.odeh_zone(crescent.odeh_v(ev)) == "D"
+
+
+def test_umm_al_qura_rule_reproduces_the_published_table() -> None:
+    # The hijridate tables are the published Umm al-Qura calendar; the rule on the 29th at
+    # Mecca must give the same first day of every month of 1445–1447.
+    for hy in range(1445, 1448):
+        for month in range(1, 13):
+            first = hijri.to_gregorian(hy, month, 1)
+            prev = (hy, month - 1) if month > 1 else (hy - 1, 12)
+            day29 = first - timedelta(days=hijri.month_length(*prev) - 28)
+            ev = crescent.evenings(MECCA, day29, 1)[0]
+            assert day29 + timedelta(days=1 if crescent.umm_al_qura(ev) else 2) == first, (
+                hy, month)
+
+
+def test_mabims_indonesia_eid_al_fitr_1444() -> None:
+    # Kemenag's sidang isbat, 20 April 2023: the crescent was under 3° everywhere in
+    # Indonesia, so Ramadan was completed and Eid was Saturday 22 April 2023.
+    for place in (BANDA_ACEH, JAKARTA):
+        on_29th, next_evening = crescent.evenings(place, date(2023, 4, 20), 2)
+        assert 0 < on_29th.moon_altitude < 3
+        assert crescent.mabims(on_29th) is False
+        assert crescent.mabims(next_evening) is True
+    found = occasions.occurrence("ID", "eid_al_fitr", 1444, today=date(2026, 1, 1))
+    assert found.date == date(2023, 4, 22)
+    assert found.predicted is not None and found.predicted.date == date(2023, 4, 22)
+
+
+def test_mabims_indonesia_ramadan_1444() -> None:
+    # 22 March 2023: the crescent well above both thresholds all over Indonesia (some 7°
+    # high); the sidang isbat declared Ramadan from Thursday 23 March.
+    ev = crescent.evenings(JAKARTA, date(2023, 3, 22), 1)[0]
+    assert 6 < ev.moon_altitude < 9 and 7 < ev.elongation < 11
+    assert crescent.mabims(ev) is True
+
+
+def test_turkey_published_diyanet_dates_follow_the_5_8_rule() -> None:
+    # holidays' TurkeyIslamicHolidays carries Diyanet's published calendar to 2032. The
+    # 5°/8° rule (anywhere before 00:00 UTC, or the Americas when the conjunction came
+    # before dawn in New Zealand) gives the same first day for every Eid of 1448–1453 but
+    # Eid al-Fitr 1449: published 26 February 2028, while at the places the model knows the
+    # crescent is 0.3° short on the evening of the 25th, so the rule alone says the 27th.
+    turkey = countries.country("TR")
+    assert turkey.practice is not None
+    library = occasions._library_observed("TR")
+    misses = []
+    for hy in range(1448, 1454):
+        for occasion, month, day in (("eid_al_fitr", 10, 1), ("eid_al_adha", 12, 10)):
+            published = library[occasion][hy] - timedelta(days=day - 1)
+            found = prediction.evidence(turkey.practice, turkey.timezone, hy, month)
+            by_rule = found.d0 + timedelta(days=1 if found.margins[0] >= 0 else 2)
+            if by_rule != published:
+                misses.append((occasion, hy))
+            in_force = occasions.occurrence("TR", occasion, hy, today=date(2026, 12, 1))
+            assert in_force.date == library[occasion][hy]  # the date in force is Diyanet's
+            assert in_force.source is DateSource.PUBLISHED and not in_force.tentative
+    assert misses == [("eid_al_fitr", 1449)]
+
+
+@pytest.mark.parametrize(("q", "zone"), [
+    (0.3, "A"), (0.216, "B"), (0.0, "B"), (-0.014, "C"), (-0.1, "C"), (-0.2, "D"),
+    (-0.25, "E"), (-0.293, "F"), (-1.0, "F"),
+])
+def test_yallop_zones(q: float, zone: str) -> None:
+    assert crescent.yallop_zone(q) == zone
+
+
+def test_yallop_q_formula() -> None:
+    # W' = 0.5', ARCV = 10°: q = (10 − (11.8371 − 3.1613 + 0.182975 − 0.012725)) / 10.
+    assert crescent.yallop_q(_evening(width=0.5, arcv=10.0)) == pytest.approx(0.115395)
+    # Yallop's limiting curve: q = 0 exactly on ARCV = 11.8371 − 6.3226 W + …
+    w = 0.3
+    arcv = 11.8371 - 6.3226 * w + 0.7319 * w ** 2 - 0.1018 * w ** 3
+    assert crescent.yallop_q(_evening(width=w, arcv=arcv)) == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize(("v", "zone"), [(6.0, "A"), (5.65, "A"), (3.0, "B"), (2.0, "B"),
+                                         (0.0, "C"), (-0.96, "C"), (-1.0, "D")])
+def test_odeh_zones(v: float, zone: str) -> None:
+    assert crescent.odeh_zone(v) == zone
+
+
+def test_odeh_v_formula() -> None:
+    # Odeh 2004: V = ARCV − (−0.1018 W³ + 0.7319 W² − 6.3226 W + 7.1651).
+    assert crescent.odeh_v(_evening(width=1.0, arcv_topo=5.0)) == pytest.approx(
+        5.0 - (-0.1018 + 0.7319 - 6.3226 + 7.1651))
+
+
+@pytest.mark.parametrize(("altitude", "elongation", "mabims", "istanbul"), [
+    (3.0, 6.4, True, False), (2.9, 10.0, False, False), (4.0, 6.3, False, False),
+    (5.0, 8.0, True, True), (6.0, 7.9, True, False),
+])
+def test_threshold_criteria(altitude: float, elongation: float, mabims: bool,
+                            istanbul: bool) -> None:
+    ev = _evening(moon_altitude=altitude, elongation=elongation)
+    assert crescent.mabims(ev) is mabims
+    assert crescent.istanbul(ev) is istanbul
+
+
+def test_no_criterion_holds_before_the_conjunction_or_when_the_moon_sets_first() -> None:
+    for ev in (_evening(age=-1.0, moon_altitude=6, elongation=9),
+               _evening(lag=-3.0, moon_altitude=6, elongation=9)):
+        assert not crescent.mabims(ev) and not crescent.istanbul(ev)
+        assert crescent.yallop_margin(ev) < 0 and crescent.odeh_margin(ev) < 0
+    assert crescent.umm_al_qura(_evening(age=-0.5, lag=10.0)) is False
+    assert crescent.umm_al_qura(_evening(age=0.5, lag=1.0)) is True
+
+
+def test_outside_the_ephemeris_is_refused() -> None:
+    with pytest.raises(crescent.OutsideEphemeris):
+        crescent.evenings(MECCA, date(2060, 1, 1), 1)
