@@ -103,6 +103,8 @@ TONES = ("formal", "friendly")
 CHANNEL_KINDS = ("email", "chat", "sms")
 EIDS = (Occasion.EID_AL_FITR, Occasion.EID_AL_ADHA)
 GREETED = (*EIDS, Occasion.RAMADAN)
+# The replies written during the occasion itself: the greeting follows the client's name.
+_GREETED_SITUATIONS = frozenset({Situation.OFF, Situation.REDUCED, Situation.URGENT})
 CHAT_LIMIT = 320  # characters of a chat reply
 SMS_SEGMENTS = 2
 MAX_SOURCE = 4000  # characters of template source
@@ -240,13 +242,16 @@ def _composed(situation: str, language: str, tone: str, kind: str, variant: int)
     closings = d["closing"][short][tone]
     o, b, c = _pick(variant, (len(openings), len(bodies), len(closings)))
     urgent = d["urgent_line"][kind][tone] if d[situation].get("urgent_line") else ""
+    greets = situation in _GREETED_SITUATIONS
     if kind == "email":
         urgent_part = f"{{% if urgent_contact %}}\n{urgent}\n{{% endif %}}" if urgent else ""
-        return (f"{openings[o]}\n{{% if greeting %}}\n{{{{ greeting }}}}\n{{% endif %}}\n\n"
+        greeting = "{% if greeting %}\n{{ greeting }}\n{% endif %}" if greets else ""
+        return (f"{openings[o]}\n{greeting}\n\n"
                 f"{bodies[b].strip()}\n{urgent_part}\n\n{closings[c]}")
     # Chat: the greeting follows the name on the first line; one line for the news.
     urgent_part = f"{{% if urgent_contact %}} {urgent}{{% endif %}}" if urgent else ""
-    return (f"{openings[o]}{{% if greeting %}} {{{{ greeting }}}}{{% endif %}}\n"
+    greeting = "{% if greeting %} {{ greeting }}{% endif %}" if greets else ""
+    return (f"{openings[o]}{greeting}\n"
             f"{bodies[b].strip()}{urgent_part}\n{closings[c]}")
 
 
@@ -770,6 +775,7 @@ class ReplyDraft:
         self.situation, self.ctx, self.source = situation, ctx, source
         self._variables: dict[_Style, Variables] = {}
         self._texts: dict[tuple[str, str, _Style], str] = {}
+        self._slots: dict[tuple[str, _Style], tuple[str, str]] = {}
 
     def variables(self, style: _Style) -> Variables:
         found = self._variables.get(style)
@@ -788,14 +794,59 @@ class ReplyDraft:
         return reply
 
     def text(self, template: str, style: _Style, name: str) -> str:
+        """``template`` for a client called ``name`` (cleaned): where the template uses the
+        name only as ``{{ contact_name }}`` or an ``if`` test (as the shipped wording does),
+        it runs twice per draft — with a stand-in and without a name — and each client's
+        text is the stand-in replaced by their name; that is exactly what a run with the
+        name gives. Otherwise it runs for each client."""
+        if not style.names:
+            name = ""
+        if _name_is_a_slot(template) and _NAME_SLOT not in name:
+            slots = self._slots.get((template, style))
+            if slots is None:
+                variables = self.variables(style)
+                slots = self._slots[(template, style)] = (
+                    _run(template, {**variables, "contact_name": _NAME_SLOT}),
+                    _run(template, {**variables, "contact_name": ""}))
+            raw = slots[0].replace(_NAME_SLOT, name) if name else slots[1]
+            if len(raw) > MAX_OUTPUT:
+                raise TemplateInvalid(f"the reply would be longer than {MAX_OUTPUT} characters")
+            return _finish(raw, self.ctx.language)
         memo = (template, name, style)
         found = self._texts.get(memo)
         if found is None:
             if len(self._texts) > 256:
                 self._texts.clear()
-            variables = {**self.variables(style), "contact_name": name if style.names else ""}
+            variables = {**self.variables(style), "contact_name": name}
             found = self._texts[memo] = _finish(_run(template, variables), self.ctx.language)
         return found
+
+
+# Stands for the client's name in a draft (private-use characters: in no wording).
+_NAME_SLOT = "\ue000contact_name\ue001"
+
+
+@lru_cache(maxsize=2048)
+def _name_is_a_slot(source: str) -> bool:
+    """Whether ``contact_name`` appears in ``source`` only as ``{{ contact_name }}`` or as
+    the bare test of an ``if``/``elif`` (and the stand-in nowhere)."""
+    if _NAME_SLOT in source:
+        return False
+    try:
+        tree = _env().parse(source)
+    except (TemplateError, RecursionError, MemoryError):  # rendered in full, which says why
+        return False
+    stack: list[nodes.Node] = [tree]
+    while stack:
+        node = stack.pop()
+        for child in node.iter_child_nodes():
+            if isinstance(child, nodes.Name) and child.name == "contact_name":
+                as_output = isinstance(node, nodes.Output) and any(c is child for c in node.nodes)
+                as_test = isinstance(node, nodes.If) and node.test is child
+                if not (as_output or as_test):
+                    return False
+            stack.append(child)
+    return True
 
 
 def render_reply(situation: str, ctx: ReplyContext, *, source: str | None = None,

@@ -55,8 +55,10 @@ def _tell(session: Session, owner: Owner, policy, contact: Contact, *,  # noqa: 
     last used. False when that channel is gone."""
     language, tone = _language_tone(owner, contact)
     reply = replies.render(session, owner, policy, situation=situation, language=language,
-                             tone=tone, window=window, back_at=back_at, reply_by=reply_by,
-                             contact_name=contact.name, old_back_at=old_back_at)
+                           tone=tone, window=window, back_at=back_at, reply_by=reply_by,
+                           contact_name=contact.name, old_back_at=old_back_at,
+                           channel=replies.channel_kind(contact.channel, contact.address),
+                           variant_key=f"{contact.client_key}:{window.id}", at=now)
     event = _record(session, owner, contact, kind=situation, window_id=window.id,
                     text=reply.text, at=now, language=language, tone=tone)
     return enqueue_to_contact(session, owner, contact, text=reply.text, subject=reply.subject,

@@ -106,7 +106,7 @@ def test_confirmation_moves_windows_and_reply_then_withdrawal_moves_them_back(cl
     preview = client.post("/v1/owners/layla/templates/off/en/formal/preview", headers=admin,
                           json={"at": inside, "source": "{{ period_start }}"}).json()["text"]
     assert after["starts_at"].startswith(later)
-    assert preview.endswith("(1 Shawwal 1448)")
+    assert preview.endswith("(1 Shawwal)")  # no Hijri year in running text
     # the client who was given the old dates gets exactly one correction
     events = client.get("/v1/owners/layla/events", headers=admin).json()["items"]
     corrections = [e for e in events if e["kind"] == "correction"]
