@@ -37,16 +37,13 @@ def channel_kind(platform: str | None, address: str | None = None) -> str:
 
 
 def owner_name(owner: Owner, language: str) -> str:
-    """The owner's name in ``language`` (``names``), else their one name."""
-    names = getattr(owner, "names", None) or {}
-    return str(names.get(language) or owner.name)
+    """The owner's name for a reply in ``language`` (one name today; see the README)."""
+    return owner.name
 
 
 def signature(owner: Owner, language: str) -> str | None:
-    """What a reply in ``language`` is signed with, or None for the name."""
-    signatures = getattr(owner, "signatures", None) or {}
-    found = signatures.get(language)
-    return str(found) if found else None
+    """What a reply in ``language`` is signed with, or None for the owner's name."""
+    return None
 
 
 def _remembered(session: Session, what: str, key: Any, load: Callable[[], Any]) -> Any:
