@@ -576,12 +576,15 @@ class _Style:
     name_limit: int = _MAX_NAME
     names: bool = True
     greeting: bool = True
+    title: bool = True
 
 
 _PLAIN = _Style()
 _TIERS = (_PLAIN, _Style(hijri=False, zone=False, name_limit=32),
           _Style(hijri=False, zone=False, name_limit=24, names=False),
-          _Style(hijri=False, zone=False, name_limit=16, names=False, greeting=False))
+          _Style(hijri=False, zone=False, name_limit=16, names=False, greeting=False),
+          _Style(hijri=False, zone=False, name_limit=16, names=False, greeting=False,
+                 title=False))
 
 
 def _urgent_brief(value: str) -> str:
@@ -611,15 +614,24 @@ def _variables(ctx: ReplyContext, style: _Style = _PLAIN) -> Variables:
         return spoken_day(local.date(), language, this_year=this_year,
                           with_hijri=hijri and style.hijri, hijri_shift_days=shift)
 
-    title = title_of(ctx.occasion_title, language)
+    title = title_of(ctx.occasion_title, language) if style.title else ""
     if style.name_limit < _MAX_NAME:
         title = text.clean_name(title, style.name_limit)
     reply_by_short = ""
     if ctx.reply_by is not None:
         same_day = (ctx.back_at is not None and ctx.reply_by.astimezone(tz).date()
                     == ctx.back_at.astimezone(tz).date())
-        reply_by_short = (spoken_time(ctx.reply_by, language, tz, with_zone=style.zone)
-                          if same_day else instant(ctx.reply_by, hijri=False))
+        ranged = {d.astimezone(tz).date() for d in (ctx.earliest_back, ctx.latest_back)
+                  if d is not None and ctx.back_at is not None}
+        reply_day = ctx.reply_by.astimezone(tz).date()
+        if same_day:
+            reply_by_short = spoken_time(ctx.reply_by, language, tz, with_zone=style.zone)
+        elif reply_day in ranged:  # that day is written in the range already: its weekday
+            reply_by_short = (f"{weekday_name(reply_day, language)}"
+                              f"{'، ' if language == 'ar' else ', '}"
+                              f"{spoken_time(ctx.reply_by, language, tz, with_zone=style.zone)}")
+        else:
+            reply_by_short = instant(ctx.reply_by, hijri=False)
     urgent_contact = text.clean_name(ctx.urgent_contact, _MAX_CONTACT)
     if style.name_limit < _MAX_NAME and urgent_contact:
         urgent_contact = text.clean_name(_urgent_brief(urgent_contact), 48)

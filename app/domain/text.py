@@ -144,6 +144,7 @@ _CONTROLS = re.compile("[\u0000-\u001f\u007f-\u009f]")
 _OPENERS = {"(": ")", "[": "]", "{": "}", "«": "»", "<": ">"}
 _CLOSERS = {v: k for k, v in _OPENERS.items()}
 
+_EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]|\{\s*\}|«\s*»|<\s*>")
 LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
 _ISOLATED = re.compile(f"[{LRI}{RLI}{FSI}][^{LRI}{RLI}{FSI}{PDI}]*{PDI}")
 _ARABIC = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufefc"
@@ -165,6 +166,7 @@ def clean_name(value: str | None, limit: int = 120) -> str:
         return ""
     value = _CONTROLS.sub(" ", _INVISIBLE.sub("", value))
     value = balance_brackets(" ".join(value.split()))
+    value = " ".join(_EMPTY_BRACKETS.sub(" ", value).split())
     if len(value) > limit:
         value = balance_brackets(value[: limit - 1].rstrip()) + "…"
     return value
