@@ -9,6 +9,7 @@ an event row so the audit trail and the inbound heads-up logic see it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -236,7 +237,7 @@ def send_back_digests(session: Session, now: datetime, *, lookback: timedelta = 
     return count
 
 
-_DIGEST = {
+_DIGEST: dict[str, dict[str, Any]] = {  # Any: phrases, and the four plural forms
     "ar": {"intro": "أهلًا بعودتك! راسلك خلال {title} {count}:", "nobody": "- لم يراسلك أحد. بداية موفقة!",
            "urgent": "عاجل — ", "messages": "رسائل", "message": "رسالة", "last": "آخر رسالة",
            "unknown": "غير معروف", "break": "الإجازة", "clients": ("عميل واحد", "عميلان", "{n} عملاء", "{n} عميلًا")},

@@ -41,9 +41,8 @@ def balanced(reply: str) -> bool:
     for ch in reply:
         if ch in PAIRS:
             stack.append(PAIRS[ch])
-        elif ch in closers:
-            if not stack or stack.pop() != ch:
-                return False
+        elif ch in closers and (not stack or stack.pop() != ch):
+            return False
     return not stack
 
 
