@@ -9,8 +9,8 @@ an event row so the audit trail and the inbound heads-up logic see it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
