@@ -226,9 +226,13 @@ def join_words(*parts: str) -> str:
     return " ".join(words)
 
 
+_SCRIPT_WORDS = re.compile(f"[{_ARABIC}]+|[^\\s{_ARABIC}]+")
+
+
 def contains_word(value: str, words: Iterable[str]) -> bool:
-    """Whether ``value`` has one of ``words`` (folded, with or without the article)."""
-    keys = {_word_key(w) for w in value.split()}
+    """Whether ``value`` has one of ``words`` (folded, with or without the article; a run of
+    one script is a word, so «إجازةAmina» has «إجازة»)."""
+    keys = {_word_key(w) for w in _SCRIPT_WORDS.findall(value)}
     return any(_word_key(w) in keys for w in words)
 
 
