@@ -80,6 +80,10 @@ class DecisionOut(BaseModel):
     suppressed: str | None = Field(
         None, description="null, or why no reply: throttled | owner_active | auto_submitted | "
                           "bulk | list | own_message | opted_out | not_addressed | duplicate")
+    reason: str | None = Field(
+        None, description="null when a reply is sent; else why not: the suppression, or "
+                          "answers_in_person (the owner is working and reads it) or "
+                          "already_notified (the client was told of every coming break)")
     actions: list[str]
     event_id: int | None = None
     contact_id: str | None = None

@@ -164,7 +164,9 @@ class _Batch:
             reply = replies.render_verdict(
                 self.session, owner, policy, verdict, situation=verdict.situation,
                 contact_name=(contact.name if contact and contact.name else message.name),
-                subject=message.subject)
+                subject=message.subject,
+                channel=replies.channel_kind(message.platform, message.address),
+                client_key=client_key or message.address)
         if reply is not None and not request.dry_run:
             # A client writing twice in one batch is throttled as if the batch were serial.
             history.insert(0, PastReply(at=at, situation=verdict.situation or "",
@@ -344,7 +346,8 @@ def _decision_out(policy: Policy, verdict: Verdict, at: datetime,
         urgent=verdict.urgent,
         reply=ReplyOut(text=reply.text, subject=reply.subject, language=reply.language,
                        tone=reply.tone) if reply else None,
-        suppressed=verdict.suppressed, actions=[], contact_id=contact.id if contact else None)
+        suppressed=verdict.suppressed, reason=verdict.reason, actions=[],
+        contact_id=contact.id if contact else None)
 
 
 def record_activity(session: Session, owner: Owner, *, client_key: str | None,

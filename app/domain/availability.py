@@ -32,6 +32,10 @@ Status: ``off`` / ``reduced`` inside an effective window of that kind, otherwise
 Response time (for :func:`reply_by`): the ``response_time`` of the window effective at
 ``at`` if it has one (so an Eid ``off`` window can say "replies within two days after the
 break"), else that of the window effective at :func:`back_at`, else the owner's.
+Inside a ``reduced`` window with reply slots the owner answers in the slot they are back
+in: ``reply_by`` is ``back_at`` plus the response time, at the latest the end of that
+slot (a Ramadan slot of 20:00–21:00 with a response time of 8 hours answers by 21:00,
+not eight evenings later).
 
 Local time is exact across daylight-saving changes: each local time is built per calendar
 day with ``zoneinfo`` and every duration is measured on absolute (UTC) time, so nothing
@@ -344,7 +348,11 @@ def _reply_by(p: PreparedPolicy, at: datetime, back: datetime,
     remaining = _response_time(p, at, back, window_at_back)
     if remaining <= timedelta(0):
         return back
-    for s, e, _w in p.pieces(back, back + HORIZON):
+    for s, e, w in p.pieces(back, back + HORIZON):
+        if w is not None and w.reply_slots:
+            # A reply slot is when the owner answers: a message waiting for one is answered
+            # in it, whatever the response time (8 hours in one-hour slots is not 8 days).
+            return min(s + remaining, e)
         if e - s >= remaining:
             return s + remaining
         remaining -= e - s

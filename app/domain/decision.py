@@ -13,9 +13,17 @@ Order of the checks (the first that applies wins):
 4. the hard cap (3 replies per client per 10 minutes) → ``throttled``;
 5. what to say: ``off`` / ``reduced`` / ``outside_hours`` (``urgent`` replaces any of them
    when the message is urgent), or while available the one-time ``advance_notice`` of an
-   off-period whose notice has begun — otherwise no reply (the owner answers in person);
+   off-period or a reduced window whose notice (``notice_days``) has begun — otherwise no
+   reply: ``reason`` says ``already_notified`` when the client was told of every coming
+   window already, else ``answers_in_person`` (the owner is working and reads it);
 6. repeats: one reply per client per window (an urgent reply counts separately, once per
-   window), and outside windows one per ``reply_once_per`` → ``throttled``.
+   window; the advance notice about a window does not count, so a client who got it still
+   gets one reply when they write during the break), and outside windows one per
+   ``reply_once_per`` → ``throttled``.
+
+``Verdict.reason`` is why the decision came out as it did, for integrators: the
+suppression's value when there is one, ``answers_in_person`` / ``already_notified`` when
+there is no reply while available, else None (a reply is sent).
 """
 
 from __future__ import annotations
@@ -24,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from app.domain import availability, text
+from app.domain import text, when
 from app.domain.model import (
     InboundMessage,
     Policy,
@@ -84,6 +92,8 @@ class Verdict:
     language: str
     tone: str
     notice_window: Window | None = None  # the window an advance notice is about
+    expectation: when.When | None = None  # back-at, reply-by and the range (app.domain.when)
+    reason: str | None = None  # see the module docstring
 
     @property
     def replies(self) -> bool:
@@ -110,6 +120,16 @@ def upcoming_off(policy: Policy, at: datetime) -> tuple[Window, ...]:
     return tuple(sorted(found, key=lambda w: w.starts_at))
 
 
+def upcoming_notices(policy: Policy, at: datetime) -> tuple[Window, ...]:
+    """Off and reduced windows ahead of ``at`` whose advance notice has begun, soonest first
+    (a reduced window's heads-up: "replies will be slower in Ramadan, from …")."""
+    found = [w for w in policy.windows
+             if w.starts_at > at and w.notice_days > 0
+             and w.starts_at - timedelta(days=w.notice_days) <= at
+             and w.starts_at - at <= NOTICE_LOOKAHEAD]
+    return tuple(sorted(found, key=lambda w: (w.starts_at, w.kind is not WindowKind.OFF)))
+
+
 def _choose_tone(message: InboundMessage, client: Client, traits: OwnerTraits) -> str:
     """The client's stored tone, else the caller's word on it, else the owner's."""
     for candidate in (client.tone, message.tone):
@@ -131,16 +151,27 @@ def decide(policy: Policy, message: InboundMessage, client: Client, traits: Owne
     """
     if at is None:
         at = message.received_at
-    snapshot, back_at, reply_by = availability.timing(policy, at)
+    expected = when.expect(policy, at)
     upcoming = upcoming_off(policy, at)
     urgent = client.vip or text.matches_any(message.text, traits.urgent_keywords) is not None
-    situation, notice_window = _situation(snapshot.status, urgent, upcoming, history)
-    suppressed = _suppression(message, client, situation, snapshot.window, history, at, traits,
+    situation, notice_window = _situation(expected.status, urgent,
+                                          upcoming_notices(policy, at), history)
+    suppressed = _suppression(message, client, situation, expected.window, history, at, traits,
                               owner_active=owner_active)
-    return Verdict(status=snapshot.status, window=snapshot.window, back_at=back_at,
-                   reply_by=reply_by, upcoming=upcoming, urgent=urgent, situation=situation,
-                   suppressed=suppressed, language=choose_language(message, client, traits),
-                   tone=_choose_tone(message, client, traits), notice_window=notice_window)
+    if suppressed is not None:
+        reason: str | None = str(suppressed)
+    elif situation is None:
+        told = any(r.situation == Situation.ADVANCE_NOTICE for r in history)
+        reason = "already_notified" if told and upcoming_notices(policy, at) else (
+            "answers_in_person")
+    else:
+        reason = None
+    return Verdict(status=expected.status, window=expected.window, back_at=expected.back_at,
+                   reply_by=expected.reply_by, upcoming=upcoming, urgent=urgent,
+                   situation=situation, suppressed=suppressed,
+                   language=choose_language(message, client, traits),
+                   tone=_choose_tone(message, client, traits), notice_window=notice_window,
+                   expectation=expected, reason=reason)
 
 
 def _situation(status: Status, urgent: bool, upcoming: tuple[Window, ...],
@@ -173,7 +204,8 @@ def _suppression(message: InboundMessage, client: Client, situation: Situation |
     if situation is Situation.ADVANCE_NOTICE:
         return None  # already filtered to windows this client was not told about
     if window is not None:
-        same = [r for r in history if r.window_id == window.id]
+        same = [r for r in history if r.window_id == window.id
+                and r.situation != Situation.ADVANCE_NOTICE]
         if situation is Situation.URGENT:
             same = [r for r in same if r.situation == Situation.URGENT]
         return Suppression.THROTTLED if same else None

@@ -1,28 +1,58 @@
-"""Reply text: the default wording per situation × language × tone, owners' own templates
-rendered in a sandbox, and dates written the way a person reads them.
+"""Reply text: the default wording per situation × language × tone × channel kind, owners'
+own templates rendered in a sandbox, and dates written the way a person reads them.
 
-Default wording lives in ``config/defaults/templates/{ar,en}.toml`` (one table per
-situation, one Jinja2 source per tone, plus the Eid greetings and the subjects).
+Default wording lives in ``config/defaults/templates/{ar,en}.toml``: openings, closings and
+one body per situation, each in several phrasings, for email (the full text, with a
+subject) and for chat (WhatsApp, Telegram, Slack, SMS, generic: a greeting with the name,
+one sentence of where the owner is and when they are back, the urgent contact, the
+signature). A reply's phrasing is chosen from ``ReplyContext.variant_key`` (the client and
+the window), so it is the same for one client in one window and differs across windows.
+
+Chat replies are at most :data:`CHAT_LIMIT` characters, SMS at most :data:`SMS_SEGMENTS`
+segments (UCS-2 for Arabic: 70 characters, 67 a part): the default wording is rendered
+plainly first, then with brief dates (no Hijri date, no zone) and shorter names, then with
+no names, until it fits. An owner's own template is their words: not shortened.
 
 Template variables — every one is always defined; dates arrive already written in the
-reply's language, in both calendars, in the owner's timezone; "empty" means ``""``:
+reply's language, in the owner's timezone, the year only when it is not the year of the
+message, the Hijri date without its year; "empty" means ``""``:
 
 - ``contact_name`` — the client's name, or empty
-- ``owner_name`` — the business or freelancer signing the reply
+- ``owner_name`` — the business or freelancer, in the reply's language; ``signature`` —
+  what the reply is signed with (the owner's signature for the language, else the name)
 - ``occasion`` — the occasion code (``eid_al_fitr``, ``ramadan``, …), or empty
 - ``occasion_title`` — the occasion's localized title («عيد الفطر», "Eid al-Fitr"), or empty
+- ``break_name`` — the break as running text («إجازة عيد الأضحى», "the Eid al-Adha
+  break"), never doubling a word of the title; ``hours_name`` — reduced hours the same way
+  («ساعات العمل في رمضان», "Ramadan hours")
 - ``period_start``, ``period_end`` — the first and the last *day* the window covers
   (a window ending at midnight ends on the day before), or empty
 - ``earliest_end``, ``latest_end`` — for a tentative window, the earliest and latest last
   day it may end on, or empty
 - ``back_at`` — the instant the owner is next working, e.g.
-  "Sunday 14 March 2027 (6 Shawwal 1448), 9:00 AM Riyadh time"
-- ``reply_by`` — the instant the client can expect an answer by
+  "Sunday 14 March (6 Shawwal), 9:00 AM Riyadh time"; ``back_at_plain`` without the Hijri date
+- ``back_range`` — when the moon sighting can change the day the owner is back, the other
+  possible days ("or as late as Tuesday 25 May, depending on the moon sighting"), else empty
+- ``reply_by`` — the instant the client can expect an answer by; ``reply_by_short`` the
+  same written after ``back_at``: the time alone on the same day, else without Hijri date
 - ``old_back_at`` — for a correction, the return instant announced before, or empty
+  (``old_back_at_plain`` without the Hijri date)
+- ``break_from`` — for a break that starts before the owner is back ("offline now, and away
+  for Eid from Saturday"), its first day: the weekday within a week, else the date
 - ``urgent_contact`` — the delegate for urgent matters, or empty
-- ``eid_greeting`` — «عيد مبارك، وكل عام وأنتم بخير.» during Eid, else empty
-- ``tentative``, ``urgent`` — booleans
+- ``greeting`` — «عيدكم مبارك…» during Eid, «رمضان كريم» during Ramadan, else empty;
+  ``eid_greeting`` — the same during Eid only
+- ``status`` — ``off`` / ``reduced`` / ``outside_hours`` / ``available`` at the message,
+  or empty; ``window_kind`` — ``off`` / ``reduced`` of the window spoken of, or empty
+- ``channel`` — ``email``, ``chat`` or ``sms``
+- ``tentative``, ``urgent``, ``back_now`` (the owner is working at the message),
+  ``break_ahead`` — booleans
 - ``language`` (``ar``/``en``), ``tone`` (``formal``/``friendly``)
+
+Every reply is made bidi-safe at the end (:func:`app.domain.text.isolate`): phone numbers,
+e-mail addresses, URLs and Latin words in Arabic text, Arabic words in English text, sit in
+Unicode isolates. Names and titles given by others lose their invisible and bidi-control
+characters and unmatched brackets first (:func:`app.domain.text.clean_name`).
 
 Layout: a line that holds only a block tag (``{% if … %}``) becomes an empty line, and runs
 of empty lines collapse to one, so conditional paragraphs need no whitespace control.
@@ -37,13 +67,14 @@ internals, loop, or build a huge string; the output is capped at ``MAX_OUTPUT`` 
 with full and with bare sample values, so a template that would fail at reply time is
 refused when it is saved (:class:`TemplateInvalid`, a ``ValueError``, says what is wrong).
 
-Subjects are short and localized («إجازة عيد الفطر», "Away for Eid al-Fitr"); the email
-channel builds its own ``Auto: Re: …`` subject from the client's message, so
+Subjects are short and localized («إجازة عيد الفطر», "Away for the Eid al-Fitr break");
+the email channel builds its own ``Auto: Re: …`` subject from the client's message, so
 ``ReplyContext.original_subject`` is carried for channels and not used here.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import tomllib
@@ -60,7 +91,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.filters import FILTERS
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from app.domain import hijri
+from app.domain import hijri, text
 from app.domain.model import Occasion, Situation
 from app.domain.text import config_dir
 
@@ -69,15 +100,26 @@ log = logging.getLogger(__name__)
 SITUATIONS = tuple(Situation)
 LANGUAGES = ("ar", "en")
 TONES = ("formal", "friendly")
+CHANNEL_KINDS = ("email", "chat", "sms")
 EIDS = (Occasion.EID_AL_FITR, Occasion.EID_AL_ADHA)
+GREETED = (*EIDS, Occasion.RAMADAN)
+# The replies written during the occasion itself: the greeting follows the client's name.
+_GREETED_SITUATIONS = frozenset({Situation.OFF, Situation.REDUCED, Situation.URGENT})
+CHAT_LIMIT = 320  # characters of a chat reply
+SMS_SEGMENTS = 2
 MAX_SOURCE = 4000  # characters of template source
 MAX_OUTPUT = 4000  # characters of rendered reply
 _MAX_NAME = 120  # a contact or owner name longer than this is clipped
 _MAX_CONTACT = 300  # the urgent-contact text
 _MAX_DEPTH = 40  # nesting of the template's syntax tree; deeper trees compile very slowly
+# Words that already say "break" / "hours" in a title, so the running text does not repeat them.
+_BREAK_WORDS = {"ar": ("إجازة", "عطلة", "اجازه"),
+                "en": ("break", "holiday", "holidays", "leave", "vacation", "off", "closure")}
+_HOURS_WORDS = {"ar": ("ساعات", "دوام"), "en": ("hours", "schedule", "timetable")}
+_TITLE_YEAR = re.compile(r"\s*\(?\b1[3-5]\d\d\b\)?\s*(?:هـ|AH)?\s*$")
 
 
-# A template's values (see the module doc): strings, and the booleans tentative and urgent.
+# A template's values (see the module doc): strings, and booleans.
 Variables = dict[str, str | bool]
 
 
@@ -110,6 +152,15 @@ class ReplyContext:
     # Days the country's month runs behind Umm al-Qura (a moon sighting a day later: +1),
     # so Hijri dates in the reply match what was announced.
     hijri_shift_days: int = 0
+    at: datetime | None = None  # the instant the reply is written at (the message's)
+    channel: str = "email"  # one of CHANNEL_KINDS
+    variant_key: str = ""  # the client and window: which phrasing
+    status: str = ""
+    window_kind: str = ""
+    earliest_back: datetime | None = None  # when the range changes the day of return
+    latest_back: datetime | None = None
+    break_ahead: bool = False
+    signature: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,42 +180,108 @@ def _defaults(language: str) -> dict[str, Any]:  # Any: parsed TOML, tables of s
         return tomllib.load(fh)
 
 
-def _check_key(situation: str, language: str, tone: str) -> None:
+def _check_key(situation: str, language: str, tone: str, channel: str = "email") -> None:
     if situation not in SITUATIONS:
         raise TemplateInvalid(f"unknown situation '{situation}'; one of {', '.join(SITUATIONS)}")
     if language not in LANGUAGES:
         raise TemplateInvalid(f"unknown language '{language}'; one of {', '.join(LANGUAGES)}")
     if tone not in TONES:
         raise TemplateInvalid(f"unknown tone '{tone}'; one of {', '.join(TONES)}")
+    if channel not in CHANNEL_KINDS:
+        raise TemplateInvalid(f"unknown channel kind '{channel}'; one of "
+                              f"{', '.join(CHANNEL_KINDS)}")
 
 
-def default_template(situation: str, language: str, tone: str) -> str:
-    """The shipped Jinja2 source for a situation, language and tone.
+def _kind(situation: str, language: str, channel: str) -> str:
+    """Which of the situation's bodies a channel kind uses (SMS falls back to chat)."""
+    if channel == "sms" and "sms" not in _defaults(language)[situation]:
+        return "chat"
+    return channel
 
-    Raises TemplateInvalid for an unknown situation, language or tone.
+
+def phrasings(situation: str, language: str, tone: str, channel: str = "email") -> int:
+    """How many phrasings the default wording has for this situation, language, tone and
+    channel kind (openings × bodies × closings)."""
+    _check_key(situation, language, tone, channel)
+    d, kind = _defaults(language), _kind(situation, language, channel)
+    closing = "email" if kind == "email" else "chat"
+    return (len(d["opening"][tone]) * len(d[situation][kind][tone])
+            * len(d["closing"][closing][tone]))
+
+
+def _pick(variant: int, sizes: tuple[int, ...]) -> tuple[int, ...]:
+    picked = []
+    for size in sizes:
+        variant, index = divmod(variant, size)
+        picked.append(index)
+    return tuple(picked)
+
+
+def variant_of(key: str) -> int:
+    """A stable number for a client and window (the phrasing chosen for them)."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=4).digest(), "big")
+
+
+def default_template(situation: str, language: str, tone: str, channel: str = "email",
+                     variant: int = 0) -> str:
+    """The shipped Jinja2 source for a situation, language, tone and channel kind, in the
+    phrasing ``variant`` picks (any whole number; 0 is the first phrasing).
+
+    Raises TemplateInvalid for an unknown situation, language, tone or channel kind.
     """
-    _check_key(situation, language, tone)
-    source: str = _defaults(language)[situation][tone]
-    return source.strip()
+    _check_key(situation, language, tone, channel)
+    return _composed(situation, language, tone, _kind(situation, language, channel),
+                     variant % phrasings(situation, language, tone, channel))
+
+
+@lru_cache(maxsize=1024)
+def _composed(situation: str, language: str, tone: str, kind: str, variant: int) -> str:
+    d = _defaults(language)
+    short = "email" if kind == "email" else "chat"
+    openings, bodies = d["opening"][tone], d[situation][kind][tone]
+    closings = d["closing"][short][tone]
+    o, b, c = _pick(variant, (len(openings), len(bodies), len(closings)))
+    urgent = d["urgent_line"][kind][tone] if d[situation].get("urgent_line") else ""
+    greets = situation in _GREETED_SITUATIONS
+    if kind == "email":
+        urgent_part = f"{{% if urgent_contact %}}\n{urgent}\n{{% endif %}}" if urgent else ""
+        greeting = "{% if greeting %}\n{{ greeting }}\n{% endif %}" if greets else ""
+        return (f"{openings[o]}\n{greeting}\n\n"
+                f"{bodies[b].strip()}\n{urgent_part}\n\n{closings[c]}")
+    # Chat: the greeting follows the name on the first line; one line for the news.
+    urgent_part = f"{{% if urgent_contact %}} {urgent}{{% endif %}}" if urgent else ""
+    greeting = "{% if greeting %} {{ greeting }}{% endif %}" if greets else ""
+    return (f"{openings[o]}{greeting}\n"
+            f"{bodies[b].strip()}{urgent_part}\n{closings[c]}")
+
+
+def greeting(occasion: str | None, language: str, tone: str, *,
+             short: bool = False) -> str | None:
+    """The greeting that follows the name during Eid al-Fitr, Eid al-Adha or Ramadan
+    (``short``: the chat one, «عيدكم مبارك!»), else None."""
+    if occasion not in GREETED or language not in LANGUAGES or tone not in TONES:
+        return None
+    found: str = _defaults(language)["greeting"][occasion]["short" if short else tone]
+    return found
 
 
 def eid_greeting(occasion: str | None, language: str, tone: str) -> str | None:
-    """The greeting that opens a reply during Eid al-Fitr or Eid al-Adha, else None."""
-    if occasion not in EIDS or language not in LANGUAGES or tone not in TONES:
-        return None
-    greeting: str = _defaults(language)["greeting"][occasion][tone]
-    return greeting
+    """The greeting during Eid al-Fitr or Eid al-Adha, else None."""
+    return greeting(occasion, language, tone) if occasion in EIDS else None
 
 
 # --- dates a person reads --------------------------------------------------------------------
 
 _TO_LATIN_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+# A month's name after a day number is in the genitive in running Arabic: «16 ذي الحجة».
+_AR_GENITIVE = {"ذو القعدة": "ذي القعدة", "ذو الحجة": "ذي الحجة"}
 
 
 @lru_cache(maxsize=4096)
 def format_date_only(day: date, language: str, hijri_shift_days: int = 0) -> str:
     """A calendar day in both calendars: «الأربعاء 10 مارس 2027 (2 شوال 1448)» /
-    "Wednesday 10 March 2027 (2 Shawwal 1448)".
+    "Wednesday 10 March 2027 (2 Shawwal 1448)" (for tables and feeds; replies use
+    :func:`spoken_day`).
 
     Latin digits in Arabic too (what Gulf business writing uses). The Hijri part is the
     Umm al-Qura date, moved back by ``hijri_shift_days`` where the country's month began
@@ -176,6 +293,31 @@ def format_date_only(day: date, language: str, hijri_shift_days: int = 0) -> str
     except hijri.OutOfRange:
         return gregorian
     return f"{gregorian} ({mday} {hijri.month_name(month, language)} {year})"
+
+
+@lru_cache(maxsize=4096)
+def spoken_day(day: date, language: str, *, this_year: int, with_hijri: bool = True,
+               hijri_shift_days: int = 0) -> str:
+    """A day as running text: «الأحد 23 مايو (16 ذي الحجة)» / "Sunday 23 May (16 Dhu
+    al-Hijjah)" — the Gregorian year only when it is not ``this_year``, the Hijri date
+    without its year (and left out with ``with_hijri=False`` or outside the tables)."""
+    pattern = "EEEE d MMMM" if day.year == this_year else "EEEE d MMMM y"
+    gregorian = format_date(day, pattern, locale=language).translate(_TO_LATIN_DIGITS)
+    if not with_hijri:
+        return gregorian
+    try:
+        _year, month, mday = hijri.to_hijri(day - timedelta(days=hijri_shift_days))
+    except hijri.OutOfRange:
+        return gregorian
+    name = hijri.month_name(month, language)
+    if language == "ar":
+        name = _AR_GENITIVE.get(name, name)
+    return f"{gregorian} ({mday} {name})"
+
+
+def weekday_name(day: date, language: str) -> str:
+    """«السبت» / "Saturday"."""
+    return format_date(day, "EEEE", locale=language)
 
 
 @lru_cache(maxsize=4096)
@@ -204,13 +346,37 @@ def format_instant(value: datetime, language: str, tz: ZoneInfo,
 
     Raises ValueError for a naive datetime.
     """
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError("format_instant needs a timezone-aware datetime")
-    local = value.astimezone(tz)
+    local = _local(value, tz)
     offset = local.utcoffset() or timedelta(0)
     joiner = "، " if language == "ar" else ", "
     return (f"{format_date_only(local.date(), language, hijri_shift_days)}{joiner}"
             f"{_clock(local.hour, local.minute, language)} {_zone_label(tz.key, offset, language)}")
+
+
+def spoken_instant(value: datetime, language: str, tz: ZoneInfo, *, this_year: int,
+                   with_hijri: bool = True, with_zone: bool = True,
+                   hijri_shift_days: int = 0) -> str:
+    """An instant as running text: "Sunday 23 May (16 Dhu al-Hijjah), 9:00 AM Riyadh time"
+    (the year and the Hijri date as :func:`spoken_day` writes them). ValueError if naive."""
+    local = _local(value, tz)
+    day = spoken_day(local.date(), language, this_year=this_year, with_hijri=with_hijri,
+                     hijri_shift_days=hijri_shift_days)
+    return f"{day}{'، ' if language == 'ar' else ', '}{spoken_time(local, language, tz, with_zone=with_zone)}"
+
+
+def spoken_time(value: datetime, language: str, tz: ZoneInfo, *, with_zone: bool = True) -> str:
+    """"9:00 AM Riyadh time" / «9:00 ص بتوقيت الرياض» (the owner's local clock)."""
+    local = _local(value, tz)
+    clock = _clock(local.hour, local.minute, language)
+    if not with_zone:
+        return clock
+    return f"{clock} {_zone_label(tz.key, local.utcoffset() or timedelta(0), language)}"
+
+
+def _local(value: datetime, tz: ZoneInfo) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("dates in replies need a timezone-aware datetime")
+    return value.astimezone(tz)
 
 
 # --- the sandbox -----------------------------------------------------------------------------
@@ -234,9 +400,12 @@ _NODE_NAMES: dict[type[nodes.Node], str] = {
 }
 
 VARIABLES = frozenset({
-    "contact_name", "owner_name", "occasion", "occasion_title", "period_start", "period_end",
-    "back_at", "reply_by", "earliest_end", "latest_end", "old_back_at", "urgent_contact",
-    "eid_greeting", "tentative", "urgent", "language", "tone",
+    "contact_name", "owner_name", "signature", "occasion", "occasion_title", "break_name",
+    "hours_name", "period_start", "period_end", "back_at", "back_at_plain", "back_range",
+    "reply_by", "reply_by_short", "earliest_end", "latest_end", "old_back_at",
+    "old_back_at_plain", "break_from", "urgent_contact", "greeting", "eid_greeting", "status",
+    "window_kind", "channel", "tentative", "urgent", "back_now", "break_ahead", "language",
+    "tone",
 })
 
 
@@ -332,7 +501,6 @@ def _compiled(source: str) -> Template:
 
 
 _BLANK_RUNS = re.compile(r"\n{3,}")
-_UNSAFE_CHARS = re.compile("[\u202a-\u202e\u2066-\u2069]")  # bidi overrides and isolates
 
 
 def _tidy(text: str) -> str:
@@ -356,63 +524,197 @@ def _run(source: str, variables: Variables) -> str:
     return text
 
 
+
 # --- the values a template sees --------------------------------------------------------------
 
 
-# Unicode's control characters (category Cc) are exactly U+0000–U+001F and U+007F–U+009F.
-_CONTROL_TO_SPACE = {code: " " for code in (*range(0x20), *range(0x7F, 0xA0))}
-
-
-def _clean(value: str | None, limit: int) -> str:
-    """One line of user-given text: no control or bidi-override characters, clipped."""
-    if not value:
+def title_of(titles: dict[str, str] | None, language: str) -> str:
+    """A window's title in ``language`` for running text: cleaned, without a Hijri year
+    («عيد الأضحى 1447» → «عيد الأضحى»), or empty."""
+    if not titles:
         return ""
-    value = " ".join(_UNSAFE_CHARS.sub("", value.translate(_CONTROL_TO_SPACE)).split())
-    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
+    raw = titles.get(language) or next(iter(titles.values()), "")
+    title = text.clean_name(raw, _MAX_NAME)
+    bare = _TITLE_YEAR.sub("", title).strip()
+    return bare or title
 
 
-def _variables(ctx: ReplyContext) -> Variables:
-    language, tz = ctx.language, ctx.timezone
+def break_name(title: str, language: str) -> str:
+    """The break as running text, the title's own word for it not repeated:
+    «إجازة عيد الأضحى», «إجازة العيد» (from «إجازة العيد»), "the Eid al-Adha break"."""
+    if language == "ar":
+        if not title:
+            return "إجازة"
+        return title if text.contains_word(title, _BREAK_WORDS["ar"]) else text.join_words(
+            "إجازة", title)
+    if not title:
+        return "a break"
+    if text.contains_word(title, _BREAK_WORDS["en"]):
+        return title
+    return text.join_words("the", title, "break")
 
-    def instant(value: datetime | None) -> str:
-        return (format_instant(value, language, tz, ctx.hijri_shift_days)
-                if value is not None else "")
 
-    def day(value: datetime | None, *, end: bool = False) -> str:
+def hours_name(title: str, language: str) -> str:
+    """Reduced hours as running text: «ساعات العمل في رمضان», "Ramadan hours"."""
+    if language == "ar":
+        if not title:
+            return "ساعات العمل المخفّضة"
+        return title if text.contains_word(title, _HOURS_WORDS["ar"]) else text.join_words(
+            "ساعات العمل في", title)
+    if not title:
+        return "reduced hours"
+    return title if text.contains_word(title, _HOURS_WORDS["en"]) else text.join_words(
+        title, "hours")
+
+
+@dataclass(frozen=True, slots=True)
+class _Style:
+    """How much a reply may say: chat replies are tried plainly, then briefer."""
+
+    hijri: bool = True
+    zone: bool = True
+    name_limit: int = _MAX_NAME
+    names: bool = True
+    greeting: bool = True
+    title: bool = True
+
+
+_PLAIN = _Style()
+_TIERS = (_PLAIN, _Style(hijri=False, zone=False, name_limit=32),
+          _Style(hijri=False, zone=False, name_limit=24, names=False),
+          _Style(hijri=False, zone=False, name_limit=16, names=False, greeting=False),
+          _Style(hijri=False, zone=False, name_limit=16, names=False, greeting=False,
+                 title=False))
+
+
+def _urgent_brief(value: str) -> str:
+    """The phone number or address in an urgent-contact text, for a short reply."""
+    found = re.search(r"\+?\d(?:[ \-]?\d){6,}|[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+", value)
+    return found[0] if found else value
+
+
+def _variables(ctx: ReplyContext, style: _Style = _PLAIN) -> Variables:
+    language, tz, shift = ctx.language, ctx.timezone, ctx.hijri_shift_days
+    reference = ctx.at or ctx.back_at or ctx.reply_by or ctx.period_start
+    this_year = reference.astimezone(tz).year if reference is not None else 0
+
+    def instant(value: datetime | None, *, hijri: bool = True) -> str:
+        if value is None:
+            return ""
+        return spoken_instant(value, language, tz, this_year=this_year,
+                              with_hijri=hijri and style.hijri, with_zone=style.zone,
+                              hijri_shift_days=shift)
+
+    def day_of(value: datetime | None, *, end: bool = False, hijri: bool = True) -> str:
         if value is None:
             return ""
         local = value.astimezone(tz)
         if end:  # an exclusive end: the last day covered is the day of the instant before
             local -= timedelta(microseconds=1)
-        return format_date_only(local.date(), language, ctx.hijri_shift_days)
+        return spoken_day(local.date(), language, this_year=this_year,
+                          with_hijri=hijri and style.hijri, hijri_shift_days=shift)
 
-    title = ""
-    if ctx.occasion_title:
-        title = ctx.occasion_title.get(language) or next(iter(ctx.occasion_title.values()), "")
+    title = title_of(ctx.occasion_title, language) if style.title else ""
+    if style.name_limit < _MAX_NAME:
+        title = text.clean_name(title, style.name_limit)
+    reply_by_short = ""
+    if ctx.reply_by is not None:
+        same_day = (ctx.back_at is not None and ctx.reply_by.astimezone(tz).date()
+                    == ctx.back_at.astimezone(tz).date())
+        ranged = {d.astimezone(tz).date() for d in (ctx.earliest_back, ctx.latest_back)
+                  if d is not None and ctx.back_at is not None}
+        reply_day = ctx.reply_by.astimezone(tz).date()
+        if same_day:
+            reply_by_short = spoken_time(ctx.reply_by, language, tz, with_zone=style.zone)
+        elif reply_day in ranged:  # that day is written in the range already: its weekday
+            reply_by_short = (f"{weekday_name(reply_day, language)}"
+                              f"{'، ' if language == 'ar' else ', '}"
+                              f"{spoken_time(ctx.reply_by, language, tz, with_zone=style.zone)}")
+        else:
+            reply_by_short = instant(ctx.reply_by, hijri=False)
+    urgent_contact = text.clean_name(ctx.urgent_contact, _MAX_CONTACT)
+    if style.name_limit < _MAX_NAME and urgent_contact:
+        urgent_contact = text.clean_name(_urgent_brief(urgent_contact), 48)
+    owner = text.clean_name(ctx.owner_name, _MAX_NAME)
+    signature = text.clean_name(ctx.signature, _MAX_NAME) or owner
+    name = text.clean_name(ctx.contact_name, style.name_limit) if style.names else ""
+    if style.name_limit < _MAX_NAME:
+        signature = text.clean_name(signature, style.name_limit) if style.names else ""
+    at = ctx.at.astimezone(tz) if ctx.at is not None else None
+    break_from = ""
+    if ctx.break_ahead and ctx.period_start is not None:
+        first = ctx.period_start.astimezone(tz).date()
+        break_from = (weekday_name(first, language)
+                      if at is not None and 0 <= (first - at.date()).days < 7
+                      else day_of(ctx.period_start, hijri=False))
+    shown_greeting = (greeting(ctx.occasion, language, ctx.tone, short=ctx.channel != "email")
+                      if ctx.status in ("off", "reduced") and style.greeting else None) or ""
     return {
-        "contact_name": _clean(ctx.contact_name, _MAX_NAME),
-        "owner_name": _clean(ctx.owner_name, _MAX_NAME),
+        "contact_name": name,
+        "owner_name": owner,
+        "signature": signature,
         "occasion": ctx.occasion or "",
-        "occasion_title": _clean(title, _MAX_NAME),
-        "period_start": day(ctx.period_start),
-        "period_end": day(ctx.period_end, end=True),
+        "occasion_title": title,
+        "break_name": break_name(title, language),
+        "hours_name": hours_name(title, language),
+        "period_start": day_of(ctx.period_start),
+        "period_end": day_of(ctx.period_end, end=True),
         "back_at": instant(ctx.back_at),
+        "back_at_plain": instant(ctx.back_at, hijri=False),
+        "back_range": _back_range(ctx, language, this_year),
         "reply_by": instant(ctx.reply_by),
-        "earliest_end": day(ctx.earliest_end, end=True),
-        "latest_end": day(ctx.latest_end, end=True),
+        "reply_by_short": reply_by_short,
+        "earliest_end": day_of(ctx.earliest_end, end=True),
+        "latest_end": day_of(ctx.latest_end, end=True),
         "old_back_at": instant(ctx.old_back_at),
-        "urgent_contact": _clean(ctx.urgent_contact, _MAX_CONTACT),
+        "old_back_at_plain": instant(ctx.old_back_at, hijri=False),
+        "break_from": break_from,
+        "urgent_contact": urgent_contact,
+        "greeting": shown_greeting,
         "eid_greeting": eid_greeting(ctx.occasion, language, ctx.tone) or "",
+        "status": ctx.status,
+        "window_kind": ctx.window_kind,
+        "channel": ctx.channel,
         "tentative": bool(ctx.tentative),
         "urgent": bool(ctx.urgent),
+        "back_now": bool(ctx.back_at is not None and at is not None and ctx.back_at <= at),
+        "break_ahead": bool(ctx.break_ahead),
         "language": language,
         "tone": ctx.tone,
     }
 
 
+def _back_range(ctx: ReplyContext, language: str, this_year: int) -> str:
+    """The other days the owner may be back on, or empty (see ``app.domain.when``)."""
+    if ctx.back_at is None or ctx.earliest_back is None or ctx.latest_back is None:
+        return ""
+    tz = ctx.timezone
+    back = ctx.back_at.astimezone(tz).date()
+    low, high = ctx.earliest_back.astimezone(tz).date(), ctx.latest_back.astimezone(tz).date()
+
+    def say(day: date) -> str:
+        return spoken_day(day, language, this_year=this_year, with_hijri=False)
+
+    if language == "ar":
+        if low < back < high or (low < back and high > back):
+            return f"أو في أي يوم من {say(low)} إلى {say(high)} حسب رؤية الهلال"
+        if high > back:
+            return f"وقد يتأخر ذلك إلى {say(high)} حسب رؤية الهلال"
+        if low < back:
+            return f"وقد يكون ذلك مبكرًا من {say(low)} حسب رؤية الهلال"
+        return ""
+    if low < back and high > back:
+        return f"or any day from {say(low)} to {say(high)}, depending on the moon sighting"
+    if high > back:
+        return f"or as late as {say(high)}, depending on the moon sighting"
+    if low < back:
+        return f"or as early as {say(low)}, depending on the moon sighting"
+    return ""
+
+
 @lru_cache(maxsize=1)
 def _samples() -> tuple[Variables, ...]:
-    """Full and bare sample values for every language and tone (for validation)."""
+    """Full and bare sample values for every language, tone and channel (for validation)."""
     tz = ZoneInfo("Asia/Riyadh")
     full = ReplyContext(
         language="ar", tone="formal", owner_name="Nakhla Studio", timezone=tz,
@@ -422,15 +724,21 @@ def _samples() -> tuple[Variables, ...]:
         back_at=datetime(2027, 3, 14, 9, tzinfo=tz), reply_by=datetime(2027, 3, 14, 13, tzinfo=tz),
         urgent_contact="Omar, +966 50 000 0000", tentative=True,
         earliest_end=datetime(2027, 3, 12, tzinfo=tz), latest_end=datetime(2027, 3, 13, tzinfo=tz),
-        urgent=True, old_back_at=datetime(2027, 3, 13, 9, tzinfo=tz))
+        urgent=True, old_back_at=datetime(2027, 3, 13, 9, tzinfo=tz),
+        at=datetime(2027, 3, 10, 11, tzinfo=tz), status="off", window_kind="off",
+        earliest_back=datetime(2027, 3, 13, 9, tzinfo=tz),
+        latest_back=datetime(2027, 3, 15, 9, tzinfo=tz), break_ahead=True,
+        signature="Nakhla")
     bare = ReplyContext(
         language="ar", tone="formal", owner_name="N", timezone=tz,
         back_at=datetime(2027, 3, 14, 9, tzinfo=tz), reply_by=datetime(2027, 3, 14, 13, tzinfo=tz))
     out = []
     for language in LANGUAGES:
         for tone in TONES:
-            for base in (full, bare):
-                out.append(_variables(replace(base, language=language, tone=tone)))
+            for channel in ("email", "chat"):
+                for base in (full, bare):
+                    out.append(_variables(replace(base, language=language, tone=tone,
+                                                  channel=channel)))
     return tuple(out)
 
 
@@ -452,54 +760,82 @@ def validate_template(source: str) -> None:
 
 def render(source: str, ctx: ReplyContext) -> str:
     """Render Jinja2 ``source`` with the context's variables; TemplateInvalid on failure."""
-    return _run(source, _variables(ctx))
+    return _finish(_run(source, _variables(ctx)), ctx.language)
 
 
-# Stands for the client's name in a draft (private-use characters: in no wording).
-_NAME_SLOT = "\ue000contact_name\ue001"
+def fits(value: str, channel: str) -> bool:
+    """Whether a reply is short enough for the channel kind: chat at most
+    :data:`CHAT_LIMIT` characters, SMS at most :data:`SMS_SEGMENTS` segments."""
+    if channel == "sms":
+        return text.sms_segments(value) <= SMS_SEGMENTS
+    if channel == "chat":
+        return len(value) <= CHAT_LIMIT
+    return True
+
+
+def _finish(value: str, language: str) -> str:
+    return text.isolate(value, language)
 
 
 class ReplyDraft:
     """One situation's reply for every client who writes about the same thing (a batch of
-    messages during a break): the dates and names are written once, and where the template
-    allows, the template runs once too and each client's name is put in its place.
-
-    That is exact when the template uses ``contact_name`` only as ``{{ contact_name }}`` and
-    as the bare test of an ``if`` (as the shipped wording does): the text for a name is
-    then the text for a stand-in with the name put in its place, and the text without a
-    name is one more run. Otherwise, or if the result would be too long, each client's
-    reply is rendered in full, as :func:`render_reply` does.
-    """
+    messages during a break): the dates are written once per phrasing, and each client's
+    reply is that phrasing with their name, as :func:`render_reply` would write it."""
 
     def __init__(self, situation: str, ctx: ReplyContext, *, source: str | None = None) -> None:
-        _check_key(situation, ctx.language, ctx.tone)
+        _check_key(situation, ctx.language, ctx.tone, ctx.channel)
         self.situation, self.ctx, self.source = situation, ctx, source
-        self.variables = _variables(replace(ctx, contact_name=None))
-        self._named: str | None = None
-        self._nameless: str | None = None
-        self._subject = _subject(situation, ctx.language, self.variables)
-        template = source if source is not None else default_template(situation, ctx.language,
-                                                                      ctx.tone)
-        if _name_is_a_slot(template) and not any(
-                isinstance(v, str) and _NAME_SLOT in v for v in self.variables.values()):
-            try:
-                self._named = _run(template, {**self.variables, "contact_name": _NAME_SLOT})
-                self._nameless = _run(template, {**self.variables, "contact_name": ""})
-            except TemplateInvalid:  # the full path reports it and falls back to the default
-                self._named = self._nameless = None
+        self._variables: dict[_Style, Variables] = {}
+        self._texts: dict[tuple[str, str, _Style], str] = {}
+        self._slots: dict[tuple[str, _Style], tuple[str, str]] = {}
 
-    def for_contact(self, contact_name: str | None) -> RenderedReply:
-        name = _clean(contact_name, _MAX_NAME)
-        text = None
-        if self._named is not None and self._nameless is not None:
-            text = self._named.replace(_NAME_SLOT, name) if name else self._nameless
-            if len(text) > MAX_OUTPUT:
-                text = None
-        if text is None:
-            return render_reply(self.situation, self.ctx, source=self.source,
-                                variables={**self.variables, "contact_name": name})
-        return RenderedReply(text=text, subject=self._subject, language=self.ctx.language,
-                             tone=self.ctx.tone)
+    def variables(self, style: _Style) -> Variables:
+        found = self._variables.get(style)
+        if found is None:
+            found = self._variables[style] = _variables(replace(self.ctx, contact_name=None),
+                                                        style)
+        return found
+
+    def for_contact(self, contact_name: str | None,
+                    variant_key: str | None = None) -> RenderedReply:
+        ctx = self.ctx
+        key = ctx.variant_key if variant_key is None else variant_key
+        reply = render_reply(self.situation, replace(ctx, contact_name=contact_name,
+                                                     variant_key=key),
+                             source=self.source, draft=self)
+        return reply
+
+    def text(self, template: str, style: _Style, name: str) -> str:
+        """``template`` for a client called ``name`` (cleaned): where the template uses the
+        name only as ``{{ contact_name }}`` or an ``if`` test (as the shipped wording does),
+        it runs twice per draft — with a stand-in and without a name — and each client's
+        text is the stand-in replaced by their name; that is exactly what a run with the
+        name gives. Otherwise it runs for each client."""
+        if not style.names:
+            name = ""
+        if _name_is_a_slot(template) and _NAME_SLOT not in name:
+            slots = self._slots.get((template, style))
+            if slots is None:
+                variables = self.variables(style)
+                slots = self._slots[(template, style)] = (
+                    _run(template, {**variables, "contact_name": _NAME_SLOT}),
+                    _run(template, {**variables, "contact_name": ""}))
+            raw = slots[0].replace(_NAME_SLOT, name) if name else slots[1]
+            if len(raw) > MAX_OUTPUT:
+                raise TemplateInvalid(f"the reply would be longer than {MAX_OUTPUT} characters")
+            return _finish(raw, self.ctx.language)
+        memo = (template, name, style)
+        found = self._texts.get(memo)
+        if found is None:
+            if len(self._texts) > 256:
+                self._texts.clear()
+            variables = {**self.variables(style), "contact_name": name}
+            found = self._texts[memo] = _finish(_run(template, variables), self.ctx.language)
+        return found
+
+
+# Stands for the client's name in a draft (private-use characters: in no wording).
+_NAME_SLOT = "\ue000contact_name\ue001"
 
 
 @lru_cache(maxsize=2048)
@@ -526,33 +862,53 @@ def _name_is_a_slot(source: str) -> bool:
 
 
 def render_reply(situation: str, ctx: ReplyContext, *, source: str | None = None,
-                 variables: Variables | None = None) -> RenderedReply:
-    """The reply for a situation: the owner's ``source`` or, when None, the default wording.
-    ``variables`` are the template's values when the caller has them already (a draft).
+                 variables: Variables | None = None,
+                 draft: ReplyDraft | None = None) -> RenderedReply:
+    """The reply for a situation: the owner's ``source`` or, when None, the default wording
+    in the phrasing ``ctx.variant_key`` picks, shortened for chat and SMS until it fits.
+    ``variables`` are the template's values when the caller has them already.
 
     An owner's template that fails at reply time (it passed validation, so this means an
     unusual context) falls back to the default wording rather than leaving the client
-    without an answer. Raises TemplateInvalid only for an unknown situation, language or tone.
+    without an answer. Raises TemplateInvalid only for an unknown situation, language, tone
+    or channel kind.
     """
-    _check_key(situation, ctx.language, ctx.tone)
-    if variables is None:
-        variables = _variables(ctx)
-    text = None
+    _check_key(situation, ctx.language, ctx.tone, ctx.channel)
+    if draft is None:
+        draft = ReplyDraft(situation, replace(ctx, contact_name=None), source=source)
+    name_of = {style: text.clean_name(ctx.contact_name, style.name_limit) for style in _TIERS}
+    subject_vars = variables or draft.variables(_PLAIN)
+    body = None
     if source is not None:
         try:
-            text = _run(source, variables)
+            body = (_finish(_run(source, variables), ctx.language) if variables is not None
+                    else draft.text(source, _PLAIN, name_of[_PLAIN]))
         except TemplateInvalid as exc:
             log.warning("custom %s/%s/%s template failed, using the default: %s",
                         situation, ctx.language, ctx.tone, exc)
-    if text is None:
-        text = _run(default_template(situation, ctx.language, ctx.tone), variables)
-    return RenderedReply(text=text, subject=_subject(situation, ctx.language, variables),
+    if body is None:
+        template = default_template(situation, ctx.language, ctx.tone, ctx.channel,
+                                    variant_of(ctx.variant_key))
+        tiers = _TIERS[1:] if ctx.channel == "sms" else _TIERS
+        for style in tiers if ctx.channel != "email" else (_PLAIN,):
+            body = draft.text(template, style, name_of[style])
+            if fits(body, ctx.channel):
+                break
+    assert body is not None
+    return RenderedReply(text=body, subject=_subject(situation, ctx, subject_vars),
                          language=ctx.language, tone=ctx.tone)
 
 
-def _subject(situation: str, language: str, variables: Variables) -> str:
-    subjects: dict[str, str] = _defaults(language)["subject"][situation]
+def _subject(situation: str, ctx: ReplyContext, variables: Variables) -> str:
+    subjects: dict[str, str] = _defaults(ctx.language)["subject"][situation]
     title = str(variables["occasion_title"])
-    if title and "titled" in subjects:
-        return subjects["titled"].replace("{title}", title)
-    return subjects["plain"]
+    if ctx.window_kind == "reduced" and "reduced" in subjects:
+        chosen = subjects["reduced"]
+    elif title and "titled" in subjects:
+        chosen = subjects["titled"]
+    else:
+        chosen = subjects["plain"]
+    filled = (chosen.replace("{break}", str(variables["break_name"]))
+              .replace("{hours}", str(variables["hours_name"])).replace("{title}", title))
+    return text.isolate(filled[:1].upper() + filled[1:] if ctx.language == "en" else filled,
+                        ctx.language)

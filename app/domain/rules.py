@@ -131,10 +131,20 @@ def rule_from_dict(d: Mapping[str, Any]) -> Rule:  # Any: parsed JSON, checked f
     span = _span_from(d.get("span", {"type": "holiday"}))
     if occasion == Occasion.NATIONAL and isinstance(span, HijriSpan):
         raise ValueError("span.type: 'hijri' does not apply to national holidays")
+    if isinstance(span, HijriSpan) and not _touches_month(span, occasions.OCCASION_HIJRI[
+            occasion][0]):
+        month = occasions.OCCASION_HIJRI[occasion][0]
+        raise ValueError(f"span: a Hijri span for {occasion} must reach into its month "
+                         f"({hijri.month_name(month)}, {month:02d}-..), got "
+                         f"{span.start[0]:02d}-{span.start[1]:02d} to "
+                         f"{span.end[0]:02d}-{span.end[1]:02d}")
     slots = d.get("reply_slots") or []
     if not isinstance(slots, list | tuple):
         raise ValueError("reply_slots: must be a list like [\"20:00-21:00\"]")
     reply_slots = tuple(_slot_from(s, f"reply_slots[{i}]") for i, s in enumerate(slots))
+    if reply_slots and kind == WindowKind.OFF.value:
+        raise ValueError("reply_slots: an 'off' rule has no replies; use kind 'reduced' for "
+                         "fixed reply times")
     response = d.get("response_time")
     response_time = None if response is None else parse_duration(response, "response_time")
     notice = d.get("notice_days", 7)
@@ -203,6 +213,14 @@ def _span_from(raw: object) -> Span:
         return HijriSpan(_hijri_md(raw.get("start"), "span.start"),
                          _hijri_md(raw.get("end"), "span.end"))
     raise ValueError(f"span.type: must be 'holiday', 'days' or 'hijri', got {kind!r}")
+
+
+def _touches_month(span: HijriSpan, month: int) -> bool:
+    """Whether the span (which may run into the next year) has a day in ``month``."""
+    (sm, _sd), (em, _ed) = span.start, span.end
+    if (span.end) >= (span.start):
+        return sm <= month <= em
+    return month >= sm or month <= em
 
 
 def _hijri_md(value: object, where: str) -> tuple[int, int]:
@@ -400,6 +418,7 @@ def _hijri_day(hy: int, month: int, day: int, year: Mapping[str, OccasionDate],
                fallback: OccasionDate) -> tuple[date, OccasionDate]:
     """Gregorian day of Hijri ``month-day`` of ``hy`` in the country's calendar, and the
     occurrence whose uncertainty it carries."""
+    day = min(day, month_length(hy, month, year))
     anchor = _MONTH_OCCASION.get(month)
     if anchor is not None:
         occ = year[anchor]
@@ -407,6 +426,37 @@ def _hijri_day(hy: int, month: int, day: int, year: Mapping[str, OccasionDate],
         return start + timedelta(days=day - 1), occ
     start = hijri.to_gregorian(hy, month, 1) + timedelta(days=profile.offset_days)
     return start + timedelta(days=day - 1), fallback
+
+
+def month_length(hy: int, month: int, year: Mapping[str, OccasionDate]) -> int:
+    """Days in Hijri ``month`` of ``hy`` in the country's calendar: Ramadan ends where the
+    country's Eid al-Fitr begins; other months as Umm al-Qura has them."""
+    if month == 9 and Occasion.EID_AL_FITR in year and Occasion.RAMADAN in year:
+        return (year[Occasion.EID_AL_FITR].date - year[Occasion.RAMADAN].date).days
+    return hijri.month_length(hy, month)
+
+
+def span_notes(rule: Rule, *, country: str, today: date, years: int = 2) -> list[str]:
+    """What a Hijri span does that its text does not say, for the coming ``years`` Hijri
+    years: "span.end 09-30: Ramadan 1448 has 29 days; the window ends on 29 Ramadan"."""
+    if not isinstance(rule.span, HijriSpan) or rule.occasion == Occasion.NATIONAL:
+        return []
+    code = countries.country(country).code
+    first = hijri.to_hijri(today)[0]
+    notes = []
+    for hy in range(first, first + years):
+        if not hijri.HIJRI_MIN_YEAR <= hy <= hijri.HIJRI_MAX_YEAR - 1:
+            continue
+        for where, (month, day) in (("start", rule.span.start), ("end", rule.span.end)):
+            in_year = hy if where == "start" or rule.span.end >= rule.span.start else hy + 1
+            this = occasions._year(code, in_year, today, occasions.confirmation_key(
+                occasions._NO_CONFIRMATIONS, in_year))
+            length = month_length(in_year, month, this)
+            if day > length:
+                name = hijri.month_name(month)
+                notes.append(f"span.{where} {month:02d}-{day:02d}: {name} {in_year} has "
+                             f"{length} days; the window {where}s on {length} {name}")
+    return notes
 
 
 def _window(window_id: str, rule: Rule, plan: _Plan, tz: ZoneInfo,

@@ -131,3 +131,127 @@ def _bare(text: str) -> str:
 @lru_cache(maxsize=1)
 def _opt_out_set() -> frozenset[str]:
     return frozenset(_bare(word) for word in default_opt_out_words()) - {""}
+
+
+# --- text a reply is made of ------------------------------------------------------------------
+
+# Characters that change how text around them is shown or that nobody sees: zero-width
+# spaces and joiners, the bidi marks, embeddings, overrides and isolates, the Arabic letter
+# mark, word joiners and invisible operators, the byte-order mark.
+_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+                        "\u2066-\u2069\ufeff]")
+_CONTROLS = re.compile("[\u0000-\u001f\u007f-\u009f]")
+_OPENERS = {"(": ")", "[": "]", "{": "}", "«": "»", "<": ">"}
+_CLOSERS = {v: k for k, v in _OPENERS.items()}
+
+_EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]|\{\s*\}|«\s*»|<\s*>")
+LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
+_ISOLATED = re.compile(f"[{LRI}{RLI}{FSI}][^{LRI}{RLI}{FSI}{PDI}]*{PDI}")
+_ARABIC = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufefc"
+_LATIN = "A-Za-z\u00c0-\u024f"
+_URL = r"(?:https?://|www\.)[^\s<>«»()]+[^\s<>«»().,;:!?،؛]"
+_EMAIL = r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+"
+_PHONE = r"\+?\d(?:[ \-]?\d){6,}"
+_LATIN_RUN = f"[{_LATIN}](?:[{_LATIN}0-9'&.\\-]|[ ](?=[{_LATIN}0-9]))*"
+_ARABIC_RUN = f"[{_ARABIC}](?:[{_ARABIC}]|[ ](?=[{_ARABIC}]))*"
+_LTR_IN_ARABIC = re.compile(f"{_URL}|{_EMAIL}|{_PHONE}|{_LATIN_RUN}")
+_ARABIC_IN_LATIN = re.compile(_ARABIC_RUN)
+
+
+def clean_name(value: str | None, limit: int = 120) -> str:
+    """A name or title given by someone else, safe to put in a reply: one line, no control,
+    zero-width, bidi-override or isolate characters, no byte-order mark, no unmatched
+    bracket, at most ``limit`` characters (clipped with "…")."""
+    if not value:
+        return ""
+    value = _CONTROLS.sub(" ", _INVISIBLE.sub("", value))
+    value = balance_brackets(" ".join(value.split()))
+    value = " ".join(_EMPTY_BRACKETS.sub(" ", value).split())
+    if len(value) > limit:
+        value = balance_brackets(value[: limit - 1].rstrip()) + "…"
+    return value
+
+
+def balance_brackets(value: str) -> str:
+    """``value`` without the brackets that have no partner: «Amina (Cairo» → «Amina Cairo»."""
+    stack: list[int] = []
+    drop: set[int] = set()
+    for i, ch in enumerate(value):
+        if ch in _OPENERS:
+            stack.append(i)
+        elif ch in _CLOSERS:
+            if stack and value[stack[-1]] == _CLOSERS[ch]:
+                stack.pop()
+            else:
+                drop.add(i)
+    drop.update(stack)
+    if not drop:
+        return value
+    return " ".join("".join(ch for i, ch in enumerate(value) if i not in drop).split())
+
+
+def isolate(value: str, language: str) -> str:
+    """``value`` with each run that reads in the other direction wrapped in a Unicode
+    isolate, so a chat app lays it out on its own: in Arabic text, URLs, e-mail addresses,
+    phone numbers and Latin words (LRI … PDI), so ``+20 100 123 4567`` is not shown as
+    ``20 100 123 4567+``; in English text, Arabic words (FSI … PDI). Runs already isolated
+    are left as they are. Idempotent."""
+    pattern = _LTR_IN_ARABIC if language == "ar" else _ARABIC_IN_LATIN
+    mark = LRI if language == "ar" else FSI
+    out: list[str] = []
+    last = 0
+    for kept in _ISOLATED.finditer(value):
+        out.append(pattern.sub(lambda m: f"{mark}{m[0]}{PDI}", value[last:kept.start()]))
+        out.append(kept[0])
+        last = kept.end()
+    out.append(pattern.sub(lambda m: f"{mark}{m[0]}{PDI}", value[last:]))
+    return "".join(out)
+
+
+def _word_key(word: str) -> str:
+    folded = normalize(word).strip(".,;:!?،؛()«»\"'")
+    return folded[2:] if folded.startswith("ال") and len(folded) > 3 else folded
+
+
+def join_words(*parts: str) -> str:
+    """The parts joined by spaces, with a word repeated across a boundary said once:
+    ``join_words("إجازة", "إجازة عيد الأضحى")`` → «إجازة عيد الأضحى»,
+    ``join_words("Ramadan hours", "hours")`` → "Ramadan hours"."""
+    words: list[str] = []
+    for part in parts:
+        incoming = part.split()
+        if words and incoming and _word_key(words[-1]) == _word_key(incoming[0]):
+            incoming = incoming[1:]
+        words.extend(incoming)
+    return " ".join(words)
+
+
+_SCRIPT_WORDS = re.compile(f"[{_ARABIC}]+|[^\\s{_ARABIC}]+")
+
+
+def contains_word(value: str, words: Iterable[str]) -> bool:
+    """Whether ``value`` has one of ``words`` (folded, with or without the article; a run of
+    one script is a word, so «إجازةAmina» has «إجازة»)."""
+    keys = {_word_key(w) for w in _SCRIPT_WORDS.findall(value)}
+    return any(_word_key(w) in keys for w in words)
+
+
+GSM_SEGMENT, GSM_PART = 160, 153
+UCS2_SEGMENT, UCS2_PART = 70, 67
+_GSM7 = frozenset("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡"
+                  "ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
+_GSM7_EXT = frozenset("^{}\\[~]|€")
+
+
+def sms_segments(value: str) -> int:
+    """How many SMS segments ``value`` takes: GSM-7 (160 a message, 153 a part; ``^{}[]~|€\\``
+    count twice) when every character fits it, else UCS-2 (70, 67 a part; characters beyond
+    the Basic Multilingual Plane count twice)."""
+    if all(ch in _GSM7 or ch in _GSM7_EXT for ch in value):
+        units, single, part = sum(2 if ch in _GSM7_EXT else 1 for ch in value), GSM_SEGMENT, GSM_PART
+    else:
+        units = sum(2 if ord(ch) > 0xFFFF else 1 for ch in value)
+        single, part = UCS2_SEGMENT, UCS2_PART
+    if units <= single:
+        return 1
+    return -(-units // part)

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import clock, validation
 from app.connections import repository as channels
 from app.connections.models import ChannelRow
 from app.connections.service import channel_rules
 from app.contacts.models import Contact
 from app.contacts.outreach import delivery_to, first_write_channel, last_channel
 from app.decisions.models import EventRow
-from app.domain import availability
+from app.domain import availability, rendering, text
 from app.domain.decision import NOTICE_LOOKAHEAD
 from app.domain.model import Policy, Status, Window
 from app.notices import repository
@@ -68,7 +69,9 @@ def _tell_many(session: Session, owner: Owner, policy: Policy, recipients: list[
         language, tone = _language_tone(owner, r.contact)
         reply = replies.render(session, owner, policy, situation=situation, language=language,
                                tone=tone, window=window, back_at=back_at, reply_by=reply_by,
-                               contact_name=r.contact.name, old_back_at=old_back_at)
+                               contact_name=r.contact.name, old_back_at=old_back_at,
+                               channel=replies.channel_kind(r.contact.channel, r.contact.address),
+                               variant_key=f"{r.contact.client_key}:{window.id}", at=now)
         texts.append(reply)
         events.append({
             "owner_id": owner.id, "contact_id": r.contact.id, "client_key": r.contact.client_key,
@@ -244,6 +247,7 @@ class DigestEntry:
     first_at: datetime
     last_at: datetime
     last_text: str | None
+    urgent_text: str | None = None  # the client's first urgent message, shown before the rest
 
 
 def digest(session: Session, owner: Owner, window: WindowRow) -> list[DigestEntry]:
@@ -260,7 +264,8 @@ def digest(session: Session, owner: Owner, window: WindowRow) -> list[DigestEntr
             address=contact.address if contact else None,
             channel=contact.channel if contact else None,
             urgent=any(e.urgent for e, _ in items), messages=len(items),
-            first_at=items[0][0].at, last_at=last_event.at, last_text=last_event.text))
+            first_at=items[0][0].at, last_at=last_event.at, last_text=last_event.text,
+            urgent_text=next((e.text for e, _ in items if e.urgent), None)))
     entries.sort(key=lambda e: (not e.urgent, e.first_at))
     return entries
 
@@ -290,16 +295,47 @@ def send_back_digests(session: Session, now: datetime, *, lookback: timedelta = 
     return count
 
 
+_DIGEST: dict[str, dict[str, Any]] = {  # Any: phrases, and the four plural forms
+    "ar": {"intro": "أهلًا بعودتك! راسلك خلال {title} {count}:", "nobody": "- لم يراسلك أحد. بداية موفقة!",
+           "urgent": "عاجل — ", "messages": "رسائل", "message": "رسالة", "last": "آخر رسالة",
+           "unknown": "غير معروف", "break": "الإجازة", "clients": ("عميل واحد", "عميلان", "{n} عملاء", "{n} عميلًا")},
+    "en": {"intro": "Welcome back! While you were away ({title}), {count} wrote:",
+           "nobody": "- nobody. Enjoy your first day back.", "urgent": "URGENT — ",
+           "messages": "messages", "message": "message", "last": "last",
+           "unknown": "unknown", "break": "your time off", "clients": ("1 client", "2 clients", "{n} clients", "{n} clients")},
+}
+
+
+def _clients(n: int, words: tuple[str, str, str, str]) -> str:
+    if n == 1:
+        return words[0]
+    if n == 2:
+        return words[1]
+    return (words[2] if 3 <= n <= 10 else words[3]).format(n=n)
+
+
 def format_digest(owner: Owner, window: WindowRow, entries: list[DigestEntry]) -> str:
-    title = (window.title or {}).get("en") or window.occasion or "your time off"
-    lines = [f"Welcome back! While you were away ({title}), {len(entries)} "
-             f"client{'s' if len(entries) != 1 else ''} wrote:"]
+    """The digest as the owner reads it: in their first language, times in their timezone,
+    urgent clients first and each client's urgent message before their last one."""
+    language = owner.languages[0] if owner.languages and owner.languages[0] in _DIGEST else "en"
+    words = _DIGEST[language]
+    tz = validation.zone(owner.timezone)
+    title = rendering.title_of(window.title, language) or words["break"]
+    lines = [words["intro"].format(title=title, count=_clients(len(entries), words["clients"]))]
     for entry in entries:
-        who = entry.name or entry.address or "unknown"
-        mark = "URGENT — " if entry.urgent else ""
-        snippet = (entry.last_text or "").strip().replace("\n", " ")[:140]
-        lines.append(f"- {mark}{who} ({entry.channel}, {entry.messages} message"
-                     f"{'s' if entry.messages != 1 else ''}): {snippet}")
+        who = text.clean_name(entry.name or entry.address) or words["unknown"]
+        mark = words["urgent"] if entry.urgent else ""
+        count = f"{entry.messages} {words['messages'] if entry.messages != 1 else words['message']}"
+        when = rendering.spoken_instant(entry.last_at, language, tz,
+                                        this_year=window.ends_at.astimezone(tz).year,
+                                        with_hijri=False, with_zone=False)
+        shown = entry.urgent_text if entry.urgent and entry.urgent_text else entry.last_text
+        snippet = (shown or "").strip().replace("\n", " ")[:140]
+        line = f"- {mark}{who} ({entry.channel}, {count}, {words['last']}: {when}): {snippet}"
+        if entry.urgent and entry.urgent_text and entry.last_text and (
+                entry.last_text != entry.urgent_text):
+            line += f" — {words['last']}: {entry.last_text.strip().replace(chr(10), ' ')[:140]}"
+        lines.append(text.isolate(line, language))
     if not entries:
-        lines.append("- nobody. Enjoy your first day back.")
+        lines.append(words["nobody"])
     return "\n".join(lines)

@@ -87,8 +87,15 @@ def status_json(owner_id: str, session: SessionDep) -> dict:
             "window": window_out(st.window, tz).model_dump(mode="json") if st.window else None,
             "back_at": st.back_at.astimezone(tz).isoformat(),
             "reply_by": st.reply_by.astimezone(tz).isoformat(),
+            "tentative": bool(st.expected and st.expected.tentative),
+            "earliest_back": _iso(st.expected.earliest_back if st.expected else None, tz),
+            "latest_back": _iso(st.expected.latest_back if st.expected else None, tz),
             "upcoming": [window_out(w, tz).model_dump(mode="json") for w in st.upcoming],
             "urgent_contact": owner.urgent_contact if owner.urgent_contact_public else None}
+
+
+def _iso(value, tz) -> str | None:  # noqa: ANN001
+    return value.astimezone(tz).isoformat() if value is not None else None
 
 
 @router.get("/p/{owner_id}", response_class=HTMLResponse,
@@ -105,7 +112,7 @@ def page(owner_id: str, session: SessionDep,
         owner=owner, st=st, lang=language, t=TEXT[language],
         dir="rtl" if language == "ar" else "ltr",
         other="en" if language == "ar" else "ar",
-        when=lambda v: service.when(v, language, owner),
+        when=lambda v: service.spoken(v, language, owner, st.at),
         day=lambda v: service.day(v, language, owner),
         last_day=lambda v: service.day(v - timedelta(seconds=1), language, owner),
         title=lambda w: (w.title or {}).get(language) or (w.title or {}).get("en") or "",

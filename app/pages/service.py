@@ -10,7 +10,7 @@ from icalendar import Calendar, Event
 from sqlalchemy.orm import Session
 
 from app import validation
-from app.domain import availability, rendering
+from app.domain import rendering, when
 from app.domain.model import Window
 from app.owners.models import Owner
 from app.windows import repository as windows_repository
@@ -31,20 +31,29 @@ class PublicStatus:
     reply_by: datetime
     upcoming: list[Window]
     at: datetime
+    expected: when.When | None = None
 
 
 def public_status(session: Session, owner: Owner, at: datetime) -> PublicStatus:
     policy = policy_of(session, owner, at)
-    snapshot = availability.status_at(policy, at)
+    expected = when.expect(policy, at)
     coming = [to_domain(r) for r in windows_repository.overlapping(
         session, owner.id, at, at + timedelta(days=120)) if r.kind == "off"]
     coming = sorted((w for w in coming if w.starts_at > at), key=lambda w: w.starts_at)[:6]
-    return PublicStatus(owner=owner, status=str(snapshot.status), window=snapshot.window,
-                        back_at=availability.back_at(policy, at),
-                        reply_by=availability.reply_by(policy, at), upcoming=coming, at=at)
+    return PublicStatus(owner=owner, status=str(expected.status), window=expected.window,
+                        back_at=expected.back_at, reply_by=expected.reply_by, upcoming=coming,
+                        at=at, expected=expected)
 
 
-def when(value: datetime | None, language: str, owner: Owner) -> str:
+def spoken(value: datetime | None, language: str, owner: Owner, at: datetime) -> str:
+    """An instant as the reply writes it (the year only when not ``at``'s)."""
+    if value is None:
+        return ""
+    tz = validation.zone(owner.timezone)
+    return rendering.spoken_instant(value, language, tz, this_year=at.astimezone(tz).year)
+
+
+def when_text(value: datetime | None, language: str, owner: Owner) -> str:
     if value is None:
         return ""
     return rendering.format_instant(value, language, validation.zone(owner.timezone))
@@ -107,9 +116,29 @@ def ics_feed(session: Session, owner: Owner, at: datetime, base_url: str) -> byt
         event.add("sequence", max(0, int((row.updated_at - row.created_at).total_seconds())))
         event.add("status", "TENTATIVE" if row.tentative else "CONFIRMED")
         event.add("transp", "OPAQUE")
-        if row.tentative and row.earliest_end and row.latest_end:
-            event.add("description", f"Subject to the moon sighting: back between "
-                      f"{row.earliest_end:%Y-%m-%d} and {row.latest_end:%Y-%m-%d}.")
+        back = back_after(session, owner, to_domain(row))
+        event.add("description", back_text(back, owner, at))
+        event.add("x-ijaza-back-at", back.back_at.isoformat())
         event.add("url", f"{base_url.rstrip('/')}/p/{owner.id}")
         cal.add_component(event)
     return cal.to_ical()
+
+
+def back_after(session: Session, owner: Owner, window: Window) -> when.When:
+    """What a client writing during ``window`` is told (the feed says the same)."""
+    return when.expect(policy_of(session, owner, window.starts_at), window.starts_at)
+
+
+def back_text(expected: when.When, owner: Owner, at: datetime) -> str:
+    """"Back on Sunday 31 May (14 Dhu al-Hijjah), 9:00 AM Riyadh time", with the range when
+    the moon sighting can change the day, as the English reply writes it."""
+    tz = validation.zone(owner.timezone)
+    year = at.astimezone(tz).year
+    text = f"Back on {rendering.spoken_instant(expected.back_at, 'en', tz, this_year=year)}"
+    if expected.earliest_back is not None and expected.latest_back is not None:
+        low = rendering.spoken_day(expected.earliest_back.astimezone(tz).date(), "en",
+                                   this_year=year, with_hijri=False)
+        high = rendering.spoken_day(expected.latest_back.astimezone(tz).date(), "en",
+                                    this_year=year, with_hijri=False)
+        text += f" (subject to the moon sighting: between {low} and {high})"
+    return text + "."

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.country_calendar.repository import active_confirmations
-from app.domain import availability, hijri, occasions, rendering, rules
+from app.domain import hijri, occasions, rendering, rules, when
 from app.domain.countries import ISLAMIC_OCCASIONS
 from app.domain.decision import Client, Verdict, decide
 from app.domain.model import InboundMessage, Policy, Window
@@ -19,6 +19,31 @@ from app.owners import service as owners
 from app.owners.models import Owner
 from app.templates.repository import source_of
 from app.windows.policy import policy_of
+
+# How each platform's replies are written (``rendering.CHANNEL_KINDS``); anything else is chat.
+_EMAIL_PLATFORMS = frozenset({"email", "mailgun", "sendgrid", "postmark", "mime"})
+_SMS_PLATFORMS = frozenset({"twilio", "sms"})
+
+
+def channel_kind(platform: str | None, address: str | None = None) -> str:
+    """``email``, ``sms`` or ``chat`` for a platform (Twilio's WhatsApp senders are chat)."""
+    if platform in _EMAIL_PLATFORMS:
+        return "email"
+    if platform in _SMS_PLATFORMS:
+        return "chat" if (address or "").startswith("whatsapp:") else "sms"
+    if platform in (None, "", "api"):
+        return "email"  # an integrator's call: the full text, which it may shorten itself
+    return "chat"
+
+
+def owner_name(owner: Owner, language: str) -> str:
+    """The owner's name for a reply in ``language`` (one name today; see the README)."""
+    return owner.name
+
+
+def signature(owner: Owner, language: str) -> str | None:
+    """What a reply in ``language`` is signed with, or None for the owner's name."""
+    return None
 
 
 def _remembered(session: Session, what: str, key: Any, load: Callable[[], Any]) -> Any:
@@ -43,21 +68,28 @@ def template_source(session: Session, owner: Owner, situation: str, language: st
 def render(session: Session, owner: Owner, policy: Policy, *, situation: str, language: str,
            tone: str, window: Window | None, back_at: datetime, reply_by: datetime,
            urgent: bool = False, contact_name: str | None = None, subject: str | None = None,
-           old_back_at: datetime | None = None,
-           source: str | None = None) -> rendering.RenderedReply:
-    """The reply text; ``source`` overrides the saved or default template (previews)."""
+           old_back_at: datetime | None = None, source: str | None = None,
+           channel: str = "email", variant_key: str = "", expected: when.When | None = None,
+           at: datetime | None = None, status: str = "",
+           break_ahead: bool = False) -> rendering.RenderedReply:
+    """The reply text; ``source`` overrides the saved or default template (previews).
+    ``expected`` is what ``when.expect`` said for the message (the range of return days)."""
     if source is None:
         source = template_source(session, owner, situation, language, tone)
-    # Everything but the client's name is the same for every client who writes about the
-    # same window in this batch: the draft is written once (rendering.ReplyDraft).
+    # Everything but the client's name and phrasing is the same for every client who writes
+    # about the same window in this batch: the draft is written once (rendering.ReplyDraft).
+    earliest = expected.earliest_back if expected is not None else None
+    latest = expected.latest_back if expected is not None else None
     key = (owner.id, owner.updated_at, policy.timezone.key, situation, language, tone,
-           _window_key(window), back_at, reply_by, urgent, subject, old_back_at, source)
+           _window_key(window), back_at, reply_by, urgent, subject, old_back_at, source,
+           channel, earliest, latest, status, break_ahead,
+           at.astimezone(policy.timezone).date() if at is not None else None)
     drafts = session.info.setdefault("reply_drafts", {})
     draft = drafts.get(key)
     if draft is None:
         ctx = rendering.ReplyContext(
-            language=language, tone=tone, owner_name=owner.name, contact_name=None,
-            occasion=window.occasion if window else None,
+            language=language, tone=tone, owner_name=owner_name(owner, language),
+            contact_name=None, occasion=window.occasion if window else None,
             occasion_title=dict(window.title) if window and window.title else None,
             period_start=window.starts_at if window else None,
             period_end=window.ends_at if window else None,
@@ -66,9 +98,13 @@ def render(session: Session, owner: Owner, policy: Policy, *, situation: str, la
             earliest_end=window.earliest_end if window else None,
             latest_end=window.latest_end if window else None,
             timezone=policy.timezone, urgent=urgent, original_subject=subject,
-            old_back_at=old_back_at, hijri_shift_days=hijri_shift(session, owner, window))
+            old_back_at=old_back_at, hijri_shift_days=hijri_shift(session, owner, window),
+            at=at, channel=channel, status=status,
+            window_kind=str(window.kind) if window else "", earliest_back=earliest,
+            latest_back=latest, break_ahead=break_ahead,
+            signature=signature(owner, language))
         draft = drafts[key] = rendering.ReplyDraft(situation, ctx, source=source)
-    return draft.for_contact(contact_name)
+    return draft.for_contact(contact_name, variant_key)
 
 
 def _window_key(window: Window | None) -> tuple[Any, ...] | None:
@@ -103,22 +139,34 @@ def hijri_shift(session: Session, owner: Owner, window: Window | None) -> int:
 
 def render_verdict(session: Session, owner: Owner, policy: Policy, verdict: Verdict, *,
                    situation: str, contact_name: str | None, subject: str | None,
-                   window: Window | None = None,
-                   source: str | None = None) -> rendering.RenderedReply:
-    """The reply for a decision; an advance notice speaks of the coming window."""
+                   window: Window | None = None, source: str | None = None,
+                   channel: str = "email", client_key: str | None = None,
+                   at: datetime | None = None) -> rendering.RenderedReply:
+    """The reply for a decision; an advance notice speaks of the coming window, a message
+    out of hours on the eve of a break names the break."""
+    expected = verdict.expectation
+    if window is None and situation != "advance_notice" and expected is not None:
+        window = verdict.window or expected.away_for
     window = window or verdict.notice_window or verdict.window
     back_at, reply_by = verdict.back_at, verdict.reply_by
     if situation == "advance_notice" and window is not None:
-        _, back_at, reply_by = availability.timing(policy, window.ends_at)
+        expected = when.expect(policy, window.starts_at)
+        back_at, reply_by = expected.back_at, expected.reply_by
+    at = at or (expected.at if expected is not None else None)
+    break_ahead = bool(expected is not None and expected.away_for is not None
+                       and verdict.window is None and window is expected.away_for)
     return render(session, owner, policy, situation=situation, language=verdict.language,
                   tone=verdict.tone, window=window, back_at=back_at, reply_by=reply_by,
                   urgent=verdict.urgent, contact_name=contact_name, subject=subject,
-                  source=source)
+                  source=source, channel=channel,
+                  variant_key=f"{client_key or contact_name or ''}:{window.id if window else ''}",
+                  expected=expected, at=at, status=str(verdict.status),
+                  break_ahead=break_ahead)
 
 
 def preview(session: Session, owner: Owner, *, situation: str, language: str, tone: str,
-            at: datetime, contact_name: str | None,
-            source: str | None = None) -> rendering.RenderedReply:
+            at: datetime, contact_name: str | None, source: str | None = None,
+            channel: str = "email") -> rendering.RenderedReply:
     """The reply a client would get at ``at`` in this situation (``source``: wording not
     yet saved); outside a window it speaks of the next one."""
     policy = policy_of(session, owner, at)
@@ -128,4 +176,4 @@ def preview(session: Session, owner: Owner, *, situation: str, language: str, to
     window = verdict.window or (verdict.upcoming[0] if verdict.upcoming else None)
     return render_verdict(session, owner, policy, verdict, situation=situation,
                           contact_name=contact_name, subject=None, window=window,
-                          source=source)
+                          source=source, channel=channel)

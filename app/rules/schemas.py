@@ -44,6 +44,10 @@ class RuleRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: str
+    source: Literal["owner", "country"] = Field(
+        "owner", description="'owner': the owner's own rule; 'country': the country's "
+                             "default, in force because the owner has no rule for its "
+                             "occasion (read-only: add a rule for the occasion to change it)")
     occasion: str
     kind: str
     span: dict[str, Any]
@@ -51,5 +55,8 @@ class RuleRead(BaseModel):
     response_time: str | None
     notice_days: int
     title: dict[str, str] | None
-    created_at: datetime
-    updated_at: datetime
+    notes: list[str] = Field(default_factory=list,
+                             description="What the span does that it does not say, e.g. "
+                                         "a Hijri day past the month's end")
+    created_at: datetime | None = None
+    updated_at: datetime | None = None

@@ -108,14 +108,17 @@ class RuleWindow:
 
 
 def owner_rules(session: Session, owner: Owner, own: list[Any] | None = None
-                ) -> tuple[list[rules.Rule], WindowSource]:
-    """The owner's own rules (``own``, when the caller read them already), else the
-    country's defaults."""
+                ) -> list[tuple[rules.Rule, WindowSource]]:
+    """The rules in force for the owner: their own (``own``, when the caller read them
+    already), and the country's defaults for every occasion they have no rule for — an
+    owner's rule replaces the default for its occasion only."""
     if own is None:
         own = for_owner(session, owner.id)
-    if own:
-        return [rules.rule_from_dict(r.as_rule_dict()) for r in own], WindowSource.RULE
-    return list(rules.default_rules(owner.country)), WindowSource.COUNTRY
+    mine = [rules.rule_from_dict(r.as_rule_dict()) for r in own]
+    covered = {rule.occasion for rule in mine}
+    return [(rule, WindowSource.RULE) for rule in mine] + [
+        (rule, WindowSource.COUNTRY) for rule in rules.default_rules(owner.country)
+        if rule.occasion not in covered]
 
 
 def rule_windows(session: Session, owner: Owner, start: date, end: date, *,
@@ -124,9 +127,11 @@ def rule_windows(session: Session, owner: Owner, start: date, end: date, *,
     """The owner's computed windows over ``[start, end]`` (days in the owner's timezone).
     ``confirmations`` and ``own_rules``: the country's active confirmations and the owner's
     rule rows, when the caller has them already."""
-    owner_rule_list, source = owner_rules(session, owner, own_rules)
-    if not owner_rule_list:
+    in_force = owner_rules(session, owner, own_rules)
+    if not in_force:
         return []
+    source_of = {rule.id: source for rule, source in in_force}
+    owner_rule_list = [rule for rule, _source in in_force]
     if confirmations is None:
         confirmations = active_confirmations(session, owner.country)
     tz = validation.zone(owner.timezone)
@@ -137,7 +142,7 @@ def rule_windows(session: Session, owner: Owner, start: date, end: date, *,
     for item in made:
         w = item.window
         result.append(RuleWindow(row=WindowRow(
-            id=w.id, owner_id=owner.id, kind=str(w.kind), source=str(source),
+            id=w.id, owner_id=owner.id, kind=str(w.kind), source=str(source_of[item.rule_id]),
             starts_at=w.starts_at, ends_at=w.ends_at, occasion=item.occasion,
             hijri_year=item.hijri_year, rule_id=item.rule_id, title=dict(w.title),
             tentative=w.tentative, earliest_start=w.earliest_start,

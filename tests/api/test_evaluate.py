@@ -209,4 +209,4 @@ def test_the_answer_is_the_recorded_decision_with_its_event_id(client, admin, ow
     assert answer["event_id"] == events[0]["id"] and answer["reply"]["text"]
     assert set(answer) == {"status", "at", "window", "back_at", "reply_by", "upcoming",
                            "urgent", "reply", "suppressed", "actions", "event_id",
-                           "contact_id"}
+                           "contact_id", "reason"}

@@ -85,12 +85,12 @@ def test_format_instant_refuses_naive_datetimes() -> None:
 # --- greetings -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("occasion", "language", "tone", "expected"), [
-    ("eid_al_fitr", "ar", "formal", "عيد مبارك، وكل عام وأنتم بخير."),
-    ("eid_al_fitr", "ar", "friendly", "عيدك مبارك! وكل عام وأنت بخير."),
-    ("eid_al_adha", "ar", "formal", "عيد أضحى مبارك، وكل عام وأنتم بخير."),
-    ("eid_al_fitr", "en", "friendly", "Eid Mubarak! Hope you're having a wonderful Eid."),
+    ("eid_al_fitr", "ar", "formal", "عيدكم مبارك، وكل عام وأنتم بخير."),
+    ("eid_al_fitr", "ar", "friendly", "عيد مبارك! وكل عام وأنت بخير."),
+    ("eid_al_adha", "ar", "formal", "عيدكم مبارك، وكل عام وأنتم بخير."),
+    ("eid_al_fitr", "en", "friendly", "Eid Mubarak!"),
     ("eid_al_adha", "en", "formal",
-     "Eid Mubarak! Wishing you and your loved ones a blessed Eid al-Adha."),
+     "Eid Mubarak! Wishing you and your loved ones a blessed Eid."),
     ("ramadan", "ar", "formal", None),
     ("national", "en", "friendly", None),
     (None, "en", "formal", None),
@@ -98,6 +98,12 @@ def test_format_instant_refuses_naive_datetimes() -> None:
 def test_eid_greeting(occasion: str | None, language: str, tone: str,
                       expected: str | None) -> None:
     assert eid_greeting(occasion, language, tone) == expected
+
+
+def test_ramadan_greets_with_ramadan_kareem() -> None:
+    assert rendering.greeting("ramadan", "ar", "formal", short=True) == "رمضان كريم!"
+    assert "رمضان كريم" in rendering.greeting("ramadan", "ar", "formal")
+    assert rendering.greeting("ramadan", "en", "friendly") == "Ramadan Kareem!"
 
 
 # --- the default wording ---------------------------------------------------------------------
@@ -118,13 +124,17 @@ def ctx(**changes: object) -> ReplyContext:
     return dataclasses.replace(base, **changes)
 
 
-EXPECTED = {"ar": "متوقع", "en": "expected"}
+EXPECTED = {"ar": ("متوقع", "نتوقع", "أتوقع"), "en": ("expect to", "expected", "expecting")}
 MOON = {"ar": "رؤية الهلال", "en": "moon sighting"}
 WITH_BACK_AT = ("off", "outside_hours", "urgent", "correction")
+WITH_REPLY_BY = ("reduced", "back")
 WITH_DELEGATE = ("off", "reduced", "outside_hours", "advance_notice", "urgent")
-WITH_TENTATIVE = ("off", "reduced", "advance_notice", "urgent")
-WITH_RANGE = ("off", "advance_notice")
 WITH_GREETING = ("off", "reduced", "urgent")
+LRI, PDI = "\u2066", "\u2069"
+
+
+def spoken(value: datetime, language: str, *, hijri: bool = True) -> str:
+    return rendering.spoken_instant(value, language, RIYADH, this_year=2027, with_hijri=hijri)
 
 
 @pytest.mark.parametrize("situation", SITUATIONS)
@@ -137,33 +147,33 @@ def test_every_default_says_the_key_facts(situation: str, language: str, tone: s
                                           name: str | None, delegate: str | None,
                                           tentative: bool) -> None:
     c = ctx(language=language, tone=tone, contact_name=name, urgent_contact=delegate,
-            tentative=tentative)
+            tentative=tentative, status="off", window_kind="off",
+            at=datetime(2027, 3, 10, 11, tzinfo=RIYADH))
     reply = render_reply(situation, c)
     body = reply.text
     assert (reply.language, reply.tone) == (language, tone)
     assert reply.subject and "{" not in reply.subject
-    assert format_instant(c.reply_by, language, RIYADH) in body
-    assert body.rstrip().endswith("استوديو نخلة")
+    if situation in WITH_REPLY_BY:
+        assert spoken(c.reply_by, language) in body
+    assert body.rstrip().removesuffix(PDI).endswith("استوديو نخلة")
     if name:
-        assert name in body.split("\n\n")[1 if situation in WITH_GREETING else 0]
+        assert name in body.split("\n")[0]  # the greeting line, before anything else
     if situation in WITH_BACK_AT:
-        assert format_instant(c.back_at, language, RIYADH) in body
+        assert spoken(c.back_at, language) in body
     if situation == "correction":
-        assert format_instant(c.old_back_at, language, RIYADH) in body
+        assert spoken(c.old_back_at, language, hijri=False) in body
     if situation == "advance_notice":
-        assert format_date_only(date(2027, 3, 9), language) in body
-        assert format_date_only(date(2027, 3, 12), language) in body
+        assert rendering.spoken_day(date(2027, 3, 9), language, this_year=2027) in body
     if situation in WITH_DELEGATE:
         assert ("+966500000000" in body) is bool(delegate)
-    if situation in WITH_TENTATIVE:
-        assert (EXPECTED[language] in body) is tentative
-        assert (MOON[language] in body) is tentative
-    if situation in WITH_RANGE and tentative:
-        assert format_date_only(date(2027, 3, 11), language) in body  # earliest last day
-        assert format_date_only(date(2027, 3, 12), language) in body  # latest last day
-    greeting = eid_greeting("eid_al_fitr", language, tone)
+    if situation == "off":
+        assert any(word in body for word in EXPECTED[language]) is tentative
+    greeting = rendering.greeting("eid_al_fitr", language, tone)
     assert greeting is not None
-    assert body.startswith(greeting) is (situation in WITH_GREETING)
+    assert (greeting in body) is (situation in WITH_GREETING)
+    if situation in WITH_GREETING and name:
+        assert body.index(name) < body.index(greeting)  # the name first, then «عيدكم مبارك»
+    assert "2027" not in body and "1448" not in body  # the current year, no Hijri year
     for leftover in ("None", "{{", "{%", "\n\n\n", " ,", " .", "  "):
         assert leftover not in body
 
@@ -171,87 +181,100 @@ def test_every_default_says_the_key_facts(situation: str, language: str, tone: s
 @pytest.mark.parametrize("situation", SITUATIONS)
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("tone", TONES)
+@pytest.mark.parametrize("channel", rendering.CHANNEL_KINDS)
 def test_defaults_read_whole_with_the_least_context(situation: str, language: str,
-                                                    tone: str) -> None:
+                                                    tone: str, channel: str) -> None:
     bare = ReplyContext(language=language, tone=tone, owner_name="Nakhla", timezone=RIYADH,
                         back_at=datetime(2027, 6, 6, 9, tzinfo=RIYADH),
-                        reply_by=datetime(2027, 6, 6, 13, tzinfo=RIYADH))
+                        reply_by=datetime(2027, 6, 6, 13, tzinfo=RIYADH), channel=channel)
+    if situation == "advance_notice":  # always about a coming window, so it has a start
+        bare = dataclasses.replace(bare, period_start=datetime(2027, 6, 1, tzinfo=RIYADH))
     reply = render_reply(situation, bare)
-    assert format_instant(bare.reply_by, language, RIYADH) in reply.text
+    assert "1:00" in reply.text or "9:00" in reply.text
     for leftover in ("None", "{{", "\n\n\n", " ,", " .", "()", "  "):
         assert leftover not in reply.text
-    assert EXPECTED[language] not in reply.text
+    assert MOON[language] not in reply.text
 
 
-@pytest.mark.parametrize(("language", "tone", "opening"), [
-    ("ar", "formal", "السلام عليكم أمينة،"),
-    ("ar", "friendly", "أهلًا أمينة،"),
-    ("en", "formal", "Dear أمينة,"),
-    ("en", "friendly", "Hi أمينة,"),
+@pytest.mark.parametrize(("language", "tone", "openings"), [
+    ("ar", "formal", ("السلام عليكم أمينة،", "أهلًا وسهلًا أمينة،")),
+    ("ar", "friendly", ("أهلًا أمينة،", "مرحبًا أمينة!")),
+    ("en", "formal", (f"Dear \u2068أمينة{PDI},", f"Hello \u2068أمينة{PDI},")),
+    ("en", "friendly", (f"Hi \u2068أمينة{PDI},", f"Hey \u2068أمينة{PDI}!")),
 ])
-def test_greets_by_name(language: str, tone: str, opening: str) -> None:
-    reply = render_reply("outside_hours", ctx(language=language, tone=tone, occasion=None))
-    assert reply.text.startswith(opening)
+def test_greets_by_name(language: str, tone: str, openings: tuple[str, ...]) -> None:
+    seen = {render_reply("outside_hours", ctx(language=language, tone=tone, occasion=None,
+                                              variant_key=f"c{i}")).text.split("\n")[0]
+            for i in range(40)}
+    assert seen == set(openings)  # every opening is used, for some client
 
 
-@pytest.mark.parametrize(("language", "tone", "opening"), [
-    ("ar", "formal", "السلام عليكم ورحمة الله،"),
-    ("ar", "friendly", "أهلًا بك،"),
-    ("en", "formal", "Hello,"),
-    ("en", "friendly", "Hi there,"),
+@pytest.mark.parametrize(("language", "tone", "openings"), [
+    ("ar", "formal", ("السلام عليكم ورحمة الله،", "أهلًا وسهلًا،")),
+    ("ar", "friendly", ("أهلًا بك،", "مرحبًا!")),
+    ("en", "formal", ("Hello,", "Good day,")),
+    ("en", "friendly", ("Hi there,", "Hello!")),
 ])
-def test_greets_without_a_name(language: str, tone: str, opening: str) -> None:
+def test_greets_without_a_name(language: str, tone: str, openings: tuple[str, ...]) -> None:
     reply = render_reply("outside_hours", ctx(language=language, tone=tone,
                                               contact_name="  ", occasion=None))
-    assert reply.text.startswith(opening)
+    assert reply.text.split("\n")[0] in openings
+
+
+def first_phrasing(situation: str, language: str, tone: str) -> str:
+    """A variant key that picks the first opening, body and closing."""
+    count = rendering.phrasings(situation, language, tone)
+    return next(key for key in (f"k{i}" for i in range(1000))
+                if rendering.variant_of(key) % count == 0)
 
 
 def test_the_off_reply_in_full() -> None:
-    reply = render_reply("off", ctx(language="en", tone="friendly", contact_name="Amina"))
-    assert reply.subject == "Away for Eid al-Fitr"
+    reply = render_reply("off", ctx(language="en", tone="friendly", contact_name="Amina",
+                                    variant_key=first_phrasing("off", "en", "friendly"),
+                                    status="off", at=datetime(2027, 3, 10, 11, tzinfo=RIYADH),
+                                    latest_back=datetime(2027, 3, 15, 9, tzinfo=RIYADH),
+                                    earliest_back=datetime(2027, 3, 14, 9, tzinfo=RIYADH)))
+    assert reply.subject == "Away for the Eid al-Fitr break"
     assert reply.text == (
-        "Eid Mubarak! Hope you're having a wonderful Eid.\n\n"
         "Hi Amina,\n\n"
-        "Thanks for your message! I'm away for Eid al-Fitr until Friday 12 March 2027"
-        " (4 Shawwal 1448).\n\n"
-        "That date is expected: it depends on the moon sighting, so the break may end any day"
-        " from Thursday 11 March 2027 (3 Shawwal 1448) to Friday 12 March 2027"
-        " (4 Shawwal 1448).\n\n"
-        "I'm expecting to be back on Sunday 14 March 2027 (6 Shawwal 1448), 9:00 AM Riyadh"
-        " time, and I'll get back to you by Sunday 14 March 2027 (6 Shawwal 1448), 1:00 PM"
-        " Riyadh time.\n\n"
+        "Eid Mubarak!\n\n"
+        "Thanks for your message! I'm away for the Eid al-Fitr break and expected back on"
+        " Sunday 14 March (6 Shawwal), 9:00 AM Riyadh time (or as late as Monday 15 March,"
+        " depending on the moon sighting). I'll get back to you by 1:00 PM Riyadh time.\n\n"
         "If it can't wait, Omar +966500000000 can help.\n\n"
         "Talk soon,\n"
-        "استوديو نخلة")
+        "\u2068استوديو نخلة\u2069")
 
 
 def test_the_arabic_off_reply_in_full() -> None:
-    reply = render_reply("off", ctx(tentative=False))
+    reply = render_reply("off", ctx(tentative=False, status="off",
+                                    variant_key=first_phrasing("off", "ar", "formal"),
+                                    at=datetime(2027, 3, 10, 11, tzinfo=RIYADH)))
     assert reply.subject == "إجازة عيد الفطر"
     assert reply.text == (
-        "عيد مبارك، وكل عام وأنتم بخير.\n\n"
         "السلام عليكم أمينة،\n\n"
-        "شكرًا لتواصلك معنا. نحن في إجازة عيد الفطر حتى الجمعة 12 مارس 2027 (4 شوال 1448).\n\n"
-        "نعود إلى العمل يوم الأحد 14 مارس 2027 (6 شوال 1448)، 9:00 ص بتوقيت الرياض، وسنرد على"
-        " رسالتك في موعد أقصاه الأحد 14 مارس 2027 (6 شوال 1448)، 1:00 م بتوقيت الرياض.\n\n"
-        "للأمور العاجلة يُرجى التواصل مع Omar +966500000000.\n\n"
+        "عيدكم مبارك، وكل عام وأنتم بخير.\n\n"
+        "شكرًا لتواصلك معنا. نحن في إجازة عيد الفطر، ونعود إلى العمل يوم الأحد 14 مارس"
+        " (6 شوال)، 9:00 ص بتوقيت الرياض، وسنرد على رسالتك في موعد أقصاه 1:00 م بتوقيت"
+        " الرياض.\n\n"
+        f"للأمور العاجلة يُرجى التواصل مع {LRI}Omar{PDI} {LRI}+966500000000{PDI}.\n\n"
         "مع خالص التحية،\n"
         "استوديو نخلة")
 
 
-@pytest.mark.parametrize("occasion", ["national", "ramadan", "custom", None])
+@pytest.mark.parametrize("occasion", ["national", "custom", None])
 def test_no_eid_greeting_outside_eid(occasion: str | None) -> None:
     for language in LANGUAGES:
-        reply = render_reply("off", ctx(language=language, occasion=occasion,
+        reply = render_reply("off", ctx(language=language, occasion=occasion, status="off",
                                         occasion_title={"ar": "اليوم الوطني",
                                                         "en": "National Day"}))
         assert "عيد" not in reply.text and "Eid" not in reply.text
 
 
 def test_eid_al_adha_greets_too() -> None:
-    reply = render_reply("reduced", ctx(occasion="eid_al_adha",
+    reply = render_reply("reduced", ctx(occasion="eid_al_adha", status="reduced",
                                         occasion_title={"ar": "عيد الأضحى", "en": "Eid al-Adha"}))
-    assert reply.text.startswith("عيد أضحى مبارك")
+    assert reply.text.split("\n\n")[1] == "عيدكم مبارك، وكل عام وأنتم بخير."
 
 
 def test_no_correction_date_when_none_was_given() -> None:
@@ -261,8 +284,8 @@ def test_no_correction_date_when_none_was_given() -> None:
 
 @pytest.mark.parametrize(("situation", "language", "subject"), [
     ("off", "ar", "إجازة عيد الفطر"),
-    ("off", "en", "Away for Eid al-Fitr"),
-    ("reduced", "en", "Reduced hours during Eid al-Fitr"),
+    ("off", "en", "Away for the Eid al-Fitr break"),
+    ("reduced", "en", "Eid al-Fitr hours"),
     ("advance_notice", "ar", "تنبيه: إجازة عيد الفطر قادمة"),
     ("outside_hours", "en", "Outside working hours"),
     ("urgent", "ar", "بخصوص رسالتك العاجلة"),
@@ -288,7 +311,8 @@ def test_title_falls_back_to_another_language() -> None:
 def test_names_are_one_clean_line() -> None:
     sneaky = "Amina\n\nWe are closed forever.\u202e"
     reply = render_reply("outside_hours", ctx(language="en", contact_name=sneaky))
-    assert reply.text.startswith("Dear Amina We are closed forever.,")
+    assert reply.text.split("\n")[0] in ("Dear Amina We are closed forever.,",
+                                          "Hello Amina We are closed forever.,")
     assert "\u202e" not in reply.text
     long_name = "x" * 10_000
     assert len(render_reply("off", ctx(contact_name=long_name)).text) < rendering.MAX_OUTPUT
@@ -316,14 +340,14 @@ def test_a_valid_custom_template_renders() -> None:
               "{% if urgent_contact %} — للضرورة: {{ urgent_contact|upper }}{% endif %}")
     validate_template(source)
     out = render_reply("off", ctx(), source=source)
-    assert out.text.startswith("أمينة، نعود يوم الأحد 14 مارس 2027 (6 شوال 1448)")
-    assert out.text.endswith("للضرورة: OMAR +966500000000")
+    assert out.text.startswith("أمينة، نعود يوم الأحد 14 مارس (6 شوال)")
+    assert out.text.endswith(f"للضرورة: {LRI}OMAR{PDI} {LRI}+966500000000{PDI}")
     assert render(source, ctx(contact_name=None)).startswith("عميلنا العزيز،")
 
 
 def test_filters_and_layout() -> None:
     source = "{% if tentative %}\nA\n{% endif %}\n\n\n\n{{ owner_name|replace('نخلة', 'Nakhla') }}  "
-    assert render(source, ctx()) == "A\n\nاستوديو Nakhla"
+    assert render(source, ctx()) == f"{LRI}A{PDI}\n\nاستوديو {LRI}Nakhla{PDI}"
 
 
 @pytest.mark.parametrize(("hostile", "says"), [
@@ -393,8 +417,9 @@ def test_render_never_raises(name: str | None, owner: str, when: datetime, gap: 
             latest_end=when, old_back_at=when - gap, language=language, tone=tone,
             tentative=tentative, timezone=zone)
     out = render_reply(situation, c)
-    assert out.text and len(out.text) <= rendering.MAX_OUTPUT
-    assert format_instant(c.reply_by, language, zone) in out.text
+    assert out.text and len(out.text) <= rendering.MAX_OUTPUT + 200  # isolates added
+    assert any(rendering.spoken_time(t, language, zone, with_zone=False) in out.text
+               for t in (c.back_at, c.reply_by)) or situation == "advance_notice"
 
 
 def test_rendering_is_fast() -> None:
@@ -455,11 +480,12 @@ def test_a_draft_runs_the_shipped_template_once_for_many_clients(monkeypatch) ->
     real = rendering._run
     monkeypatch.setattr(rendering, "_run", lambda *a: runs.append(1) or real(*a))
     draft = rendering.ReplyDraft("off", ctx(contact_name=None))
-    replies = [draft.for_contact(f"Client {i}") for i in range(20)]
+    replies = [draft.for_contact(f"Client {i}", variant_key="same") for i in range(20)]
     assert len(runs) == 2  # with a stand-in for the name, and without a name
+    replies = [draft.for_contact(f"Client {i}", variant_key="same") for i in range(20)]
     assert len({r.text for r in replies}) == 20
     assert all(f"Client {i}" in r.text for i, r in enumerate(replies))
     filtered = rendering.ReplyDraft("off", ctx(contact_name=None),
                                     source="Hi {{ contact_name|upper }}")
     runs.clear()
-    assert filtered.for_contact("amina").text == "Hi AMINA" and len(runs) == 1
+    assert filtered.for_contact("amina").text == f"{LRI}Hi AMINA{PDI}" and len(runs) == 1
