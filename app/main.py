@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio
-import httpx
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
@@ -34,6 +33,7 @@ from app.owners.endpoints import router as owners
 from app.pages.endpoints import router as pages
 from app.rules.endpoints import router as rules
 from app.settings import Settings, get_settings
+from app.targets import outbound_client
 from app.templates.endpoints import router as templates
 from app.windows.endpoints import router as windows
 from app.worker import start_background
@@ -55,7 +55,8 @@ def create_app(settings: Settings | None = None, *, background: bool | None = No
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.http = httpx.AsyncClient(timeout=httpx.Timeout(settings.send_timeout_seconds))
+        app.state.http = outbound_client(allow_private=settings.allow_private_targets,
+                                         timeout=settings.send_timeout_seconds)
         checkpointer = WalCheckpointer.for_engine(engine)
         if checkpointer is not None:
             checkpointer.start()

@@ -34,6 +34,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.domain.model import InboundMessage
+from app.domain.retry import retry_after_seconds
 
 
 class VerificationFailed(Exception):
@@ -189,7 +190,7 @@ class Channel:
     # --- sending -------------------------------------------------------------------------------
 
     async def send(self, http: httpx.AsyncClient, context: Mapping[str, Any], text: str, *,
-                   now: datetime) -> SendResult:
+                   now: datetime, allow_private: bool = False) -> SendResult:
         """One attempt to send ``text``; never raises for the platform's answer or the
         network (a timeout or a refused connection is worth retrying)."""
         try:
@@ -204,7 +205,11 @@ class Channel:
             return SendResult(ok=False, detail=f"timeout: {type(exc).__name__}")
         except httpx.TransportError as exc:
             return SendResult(ok=False, detail=f"transport: {type(exc).__name__}")
-        outcome = self.classify_response(response.status_code, response.headers, response.content)
+        try:
+            outcome = self.classify_response(response.status_code, response.headers,
+                                             response.content)
+        except Exception:  # noqa: BLE001 — an answer we cannot read is one failed attempt
+            outcome = SendResult(ok=False, detail=f"unreadable answer (HTTP {response.status_code})")
         return replace(outcome, status_code=response.status_code)
 
     def build_send(self, context: Mapping[str, Any], text: str, *, now: datetime) -> OutboundRequest:
@@ -213,7 +218,7 @@ class Channel:
 
     def classify_response(self, status: int, headers: Mapping[str, str], body: bytes) -> SendResult:
         """How the platform answered one ``build_send`` request."""
-        return http_result(status, headers)
+        return http_result(status, headers, now=self.now())
 
 
 def json_handshake(body: Any, status: int = 200) -> Handshake:
@@ -221,17 +226,26 @@ def json_handshake(body: Any, status: int = 200) -> Handshake:
                      media_type="application/json")
 
 
-def http_result(status: int, headers: Mapping[str, str], detail: str = "") -> SendResult:
-    """The common reading of an HTTP status: 2xx ok, 408, 429 and 5xx retry, other 4xx final."""
+def http_result(status: int, headers: Mapping[str, str], detail: str = "", *,
+                now: datetime) -> SendResult:
+    """The common reading of an HTTP status: 2xx ok, 408, 429 and 5xx retry, other 4xx final;
+    ``Retry-After`` in seconds or as an HTTP date (compared with ``now``)."""
     if 200 <= status < 300:
         return SendResult(ok=True, detail=detail or str(status))
-    retry_after = None
     raw = {k.lower(): v for k, v in headers.items()}.get("retry-after")
-    if raw:
-        try:
-            retry_after = float(raw)
-        except ValueError:
-            retry_after = None
+    retry_after = retry_after_seconds(raw, now=now) if raw else None
     if status == 429 or status >= 500 or status == 408:
         return SendResult(ok=False, retry_after=retry_after, detail=detail or f"HTTP {status}")
     return SendResult(ok=False, permanent=True, detail=detail or f"HTTP {status}")
+
+
+_CONTROLS = dict.fromkeys(range(32))
+
+
+def short(value: object, limit: int = 120) -> str:
+    """A platform's error code or description as it may be shown to an owner: a string
+    field of its documented answer, controls removed, at most ``limit`` characters — never
+    the raw body."""
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        return ""
+    return str(value).translate(_CONTROLS)[:limit]

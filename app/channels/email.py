@@ -54,6 +54,7 @@ from typing import Any, Literal, get_args
 from urllib.parse import parse_qsl
 
 import aiosmtplib
+import httpcore
 import httpx
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -75,6 +76,7 @@ from app.channels.base import (
 )
 from app.domain.email_rules import address_of, addresses_in, should_not_reply
 from app.domain.model import InboundMessage
+from app.targets import PrivateTarget, vetted_address
 
 MAILGUN_REPLAY_WINDOW = 15 * 60
 SENDGRID_REPLAY_WINDOW = 10 * 60
@@ -315,7 +317,7 @@ class EmailChannel(Channel):
                                    from_name=self.from_name, now=now)
 
     async def send(self, http: httpx.AsyncClient, context: Mapping[str, Any], text: str, *,
-                   now: datetime) -> SendResult:
+                   now: datetime, allow_private: bool = False) -> SendResult:
         """One attempt to send the message by SMTP (``http`` is not used), classified: a
         5xx refusal is permanent, a 4xx or a network error worth retrying."""
         if not self.smtp_host or not self.from_address:
@@ -324,6 +326,15 @@ class EmailChannel(Channel):
             message, envelope_sender, recipients = self.build_reply(context, text, now=now)
         except ValueError as exc:
             return SendResult(ok=False, permanent=True, detail=str(exc))
+        if not allow_private:
+            # The name is resolved and checked here; aiosmtplib then connects by name, so
+            # that TLS checks the certificate against it (docs/security.md: the window).
+            try:
+                await vetted_address(str(self.smtp_host), self.smtp_port)
+            except PrivateTarget as exc:
+                return SendResult(ok=False, permanent=True, detail=f"smtp_host refused: {exc}")
+            except (OSError, httpcore.ConnectError) as exc:
+                return SendResult(ok=False, detail=f"smtp_host: {type(exc).__name__}")
         try:
             await send_smtp(message, envelope_sender=envelope_sender, recipients=recipients,
                             host=str(self.smtp_host), port=self.smtp_port, tls=self.smtp_tls,
@@ -335,9 +346,9 @@ class EmailChannel(Channel):
                               detail=f"recipient refused: {codes}")
         except aiosmtplib.SMTPResponseException as exc:
             return SendResult(ok=False, permanent=exc.code >= 500,
-                              detail=f"SMTP {exc.code} {exc.message}")
+                              detail=f"SMTP {exc.code}")  # the server's words stay out
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            return SendResult(ok=False, detail=f"{type(exc).__name__}: {exc}")
+            return SendResult(ok=False, detail=type(exc).__name__)
         return SendResult(ok=True, detail="accepted by the SMTP server")
 
 

@@ -40,6 +40,7 @@ from app.channels.base import (
     http_result,
     json_handshake,
     secret,
+    short,
 )
 from app.domain.model import InboundMessage
 
@@ -155,14 +156,16 @@ class SlackChannel(Channel):
 
     def classify_response(self, status: int, headers: Mapping[str, str], body: bytes) -> SendResult:
         if status != 200:
-            return http_result(status, headers)
+            return http_result(status, headers, now=self.now())
         try:
             data = json.loads(body)
         except ValueError:
             return SendResult(ok=False, detail="Slack answered something that is not JSON")
-        if data.get("ok"):
-            return SendResult(ok=True, detail=str(data.get("ts", "ok")))
-        error = str(data.get("error", "unknown_error"))
+        if not isinstance(data, dict):
+            return SendResult(ok=False, detail="Slack answered JSON that is not an object")
+        if data.get("ok") is True:
+            return SendResult(ok=True, detail=short(data.get("ts")) or "ok")
+        error = short(data.get("error")) or "unknown_error"
         if error == "ratelimited":
-            return http_result(429, headers, detail=error)
+            return http_result(429, headers, detail=error, now=self.now())
         return SendResult(ok=False, permanent=error in PERMANENT, detail=error)
