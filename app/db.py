@@ -6,6 +6,7 @@ back; nobody else calls ``commit()``).
 from __future__ import annotations
 
 import json
+import math
 import secrets
 import sqlite3
 import threading
@@ -191,8 +192,13 @@ class WalCheckpointer:
         return logged, copied
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine for SQLite (WAL, foreign keys on) or PostgreSQL (psycopg 3)."""
+def make_engine(url: str, *, echo: bool = False, connect_timeout: float = 3.0,
+                statement_timeout: float | None = None) -> Engine:
+    """An engine for SQLite (WAL, foreign keys on, a busy timeout) or PostgreSQL (psycopg 3)
+    with a connect timeout, a statement timeout and a TCP user timeout (seconds): a
+    database that stops answering — packets dropped, not refused — fails a request within
+    seconds (503) instead of holding it, and one stuck batch cannot hold up every tenant.
+    ``statement_timeout`` None: none (migrations, the CLI)."""
     if url.startswith("sqlite"):
         kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
         if url in ("sqlite://", "sqlite:///:memory:"):
@@ -235,6 +241,16 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         pool_size=10,
         max_overflow=20,
         pool_pre_ping=True,
+        pool_timeout=max(1.0, connect_timeout + 2),
+        connect_args={
+            "connect_timeout": max(2, math.ceil(connect_timeout)),  # libpq's minimum is 2 s
+            "options": f"-c statement_timeout={int((statement_timeout or 0) * 1000)}",
+            # Unacknowledged data on a live connection (the database went away mid-query)
+            # drops it after this long, instead of TCP's retransmissions for ~15 minutes.
+            "tcp_user_timeout": int((connect_timeout + 2) * 1000),
+            "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 3,
+            "keepalives_count": 3,
+        },
     )
 
 

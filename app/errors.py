@@ -7,7 +7,12 @@ The hierarchy (every expected failure is one of these, never a 500):
   - ``Unauthorized``          401: missing or unknown key, bad webhook signature
   - ``Conflict``              409: unique clash (an owner id that exists, a duplicate key)
   - ``Invalid``               422: a value that parses but makes no sense (``field`` names it)
+    - ``ControlCharacters``   422: NUL or another C0 control in an API request
   - ``PayloadTooLarge``       413: a body over the limit
+  - ``TooManyRequests``       429: a key's or a channel's rate limit (with Retry-After)
+
+The edge's own limits (431 headers, 413, 422 controls, 429) are answered by
+``app.middleware`` before a route runs.
 
 Domain errors that reach the edge: ``hijri.OutOfRange`` (a date outside 1343–1500 AH) and
 ``availability.NoWorkingTime`` are 422, ``countries.UnknownCountry`` is 404.
@@ -84,6 +89,14 @@ class Invalid(IjazaError):
 
 class PayloadTooLarge(IjazaError):
     status = 413
+
+
+class ControlCharacters(Invalid):
+    """422: a control character (NUL…) where only text may be."""
+
+
+class TooManyRequests(IjazaError):
+    status = 429
 
 
 def problem(status: int, detail: str, **extra: Any) -> JSONResponse:

@@ -21,11 +21,13 @@ from app.db import WalCheckpointer, make_engine, make_session_factory
 from app.decisions.endpoints import documented as evaluate_documented
 from app.decisions.endpoints import evaluate_route
 from app.decisions.endpoints import router as decisions
+from app.guards.sync import share_counts
 from app.inbound.endpoints import documented as hook_documented
 from app.inbound.endpoints import hook_route
 from app.inbound.recorder import Recorder
 from app.keys.endpoints import router as keys
-from app.middleware import RequestContext
+from app.limits import RateLimiter
+from app.middleware import MAX_HEADER, MAX_HEADERS, RequestContext
 from app.notices.endpoints import router as digest
 from app.ops.endpoints import router as ops
 from app.outbox.endpoints import router as deliveries
@@ -51,7 +53,9 @@ def create_app(settings: Settings | None = None, *, background: bool | None = No
     tests)."""
     settings = settings or get_settings()
     logs.configure(settings.log_level, json=settings.log_json)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url,
+                         connect_timeout=settings.database_connect_timeout_seconds,
+                         statement_timeout=settings.database_statement_timeout_seconds)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -65,6 +69,10 @@ def create_app(settings: Settings | None = None, *, background: bool | None = No
         run_background = settings.env != "test" if background is None else background
         if run_background:
             tasks = await start_background(app)
+        limiter = app.state.limiter
+        if engine.dialect.name == "postgresql" and limiter is not None:
+            tasks.append(asyncio.create_task(share_counts(app.state.sessions, limiter),
+                                             name="rate-counts"))
         try:
             yield
         finally:
@@ -85,6 +93,11 @@ def create_app(settings: Settings | None = None, *, background: bool | None = No
                 # only look for a provider on every request.
                 telemetry={"tracing": False, "metrics": False, "logs": False})
     app.access_log = settings.env != "test"
+    app.max_header, app.max_headers = settings.max_header_bytes, settings.max_headers_bytes
+    app.limiter = app.state.limiter = (
+        RateLimiter(per_key=settings.key_requests_per_minute,
+                    per_channel=settings.channel_requests_per_minute)
+        if settings.key_requests_per_minute or settings.channel_requests_per_minute else None)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
@@ -107,9 +120,14 @@ class Ijaza(FastAPI):
     the intake routes, which are Starlette routes, from their declarations."""
 
     access_log = True
+    max_header = MAX_HEADER
+    max_headers = MAX_HEADERS
+    limiter: RateLimiter | None = None
 
     def build_middleware_stack(self) -> Any:
-        return RequestContext(super().build_middleware_stack(), access_log=self.access_log)
+        return RequestContext(super().build_middleware_stack(), access_log=self.access_log,
+                              max_header=self.max_header, max_headers=self.max_headers,
+                              limiter=self.limiter)
 
     def openapi(self) -> dict[str, Any]:
         if self.openapi_schema is None:

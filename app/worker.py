@@ -34,7 +34,9 @@ async def start_background(app: FastAPI) -> list[asyncio.Task[Any]]:
 async def run_worker(settings: Any) -> None:
     """``ijaza worker``: the relay and the scheduler, without the HTTP server."""
     logs.configure(settings.log_level, json=settings.log_json)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url,
+                         connect_timeout=settings.database_connect_timeout_seconds,
+                         statement_timeout=settings.database_statement_timeout_seconds)
     sessions = make_session_factory(engine)
     async with outbound_client(allow_private=settings.allow_private_targets,
                                timeout=settings.send_timeout_seconds) as http:

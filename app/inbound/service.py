@@ -28,6 +28,7 @@ from app.errors import IjazaError, Unauthorized
 from app.metrics import WEBHOOKS
 from app.owners import repository as owners
 from app.owners.models import Owner
+from app.validation import without_controls
 
 
 @dataclass(slots=True)
@@ -87,7 +88,7 @@ def prepare(session: Session, channel_row: ChannelRow, channel: Any, raw: RawReq
             _owner_spoke(session, plan.owner, channel_row, item)
             plan.ignored.append("own_message")
         else:
-            plan.messages.append(item)
+            plan.messages.append(without_controls(item))
     return plan
 
 
