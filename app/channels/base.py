@@ -160,6 +160,12 @@ class Channel:
         """The HTTP answer to the platform; in return mode it carries ``reply``."""
         raise NotImplementedError
 
+    def replay_token(self, request: RawRequest) -> tuple[str, datetime] | None:
+        """A verified request's one-time token and until when it must be remembered, for
+        platforms whose signature does not cover the body (Mailgun): a second request
+        with the token and another body is a replay. None: the signature covers it."""
+        return None
+
     @property
     def answers_with_decision(self) -> bool:
         """Whether ``webhook_response`` is given the whole decision (a mapping) instead of
@@ -181,6 +187,12 @@ class Channel:
 
     def _reach(self, address: str) -> dict[str, Any]:
         return {"to": address}
+
+    def inert(self, text: str) -> str:
+        """``text`` from a client made inert for this platform, for a message that carries
+        it to someone else (the delegate's forward): no markup the platform would act on,
+        no bidi overrides that disguise it. Plain-text platforms only lose the overrides."""
+        return without_bidi_overrides(text)
 
     def may_write_first(self, *, last_seen_at: datetime | None, now: datetime) -> bool:
         """Whether a message nobody asked for may go to a contact last heard from at
@@ -249,3 +261,13 @@ def short(value: object, limit: int = 120) -> str:
     if not isinstance(value, str | int | float) or isinstance(value, bool):
         return ""
     return str(value).translate(_CONTROLS)[:limit]
+
+
+# Embedding, override and isolate controls (Unicode TR 9): they can make a link or an
+# address read as something else ("Trojan Source"); a forward is plain text without them.
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def without_bidi_overrides(text: str) -> str:
+    """``text`` without bidi embedding, override and isolate controls."""
+    return text.translate(_BIDI_CONTROLS)

@@ -41,6 +41,7 @@ from app.channels.base import (
     json_handshake,
     secret,
     short,
+    without_bidi_overrides,
 )
 from app.domain.model import InboundMessage
 
@@ -143,6 +144,13 @@ class SlackChannel(Channel):
 
     def _reach(self, address: str) -> dict[str, Any]:
         return {"channel": address}  # a user id as the channel: Slack opens the DM
+
+    def inert(self, text: str) -> str:
+        """Slack's own escaping (docs.slack.dev, "Formatting text for app surfaces"):
+        ``&``, ``<`` and ``>`` as entities, so ``<!channel>``, ``<!here>``, ``<@U…>``,
+        ``<#C…>`` and ``<http://evil|bank.com>`` arrive as text, not mentions or links."""
+        return (without_bidi_overrides(text).replace("&", "&amp;").replace("<", "&lt;")
+                .replace(">", "&gt;"))
 
     def build_send(self, context: Mapping[str, Any], text: str, *, now: datetime) -> OutboundRequest:
         payload: dict[str, Any] = {"channel": context.get("channel"), "text": text}

@@ -16,6 +16,7 @@ class SeenToken(Base):
 
     kind: Mapped[str] = mapped_column(String(32), primary_key=True)
     token: Mapped[str] = mapped_column(String(128), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))  # of the body it came with
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 

@@ -9,16 +9,21 @@ from app.db import insert_for
 from app.guards.models import RateCount, SeenToken
 
 
-def first_sight(session: Session, kind: str, token: str, *, now: datetime,
+def first_sight(session: Session, kind: str, token: str, digest: str, *, now: datetime,
                 expires_at: datetime) -> bool:
-    """Remember ``token`` until ``expires_at``; False when it was already remembered (and
-    has not expired): a replay. One statement, so two replicas cannot both see it first."""
+    """Remember ``token`` (with the digest of what it came with) until ``expires_at``;
+    False when it is already remembered with another digest: a replay (the same delivery
+    again is a platform's retry, left to the dedupe key). Two replicas cannot both see a
+    token first: the second insert waits on the primary key and then finds it."""
     session.execute(delete(SeenToken).where(SeenToken.kind == kind, SeenToken.token == token,
                                             SeenToken.expires_at <= now))
-    inserted = session.execute(
-        insert_for(session, SeenToken).values(kind=kind, token=token, expires_at=expires_at)
+    session.execute(
+        insert_for(session, SeenToken).values(kind=kind, token=token, digest=digest,
+                                              expires_at=expires_at)
         .on_conflict_do_nothing(index_elements=["kind", "token"]))
-    return bool(getattr(inserted, "rowcount", 0))
+    stored = session.scalar(select(SeenToken.digest).where(SeenToken.kind == kind,
+                                                           SeenToken.token == token))
+    return stored == digest
 
 
 def forget_expired(session: Session, now: datetime) -> None:

@@ -21,6 +21,7 @@ def upgrade() -> None:
     op.create_table('seen_token',
                     sa.Column('kind', sa.String(length=32), nullable=False),
                     sa.Column('token', sa.String(length=128), nullable=False),
+                    sa.Column('digest', sa.String(length=64), nullable=False),
                     sa.Column('expires_at', app.db.UTCDateTime(timezone=True), nullable=False),
                     sa.PrimaryKeyConstraint('kind', 'token', name=op.f('pk_seen_token')))
     op.create_index(op.f('ix_seen_token_expires_at'), 'seen_token', ['expires_at'])
