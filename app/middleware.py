@@ -125,6 +125,9 @@ class RequestContext:
         status_holder = [0]
         received = [0]
         tail = [b""]
+        # Set when the body breaks a limit: the framework may turn the exception raised
+        # from receive() into an answer of its own (FastAPI: 400); this one is sent instead.
+        refusal: list[tuple[int, str] | None] = [None]
 
         async def limited_receive() -> Any:
             message = await receive()
@@ -132,32 +135,36 @@ class RequestContext:
                 chunk = message.get("body", b"")
                 received[0] += len(chunk)
                 if received[0] > self.max_body:
-                    raise PayloadTooLarge("The body is larger than 1 MiB.")
+                    refusal[0] = (413, "The body is larger than 1 MiB.")
+                    raise PayloadTooLarge(refusal[0][1])
                 if scan:
                     window = tail[0] + chunk
                     if b"\\u00" in window and _JSON_CONTROL.search(window):
+                        refusal[0] = (422, _CONTROLS_DETAIL)
                         raise ControlCharacters(_CONTROLS_DETAIL)
                     tail[0] = chunk[-16:]
             return message
 
         async def send_with_id(message: Any) -> None:
             if message["type"] == "http.response.start":
+                if refusal[0] is not None:
+                    status_holder[0] = refusal[0][0]
+                    await _send_problem(send, *refusal[0], request_id)
+                    return
                 status_holder[0] = message["status"]
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"],
                                       (b"x-request-id", request_id.encode())]
+            elif refusal[0] is not None:
+                return  # the body of the answer replaced above
             await send(message)
 
         try:
             await self.app(scope, limited_receive, send_with_id)
-        except PayloadTooLarge:
-            if status_holder[0] == 0:
-                await _send_problem(send, 413, "The body is larger than 1 MiB.", request_id)
-                status_holder[0] = 413
-        except ControlCharacters:
-            if status_holder[0] == 0:
-                await _send_problem(send, 422, _CONTROLS_DETAIL, request_id)
-                status_holder[0] = 422
+        except (PayloadTooLarge, ControlCharacters):
+            if status_holder[0] == 0 and refusal[0] is not None:
+                await _send_problem(send, *refusal[0], request_id)
+                status_holder[0] = refusal[0][0]
         finally:
             if self.access_log:
                 log.info("request", method=scope["method"], path=scope["path"],
