@@ -131,10 +131,41 @@ class Ijaza(FastAPI):
 
     def openapi(self) -> dict[str, Any]:
         if self.openapi_schema is None:
-            self.openapi_schema = get_openapi(
+            self.openapi_schema = with_problems(get_openapi(
                 title=self.title, version=self.version, description=self.description,
-                routes=[*self.routes, *evaluate_documented.routes, *hook_documented.routes])
+                routes=[*self.routes, *evaluate_documented.routes, *hook_documented.routes]))
         return self.openapi_schema
+
+
+PROBLEM_SCHEMA = {
+    "type": "object", "description": "RFC 9457 problem details",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {"type": {"type": "string"}, "title": {"type": "string"},
+                   "status": {"type": "integer"}, "detail": {"type": "string"},
+                   "errors": {"type": "array", "items": {"type": "object", "properties": {
+                       "field": {"type": "string"}, "message": {"type": "string"}}}}},
+}
+PROBLEMS = {"400": "Malformed request", "401": "Missing, unknown or revoked key",
+            "404": "No such resource (or not this key's)", "409": "Conflict",
+            "413": "Body over 1 MiB", "422": "Invalid input", "429": "Rate limit (Retry-After)",
+            "431": "Headers too large"}
+
+
+def with_problems(schema: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI document with every operation's problem+json answers listed (the edge's
+    limits answer any operation with 413/422/429/431; the validation 422 is a problem too)."""
+    schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    ref = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for item in schema.get("paths", {}).values():
+        for method, operation in item.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            for code, description in PROBLEMS.items():
+                if code == "409" and method not in ("post", "put", "patch", "delete"):
+                    continue
+                answer = operation["responses"].setdefault(code, {"description": description})
+                answer["content"] = ref
+    return schema
 
 
 def _include_routers(app: FastAPI) -> None:

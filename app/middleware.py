@@ -136,7 +136,7 @@ class RequestContext:
                 received[0] += len(chunk)
                 if received[0] > self.max_body:
                     refusal[0] = (413, "The body is larger than 1 MiB.")
-                    raise PayloadTooLarge(refusal[0][1])
+                    raise PayloadTooLarge("The body is larger than 1 MiB.")
                 if scan:
                     window = tail[0] + chunk
                     if b"\\u00" in window and _JSON_CONTROL.search(window):
