@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy.engine import make_url
 
 
-
 class DroppingProxy:
     """Forwards TCP to ``target`` until ``drop()``; then reads and discards both ways."""
 

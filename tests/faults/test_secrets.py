@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+
 from tests.api.test_hooks import LEAVE  # the samples' week
 from tests.channels.conftest import sample
 from tests.fakes import FakePlatform, Reply
