@@ -41,9 +41,18 @@ class RateLimiter:
         self._counts: dict[tuple[str, str], list[int]] = {}
         self._unsent: dict[tuple[str, str], int] = {}
         self._others: dict[tuple[str, str], tuple[int, int]] = {}  # bucket → (minute, count)
+        self._keys: dict[bytes, tuple[str, str]] = {}  # Authorization → its bucket (digest once)
 
     def refused(self, path: str, authorization: bytes) -> int | None:
-        bucket = bucket_of(path, authorization)
+        if authorization and not path.startswith("/hooks/"):
+            bucket: tuple[str, str] | None = self._keys.get(authorization)
+            if bucket is None:
+                if len(self._keys) >= MAX_BUCKETS:
+                    self._keys.clear()
+                bucket = self._keys[authorization] = ("key", hashlib.blake2b(
+                    authorization, digest_size=12).hexdigest())
+        else:
+            bucket = bucket_of(path, authorization)
         if bucket is None:
             return None
         limit = self.limits[bucket[0]]
