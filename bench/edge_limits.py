@@ -24,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app.channels.email import EmailChannel, _from_mime  # noqa: E402
 from app.channels.base import RawRequest  # noqa: E402
+from app.channels.email import EmailChannel, _from_mime  # noqa: E402
 from app.limits import RateLimiter  # noqa: E402
 from app.middleware import RequestContext  # noqa: E402
 
@@ -110,7 +110,7 @@ async def _huge_header(port: int, size: int) -> bytes:
         writer.write(b"\r\n\r\n")
         await writer.drain()
         status = await asyncio.wait_for(reader.readline(), 30)
-    except (ConnectionError, asyncio.TimeoutError):
+    except (TimeoutError, ConnectionError):
         status = b"(closed)"
     writer.close()
     return status.strip()
