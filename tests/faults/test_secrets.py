@@ -71,3 +71,24 @@ def test_a_full_run_at_debug_logs_no_secret(settings, sessions, capfd, caplog) -
                    SLACK_SIGNING, SLACK_TOKEN, METRICS_KEY, "ijz_wrong-key-in-logs"):
         assert secret not in logs, secret
     app.state.engine.dispose()
+
+
+def test_a_key_revoked_by_another_replica_is_refused_within_a_second(client, admin, owner,  # noqa: ANN001
+                                                                     owner_key, sessions) -> None:
+    from sqlalchemy import update
+
+    import app.keys.service as keys
+    from app.db import session_scope
+    from app.keys.models import ApiKey
+
+    mine = {"Authorization": f"Bearer {owner_key}"}
+    assert client.get(f"/v1/owners/{owner['id']}", headers=mine).status_code == 200  # cached now
+    with session_scope(sessions) as session:  # another replica revokes it: this one's cache stays
+        session.execute(update(ApiKey).where(ApiKey.digest == keys.digest(owner_key))
+                        .values(revoked_at=keys.clock.now()))
+    assert client.get(f"/v1/owners/{owner['id']}", headers=mine).status_code == 200  # still cached
+    # one second later: the cached entry has aged out
+    entry = keys._RECENT[keys.digest(owner_key)]
+    keys._RECENT[keys.digest(owner_key)] = (entry[0] - keys.CACHE_SECONDS, entry[1])
+    assert keys.CACHE_SECONDS <= 1.0
+    assert client.get(f"/v1/owners/{owner['id']}", headers=mine).status_code == 401
