@@ -315,8 +315,11 @@ def _guard_postgresql(engine: Engine, *, ping_seconds: float,
         # is thrown away (DisconnectionError) and a new one is made, under connect_timeout.
         WATCHDOG.arm(id(dbapi_conn), dbapi_conn.fileno(), ping_seconds)
         try:
-            with dbapi_conn.cursor() as cursor:
-                cursor.execute("SELECT 1")
+            # The dialect's own ping (psycopg: in autocommit, so no transaction is left open)
+            if not engine.dialect.do_ping(dbapi_conn):
+                raise DisconnectionError("the ping was not answered")
+        except DisconnectionError:
+            raise
         except Exception as exc:  # noqa: BLE001 — any failure means "not this connection"
             raise DisconnectionError(str(exc)) from exc
         finally:
