@@ -41,18 +41,23 @@ class RateLimiter:
         self._counts: dict[tuple[str, str], list[int]] = {}
         self._unsent: dict[tuple[str, str], int] = {}
         self._others: dict[tuple[str, str], tuple[int, int]] = {}  # bucket → (minute, count)
-        self._keys: dict[bytes, tuple[str, str]] = {}  # Authorization → its bucket (digest once)
+        # Authorization value or hook path → its bucket (a key is digested once)
+        self._keys: dict[str | bytes, tuple[str, str]] = {}
 
     def refused(self, path: str, authorization: bytes) -> int | None:
-        if authorization and not path.startswith("/hooks/"):
-            bucket: tuple[str, str] | None = self._keys.get(authorization)
-            if bucket is None:
+        hook = path.startswith("/hooks/")
+        if hook or authorization:
+            key: str | bytes = path if hook else authorization
+            found = self._keys.get(key)
+            if found is None:
                 if len(self._keys) >= MAX_BUCKETS:
                     self._keys.clear()
-                bucket = self._keys[authorization] = ("key", hashlib.blake2b(
-                    authorization, digest_size=12).hexdigest())
+                found = bucket_of(path, authorization)
+                assert found is not None  # a hook or a key
+                self._keys[key] = found
+            bucket: tuple[str, str] | None = found
         else:
-            bucket = bucket_of(path, authorization)
+            bucket = None
         if bucket is None:
             return None
         limit = self.limits[bucket[0]]
