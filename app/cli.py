@@ -26,8 +26,10 @@ from app.demo import seed
 from app.domain.model import InboundMessage, OccasionDate
 from app.errors import IjazaError
 from app.keys.service import create_key
+from app.middleware import MAX_HEADERS
 from app.migrate import upgrade
 from app.owners import repository as owners
+from app.serving import BoundedHttpTools
 from app.settings import get_settings
 from app.worker import run_worker
 
@@ -87,6 +89,7 @@ def serve(
     # of its own.
     uvicorn.run("app.asgi:app", host=settings.host, port=settings.port, workers=workers,
                 log_level="warning", log_config=None, proxy_headers=True,
+                http=BoundedHttpTools, h11_max_incomplete_event_size=MAX_HEADERS,
                 access_log=False)  # the app logs each request itself, with its request id
 
 

@@ -6,7 +6,10 @@ back; nobody else calls ``commit()``).
 from __future__ import annotations
 
 import json
+import math
+import os
 import secrets
+import socket
 import sqlite3
 import threading
 import time
@@ -18,6 +21,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import QueuePool, StaticPool
 from sqlalchemy.types import TypeDecorator
@@ -191,8 +195,13 @@ class WalCheckpointer:
         return logged, copied
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine for SQLite (WAL, foreign keys on) or PostgreSQL (psycopg 3)."""
+def make_engine(url: str, *, echo: bool = False, connect_timeout: float = 3.0,
+                statement_timeout: float | None = None) -> Engine:
+    """An engine for SQLite (WAL, foreign keys on, a busy timeout) or PostgreSQL (psycopg 3)
+    with a connect timeout, a statement timeout and a TCP user timeout (seconds): a
+    database that stops answering — packets dropped, not refused — fails a request within
+    seconds (503) instead of holding it, and one stuck batch cannot hold up every tenant.
+    ``statement_timeout`` None: none (migrations, the CLI)."""
     if url.startswith("sqlite"):
         kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
         if url in ("sqlite://", "sqlite:///:memory:"):
@@ -228,14 +237,112 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             dbapi_conn.isolation_level = None
 
         return engine
-    return create_engine(
+    engine = create_engine(
         url,
         echo=echo,
         json_serializer=_json_serializer,
         pool_size=10,
         max_overflow=20,
-        pool_pre_ping=True,
+        pool_timeout=max(1.0, connect_timeout + 2),
+        connect_args={
+            "connect_timeout": max(2, math.ceil(connect_timeout)),  # libpq's minimum is 2 s
+            "options": f"-c statement_timeout={int((statement_timeout or 0) * 1000)}",
+            # Unacknowledged data on a live connection (the database went away mid-query)
+            # drops it after this long, instead of TCP's retransmissions for ~15 minutes.
+            "tcp_user_timeout": int((connect_timeout + 2) * 1000),
+            "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 3,
+            "keepalives_count": 3,
+        },
     )
+    _guard_postgresql(engine, ping_seconds=max(2.0, connect_timeout),
+                      statement_seconds=statement_timeout + 2 if statement_timeout else None)
+    return engine
+
+
+class Watchdog:
+    """Severs a database connection that has not answered by its deadline.
+
+    The statement timeout is the server's: a server that cannot be reached (packets
+    dropped, or swallowed by something in between that still acknowledges them) never
+    enforces it, and libpq has no read timeout of its own. Shutting the socket down from
+    this thread wakes the waiting driver with an error (OperationalError → 503)."""
+
+    def __init__(self, tick: float = 0.25) -> None:
+        self.tick = tick
+        self._deadlines: dict[int, tuple[float, int]] = {}
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def arm(self, key: int, fd: int, seconds: float) -> None:
+        self._deadlines[key] = (time.monotonic() + seconds, fd)
+        if self._thread is None:
+            with self._lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._watch, name="db-watchdog",
+                                                    daemon=True)
+                    self._thread.start()
+
+    def disarm(self, key: int) -> None:
+        self._deadlines.pop(key, None)
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(self.tick)
+            now = time.monotonic()
+            for key, (deadline, fd) in list(self._deadlines.items()):
+                if deadline <= now and self._deadlines.pop(key, None) is not None:
+                    _sever(fd)
+
+
+def _sever(fd: int) -> None:
+    try:
+        with socket.socket(fileno=os.dup(fd)) as sock:
+            sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # closed meanwhile
+
+
+WATCHDOG = Watchdog()
+
+
+def _guard_postgresql(engine: Engine, *, ping_seconds: float,
+                      statement_seconds: float | None) -> None:
+    """A ping on checkout and statements, each with a deadline (``Watchdog``)."""
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+        # SQLAlchemy's pool_pre_ping, with a deadline: a connection that does not answer
+        # is thrown away (DisconnectionError) and a new one is made, under connect_timeout.
+        WATCHDOG.arm(id(dbapi_conn), dbapi_conn.fileno(), ping_seconds)
+        try:
+            # The dialect's own ping (psycopg: in autocommit, so no transaction is left open)
+            if not engine.dialect.do_ping(dbapi_conn):
+                raise DisconnectionError("the ping was not answered")
+        except DisconnectionError:
+            raise
+        except Exception as exc:  # noqa: BLE001 — any failure means "not this connection"
+            raise DisconnectionError(str(exc)) from exc
+        finally:
+            WATCHDOG.disarm(id(dbapi_conn))
+
+    if statement_seconds is None:
+        return
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _arm(conn: Any, *_args: Any) -> None:
+        dbapi_conn = conn.connection.dbapi_connection
+        WATCHDOG.arm(id(dbapi_conn), dbapi_conn.fileno(), statement_seconds)
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _disarm(conn: Any, *_args: Any) -> None:
+        WATCHDOG.disarm(id(conn.connection.dbapi_connection))
+
+    @event.listens_for(engine, "handle_error")
+    def _disarm_on_error(context: Any) -> None:
+        if context.connection is not None and context.connection.connection is not None:
+            dbapi_conn = context.connection.connection.dbapi_connection
+            if dbapi_conn is not None:
+                WATCHDOG.disarm(id(dbapi_conn))
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

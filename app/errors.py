@@ -7,9 +7,15 @@ The hierarchy (every expected failure is one of these, never a 500):
   - ``Unauthorized``          401: missing or unknown key, bad webhook signature
   - ``Conflict``              409: unique clash (an owner id that exists, a duplicate key)
   - ``Invalid``               422: a value that parses but makes no sense (``field`` names it)
+    - ``ControlCharacters``   422: NUL or another C0 control in an API request
   - ``PayloadTooLarge``       413: a body over the limit
+  - ``TooManyRequests``       429: a key's or a channel's rate limit (with Retry-After)
 
-Domain errors that reach the edge: ``hijri.OutOfRange`` (a date outside 1343–1500 AH) and
+The edge's own limits (431 headers, 413, 422 controls, 429) are answered by
+``app.middleware`` before a route runs.
+
+A value that parses but does not fit (``OverflowError``, a database ``DataError``) and a
+body nested too deeply (``RecursionError``) are 422. Domain errors that reach the edge: ``hijri.OutOfRange`` (a date outside 1343–1500 AH) and
 ``availability.NoWorkingTime`` are 422, ``countries.UnknownCountry`` is 404.
 
 Validation errors from FastAPI/pydantic become 422 with the failing fields in ``errors``;
@@ -23,7 +29,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
@@ -86,6 +92,14 @@ class PayloadTooLarge(IjazaError):
     status = 413
 
 
+class ControlCharacters(Invalid):
+    """422: a control character (NUL…) where only text may be."""
+
+
+class TooManyRequests(IjazaError):
+    status = 429
+
+
 def problem(status: int, detail: str, **extra: Any) -> JSONResponse:
     body = {"type": "about:blank", "title": _TITLES.get(status, "Error"), "status": status,
             "detail": detail, **extra}
@@ -116,6 +130,12 @@ def problem_for(exc: BaseException) -> JSONResponse | None:
         # A unique index caught two writers at once; nothing was stored for this request.
         return problem(409, "This request collided with another one that changed the same "
                             "thing at the same moment; nothing was changed. Try again.")
+    if isinstance(exc, RecursionError):
+        return problem(422, "The request is nested too deeply to be read; nothing was changed.")
+    if isinstance(exc, OverflowError | DataError):
+        # A number or an instant that parses but lies outside what can be stored or
+        # computed with (an id beyond 64 bits, a time at the end of year 9999).
+        return problem(422, "A value in the request is out of range; nothing was changed.")
     if isinstance(exc, PoolTimeout | OperationalError):
         # The database is busy or unreachable: nothing was stored; the caller may retry
         # (platforms do so on their own).
@@ -134,7 +154,8 @@ def install(app: FastAPI) -> None:
         return response
 
     for kind in (IjazaError, OutOfRange, NoWorkingTime, TemplateInvalid, UnknownCountry,
-                 IntegrityError, PoolTimeout, OperationalError):
+                 IntegrityError, PoolTimeout, OperationalError, RecursionError, OverflowError,
+                 DataError):
         app.add_exception_handler(kind, _expected)
 
     @app.exception_handler(RequestValidationError)

@@ -6,6 +6,7 @@ from app.contacts.models import Contact
 from app.country_calendar.models import Confirmation
 from app.db import Base
 from app.decisions.models import EventRow, OwnerActivity
+from app.guards.models import RateCount, SeenToken
 from app.keys.models import ApiKey
 from app.outbox.models import Delivery, DeliveryAttempt, RelayPresence
 from app.owners.models import Owner
@@ -14,4 +15,4 @@ from app.templates.models import TemplateRow
 from app.windows.models import WindowRow
 
 __all__ = ["ApiKey", "Base", "ChannelRow", "Confirmation", "ConsoleSession", "Contact", "Delivery", "DeliveryAttempt", "EventRow", "Owner", "OwnerActivity",
-           "RelayPresence", "RuleRow", "TemplateRow", "WindowRow"]
+           "RateCount", "RelayPresence", "RuleRow", "SeenToken", "TemplateRow", "WindowRow"]

@@ -66,6 +66,19 @@ class Settings(BaseSettings):
     rate_limits: PlatformLimits = PlatformLimits()
     config_dir: Path = ROOT / "config"
     demo_admin_key: str | None = None
+    # Hardening (docs/security.md): outbound targets must be public unless this is set
+    # (tests, single-host installs whose platforms run next to Ijaza).
+    allow_private_targets: bool = False
+    retry_after_max_seconds: float = Field(default=3600.0, gt=0)
+    max_header_bytes: int = Field(default=16 * 1024, ge=1024)
+    max_headers_bytes: int = Field(default=64 * 1024, ge=1024)
+    # Requests per minute per API key and per webhook channel (0: unlimited).
+    key_requests_per_minute: int = Field(default=6000, ge=0)
+    channel_requests_per_minute: int = Field(default=12000, ge=0)
+    # /metrics answers only with this key (Bearer); unset: only an admin API key.
+    metrics_key: str | None = None
+    database_connect_timeout_seconds: float = Field(default=3.0, gt=0)
+    database_statement_timeout_seconds: float = Field(default=15.0, gt=0)
 
     @classmethod
     def settings_customise_sources(

@@ -4,11 +4,14 @@ message, which FastAPI turns into a 422 naming the field."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 from app.domain import countries, hours
+from app.domain.model import InboundMessage
 
 LANGUAGES = ("ar", "en")
 TONES = ("formal", "friendly")
@@ -73,3 +76,39 @@ def country_code(value: str) -> str:
         raise ValueError(f"'{value}' is not a supported country; supported: "
                          f"{', '.join(supported)}")
     return lookup[code.lower()]
+
+
+# C0 controls but tab, LF and CR: PostgreSQL cannot store NUL in text or JSON, so no
+# database stores any of them (the same on SQLite and PostgreSQL).
+CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_REPR_CONTROL = re.compile(r"\\x(?:0[0-8bcef]|1[0-9a-f])")
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return CONTROLS.sub("", value)
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def without_controls(message: InboundMessage) -> InboundMessage:
+    """The message with C0 controls removed from what is stored (text, name, address,
+    subject, headers, reply context): a platform's message is cleaned, not refused, so
+    that it is still recorded and answered."""
+    plain = "".join((message.text, message.name or "", message.address, message.subject or "",
+                     message.dedupe_key or "", message.language_hint or ""))
+    # repr() spells a control character as \xNN: one C-level pass over each mapping (a
+    # literal backslash-x in the text only costs a cleaning that changes nothing).
+    if (CONTROLS.search(plain) is None
+            and not (message.headers and _REPR_CONTROL.search(repr(message.headers)))
+            and not (message.reply_context and _REPR_CONTROL.search(repr(message.reply_context)))):
+        return message
+    return replace(message, text=_clean(message.text), name=_clean(message.name),
+                   address=_clean(message.address), subject=_clean(message.subject),
+                   dedupe_key=_clean(message.dedupe_key),
+                   language_hint=_clean(message.language_hint),
+                   headers=_clean(dict(message.headers)),
+                   reply_context=_clean(dict(message.reply_context)))

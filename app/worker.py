@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import httpx
 from fastapi import FastAPI
 
 from app import logs
@@ -19,6 +18,7 @@ from app.db import make_engine, make_session_factory
 from app.leader import Leadership
 from app.notices.scheduler import run_scheduler
 from app.outbox.relay import run_relay
+from app.targets import outbound_client
 
 
 async def start_background(app: FastAPI) -> list[asyncio.Task[Any]]:
@@ -38,9 +38,12 @@ async def start_background(app: FastAPI) -> list[asyncio.Task[Any]]:
 async def run_worker(settings: Any) -> None:
     """``ijaza worker``: the relay and the scheduler, without the HTTP server."""
     logs.configure(settings.log_level, json=settings.log_json)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url,
+                         connect_timeout=settings.database_connect_timeout_seconds,
+                         statement_timeout=settings.database_statement_timeout_seconds)
     sessions = make_session_factory(engine)
-    async with httpx.AsyncClient(timeout=httpx.Timeout(settings.send_timeout_seconds)) as http:
+    async with outbound_client(allow_private=settings.allow_private_targets,
+                               timeout=settings.send_timeout_seconds) as http:
         await asyncio.gather(run_relay(sessions, http, settings),
                              run_scheduler(sessions, Leadership(engine, role="worker"),
                                            settings))

@@ -113,7 +113,8 @@ def run() -> harness.Report:
                 platform="slack", settings={
                     "signing_secret": bench_webhook.SIGNING_SECRET, "bot_token": "xoxb-bench",
                     "bot_user_id": "UBOT", "bot_id": "BBOT",
-                    "api_base_url": "http://127.0.0.1:9"}), app.state.secret_box).id
+                    "api_base_url": "http://127.0.0.1:9"}), app.state.secret_box,
+                allow_private=True).id
         gc.freeze()
         gc.set_threshold(20_000, 20, 20)  # as app/asgi.py
         recorder = app.state.recorder

@@ -85,7 +85,8 @@ def settings(db_url: str):  # noqa: ANN201
     from app.settings import Settings
 
     return Settings(env="test", database_url=db_url, secret_key="test-secret-key-0123456789",
-                    public_base_url="https://ijaza.example.com", log_json=True)
+                    public_base_url="https://ijaza.example.com", log_json=True,
+                    allow_private_targets=True)
 
 
 @pytest.fixture

@@ -34,6 +34,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.domain.model import InboundMessage
+from app.domain.retry import retry_after_seconds
 
 
 class VerificationFailed(Exception):
@@ -159,6 +160,12 @@ class Channel:
         """The HTTP answer to the platform; in return mode it carries ``reply``."""
         raise NotImplementedError
 
+    def replay_token(self, request: RawRequest) -> tuple[str, datetime] | None:
+        """A verified request's one-time token and until when it must be remembered, for
+        platforms whose signature does not cover the body (Mailgun): a second request
+        with the token and another body is a replay. None: the signature covers it."""
+        return None
+
     @property
     def answers_with_decision(self) -> bool:
         """Whether ``webhook_response`` is given the whole decision (a mapping) instead of
@@ -181,6 +188,12 @@ class Channel:
     def _reach(self, address: str) -> dict[str, Any]:
         return {"to": address}
 
+    def inert(self, text: str) -> str:
+        """``text`` from a client made inert for this platform, for a message that carries
+        it to someone else (the delegate's forward): no markup the platform would act on,
+        no bidi overrides that disguise it. Plain-text platforms only lose the overrides."""
+        return without_bidi_overrides(text)
+
     def may_write_first(self, *, last_seen_at: datetime | None, now: datetime) -> bool:
         """Whether a message nobody asked for may go to a contact last heard from at
         ``last_seen_at`` (None: never)."""
@@ -189,7 +202,7 @@ class Channel:
     # --- sending -------------------------------------------------------------------------------
 
     async def send(self, http: httpx.AsyncClient, context: Mapping[str, Any], text: str, *,
-                   now: datetime) -> SendResult:
+                   now: datetime, allow_private: bool = False) -> SendResult:
         """One attempt to send ``text``; never raises for the platform's answer or the
         network (a timeout or a refused connection is worth retrying)."""
         try:
@@ -204,7 +217,11 @@ class Channel:
             return SendResult(ok=False, detail=f"timeout: {type(exc).__name__}")
         except httpx.TransportError as exc:
             return SendResult(ok=False, detail=f"transport: {type(exc).__name__}")
-        outcome = self.classify_response(response.status_code, response.headers, response.content)
+        try:
+            outcome = self.classify_response(response.status_code, response.headers,
+                                             response.content)
+        except Exception:  # noqa: BLE001 — an answer we cannot read is one failed attempt
+            outcome = SendResult(ok=False, detail=f"unreadable answer (HTTP {response.status_code})")
         return replace(outcome, status_code=response.status_code)
 
     def build_send(self, context: Mapping[str, Any], text: str, *, now: datetime) -> OutboundRequest:
@@ -213,7 +230,7 @@ class Channel:
 
     def classify_response(self, status: int, headers: Mapping[str, str], body: bytes) -> SendResult:
         """How the platform answered one ``build_send`` request."""
-        return http_result(status, headers)
+        return http_result(status, headers, now=self.now())
 
 
 def json_handshake(body: Any, status: int = 200) -> Handshake:
@@ -221,17 +238,36 @@ def json_handshake(body: Any, status: int = 200) -> Handshake:
                      media_type="application/json")
 
 
-def http_result(status: int, headers: Mapping[str, str], detail: str = "") -> SendResult:
-    """The common reading of an HTTP status: 2xx ok, 408, 429 and 5xx retry, other 4xx final."""
+def http_result(status: int, headers: Mapping[str, str], detail: str = "", *,
+                now: datetime) -> SendResult:
+    """The common reading of an HTTP status: 2xx ok, 408, 429 and 5xx retry, other 4xx final;
+    ``Retry-After`` in seconds or as an HTTP date (compared with ``now``)."""
     if 200 <= status < 300:
         return SendResult(ok=True, detail=detail or str(status))
-    retry_after = None
     raw = {k.lower(): v for k, v in headers.items()}.get("retry-after")
-    if raw:
-        try:
-            retry_after = float(raw)
-        except ValueError:
-            retry_after = None
+    retry_after = retry_after_seconds(raw, now=now) if raw else None
     if status == 429 or status >= 500 or status == 408:
         return SendResult(ok=False, retry_after=retry_after, detail=detail or f"HTTP {status}")
     return SendResult(ok=False, permanent=True, detail=detail or f"HTTP {status}")
+
+
+_CONTROLS = dict.fromkeys(range(32))
+
+
+def short(value: object, limit: int = 120) -> str:
+    """A platform's error code or description as it may be shown to an owner: a string
+    field of its documented answer, controls removed, at most ``limit`` characters — never
+    the raw body."""
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        return ""
+    return str(value).translate(_CONTROLS)[:limit]
+
+
+# Embedding, override and isolate controls (Unicode TR 9): they can make a link or an
+# address read as something else ("Trojan Source"); a forward is plain text without them.
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def without_bidi_overrides(text: str) -> str:
+    """``text`` without bidi embedding, override and isolate controls."""
+    return text.translate(_BIDI_CONTROLS)

@@ -39,7 +39,7 @@ class ConsoleChannel(Channel):
         return Handshake(status=200, body=b"", media_type="text/plain")
 
     async def send(self, http: httpx.AsyncClient, context: Mapping[str, Any], text: str, *,
-                   now: datetime) -> SendResult:
+                   now: datetime, allow_private: bool = False) -> SendResult:
         """Log what would be sent (recipient and length, never the text: it may be personal)."""
         log.info("console channel: would send", to=context.get("to"), chars=len(text))
         return SendResult(ok=True, detail="logged")

@@ -42,9 +42,10 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import secrets
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.header import decode_header, make_header
 from email.headerregistry import Address
@@ -54,6 +55,7 @@ from typing import Any, Literal, get_args
 from urllib.parse import parse_qsl
 
 import aiosmtplib
+import httpcore
 import httpx
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -73,10 +75,17 @@ from app.channels.base import (
     json_handshake,
     secret,
 )
-from app.domain.email_rules import address_of, addresses_in, should_not_reply
+from app.domain.email_rules import address_of, addresses_in, reads_as_a_name, should_not_reply
 from app.domain.model import InboundMessage
+from app.targets import PrivateTarget, vetted_address
 
 MAILGUN_REPLAY_WINDOW = 15 * 60
+# A mail nested deeper or cut into more parts than any person's mail is acknowledged and
+# not answered ("message too complex"): Python's parser recurses per level and slows down
+# with the parts, and one mail must not stall the server.
+MAX_MIME_DEPTH = 16
+MAX_MIME_PARTS = 100
+TOO_COMPLEX = "not answered: message too complex"
 SENDGRID_REPLAY_WINDOW = 10 * 60
 Provider = Literal["mailgun", "sendgrid", "postmark", "mime"]
 TlsMode = Literal["none", "starttls", "tls"]
@@ -206,11 +215,26 @@ class EmailChannel(Channel):
         if not self.token or not hmac.compare_digest(given.encode(), self.token.encode()):
             raise VerificationFailed("wrong channel token")
 
+    def replay_token(self, request: RawRequest) -> tuple[str, datetime] | None:
+        if self.provider != "mailgun":
+            return None
+        form = _form(request)
+        try:
+            signed_at = datetime.fromtimestamp(int(form.get("timestamp", "")), UTC)
+        except (ValueError, OverflowError, OSError):
+            return None
+        # Remembered until its timestamp leaves the window, when it is refused anyway.
+        return form.get("token", "")[:128], signed_at + timedelta(seconds=MAILGUN_REPLAY_WINDOW)
+
     # --- parsing ---------------------------------------------------------------------------
 
     def parse(self, request: RawRequest) -> Handshake | list[InboundMessage | Ignored]:
+        if too_complex(request.body):
+            return [Ignored(TOO_COMPLEX)]
         try:
             mail = getattr(self, f"_parse_{self.provider}")(request)
+        except RecursionError:
+            return [Ignored(TOO_COMPLEX)]
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
             raise BadPayload(f"cannot read this {self.provider} email: {exc}") from exc
         return [self._inbound(mail, request)]
@@ -274,12 +298,16 @@ class EmailChannel(Channel):
         references = " ".join(
             p for p in (" ".join(headers.get("references", "").split()), message_id) if p)
         name = next((n for n, _a in getaddresses([str(mail.get("from") or "")]) if n), None)
-        from_owner = suppressed == "own_message"
+        name = _decoded(name) if name else None
+        # Anyone can write the owner's address as a sender: such a mail is not answered
+        # (own_message) but does not pause the owner's replies either; and an
+        # unauthenticated display name greets its sender only if it reads as a name.
+        from_owner = False
         reply_to = address_of(sender)
         return InboundMessage(
             platform=self.platform, dedupe_key=dedupe[:300],
             address=reply_to or address_of(headers.get("from")) or sender,
-            name=_decoded(name) if name else None, text=str(mail.get("text") or ""),
+            name=name if reads_as_a_name(name) else None, text=str(mail.get("text") or ""),
             subject=_decoded(subject), received_at=request.received_at, headers=headers,
             suppressed=suppressed, from_owner=from_owner,
             reply_context={"to": reply_to, "message_id": message_id, "references": references,
@@ -315,7 +343,7 @@ class EmailChannel(Channel):
                                    from_name=self.from_name, now=now)
 
     async def send(self, http: httpx.AsyncClient, context: Mapping[str, Any], text: str, *,
-                   now: datetime) -> SendResult:
+                   now: datetime, allow_private: bool = False) -> SendResult:
         """One attempt to send the message by SMTP (``http`` is not used), classified: a
         5xx refusal is permanent, a 4xx or a network error worth retrying."""
         if not self.smtp_host or not self.from_address:
@@ -324,6 +352,15 @@ class EmailChannel(Channel):
             message, envelope_sender, recipients = self.build_reply(context, text, now=now)
         except ValueError as exc:
             return SendResult(ok=False, permanent=True, detail=str(exc))
+        if not allow_private:
+            # The name is resolved and checked here; aiosmtplib then connects by name, so
+            # that TLS checks the certificate against it (docs/security.md: the window).
+            try:
+                await vetted_address(str(self.smtp_host), self.smtp_port)
+            except PrivateTarget as exc:
+                return SendResult(ok=False, permanent=True, detail=f"smtp_host refused: {exc}")
+            except (OSError, httpcore.ConnectError) as exc:
+                return SendResult(ok=False, detail=f"smtp_host: {type(exc).__name__}")
         try:
             await send_smtp(message, envelope_sender=envelope_sender, recipients=recipients,
                             host=str(self.smtp_host), port=self.smtp_port, tls=self.smtp_tls,
@@ -335,10 +372,21 @@ class EmailChannel(Channel):
                               detail=f"recipient refused: {codes}")
         except aiosmtplib.SMTPResponseException as exc:
             return SendResult(ok=False, permanent=exc.code >= 500,
-                              detail=f"SMTP {exc.code} {exc.message}")
+                              detail=f"SMTP {exc.code}")  # the server's words stay out
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            return SendResult(ok=False, detail=f"{type(exc).__name__}: {exc}")
+            return SendResult(ok=False, detail=type(exc).__name__)
         return SendResult(ok=True, detail="accepted by the SMTP server")
+
+
+def too_complex(body: bytes) -> bool:
+    """Whether a body (a raw mail, or a form that carries one) holds more MIME levels or
+    parts than ``MAX_MIME_DEPTH`` / ``MAX_MIME_PARTS``: counted on the bytes, before any
+    parsing (each level declares a boundary; each part starts with a ``--`` line)."""
+    return (body.count(b"\n--") > 2 * MAX_MIME_PARTS
+            or len(_BOUNDARY.findall(body)) > MAX_MIME_DEPTH)
+
+
+_BOUNDARY = re.compile(rb"boundary\s*=", re.IGNORECASE)
 
 
 def mailgun_signature(signing_key: str, timestamp: str, token: str) -> str:

@@ -40,6 +40,8 @@ from app.channels.base import (
     http_result,
     json_handshake,
     secret,
+    short,
+    without_bidi_overrides,
 )
 from app.domain.model import InboundMessage
 
@@ -143,6 +145,13 @@ class SlackChannel(Channel):
     def _reach(self, address: str) -> dict[str, Any]:
         return {"channel": address}  # a user id as the channel: Slack opens the DM
 
+    def inert(self, text: str) -> str:
+        """Slack's own escaping (docs.slack.dev, "Formatting text for app surfaces"):
+        ``&``, ``<`` and ``>`` as entities, so ``<!channel>``, ``<!here>``, ``<@U…>``,
+        ``<#C…>`` and ``<http://evil|bank.com>`` arrive as text, not mentions or links."""
+        return (without_bidi_overrides(text).replace("&", "&amp;").replace("<", "&lt;")
+                .replace(">", "&gt;"))
+
     def build_send(self, context: Mapping[str, Any], text: str, *, now: datetime) -> OutboundRequest:
         payload: dict[str, Any] = {"channel": context.get("channel"), "text": text}
         if context.get("thread_ts"):
@@ -155,14 +164,16 @@ class SlackChannel(Channel):
 
     def classify_response(self, status: int, headers: Mapping[str, str], body: bytes) -> SendResult:
         if status != 200:
-            return http_result(status, headers)
+            return http_result(status, headers, now=self.now())
         try:
             data = json.loads(body)
         except ValueError:
             return SendResult(ok=False, detail="Slack answered something that is not JSON")
-        if data.get("ok"):
-            return SendResult(ok=True, detail=str(data.get("ts", "ok")))
-        error = str(data.get("error", "unknown_error"))
+        if not isinstance(data, dict):
+            return SendResult(ok=False, detail="Slack answered JSON that is not an object")
+        if data.get("ok") is True:
+            return SendResult(ok=True, detail=short(data.get("ts")) or "ok")
+        error = short(data.get("error")) or "unknown_error"
         if error == "ratelimited":
-            return http_result(429, headers, detail=error)
+            return http_result(429, headers, detail=error, now=self.now())
         return SendResult(ok=False, permanent=error in PERMANENT, detail=error)

@@ -33,8 +33,10 @@ from app.channels.base import (
     http_result,
     json_handshake,
     secret,
+    short,
 )
 from app.domain.model import InboundMessage
+from app.domain.retry import retry_after_seconds
 
 MAX_TEXT = 4096
 EDITS = ("edited_message", "edited_channel_post", "edited_business_message")
@@ -139,11 +141,18 @@ class TelegramChannel(Channel):
         try:
             data = json.loads(body)
         except ValueError:
-            data = {}
-        if status == 200 and data.get("ok", True):
+            data = None
+        if not isinstance(data, dict):
+            # Not the Bot API's answer: a 2xx we cannot read is worth one more try.
+            return http_result(status if not 200 <= status < 300 else 502, headers,
+                               detail=f"unreadable answer (HTTP {status})", now=self.now())
+        if status == 200 and data.get("ok", True) is True:
             return SendResult(ok=True, detail="sent")
-        retry_after = (data.get("parameters") or {}).get("retry_after")
-        detail = str(data.get("description") or f"HTTP {status}")
+        parameters = data.get("parameters")
+        retry_after = retry_after_seconds(
+            parameters.get("retry_after") if isinstance(parameters, dict) else None,
+            now=self.now())
+        detail = short(data.get("description")) or f"HTTP {status}"
         if status == 429 or data.get("error_code") == 429:
-            return SendResult(ok=False, retry_after=float(retry_after or 1), detail=detail)
-        return http_result(status if status != 200 else 400, headers, detail=detail)
+            return SendResult(ok=False, retry_after=retry_after or 1.0, detail=detail)
+        return http_result(status if status != 200 else 400, headers, detail=detail, now=self.now())

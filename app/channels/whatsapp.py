@@ -41,6 +41,7 @@ from app.channels.base import (
     VerificationFailed,
     http_result,
     secret,
+    short,
 )
 from app.domain.model import InboundMessage
 
@@ -193,12 +194,17 @@ class WhatsAppChannel(Channel):
         if 200 <= status < 300:
             return SendResult(ok=True, detail="accepted")
         try:
-            error = (json.loads(body) or {}).get("error") or {}
+            data = json.loads(body)
         except ValueError:
+            data = None
+        error = data.get("error") if isinstance(data, dict) else None
+        if not isinstance(error, dict):
             error = {}
         code = error.get("code")
-        detail = f"{code}: {error.get('message', '')}" if code else f"HTTP {status}"
+        if isinstance(code, bool) or not isinstance(code, int | str):
+            code = None
+        detail = f"{code}: {short(error.get('message'))}" if code else f"HTTP {status}"
         if code in RETRYABLE_CODES:
             return SendResult(ok=False, detail=detail,
-                              retry_after=http_result(status, headers).retry_after)
-        return http_result(status, headers, detail=detail)
+                              retry_after=http_result(status, headers, now=self.now()).retry_after)
+        return http_result(status, headers, detail=detail, now=self.now())

@@ -16,6 +16,10 @@ def _box(request: Request) -> SecretBox:
     return request.app.state.secret_box
 
 
+def _private(request: Request) -> bool:
+    return bool(request.app.state.settings.allow_private_targets)
+
+
 def _base(request: Request) -> str:
     return request.app.state.settings.public_base_url
 
@@ -35,7 +39,8 @@ def list_channels(owner_id: str, request: Request, session: SessionDep, principa
 def create_channel(owner_id: str, body: ChannelCreate, request: Request, session: SessionDep,
                    principal: PrincipalDep) -> ChannelRead:
     owner = visible_owner(session, principal, owner_id)
-    row = service.create(session, owner, body, _box(request))
+    row = service.create(session, owner, body, _box(request),
+                         allow_private=_private(request))
     return service.read(row, _box(request), _base(request))
 
 
@@ -52,7 +57,8 @@ def update_channel(owner_id: str, channel_id: str, body: ChannelUpdate, request:
                    session: SessionDep, principal: PrincipalDep) -> ChannelRead:
     owner = visible_owner(session, principal, owner_id)
     row = service.visible_channel(session, owner, channel_id)
-    return service.read(service.update(session, row, body, _box(request)), _box(request),
+    return service.read(service.update(session, row, body, _box(request),
+                                       allow_private=_private(request)), _box(request),
                         _base(request))
 
 

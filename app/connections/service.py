@@ -20,6 +20,10 @@ from app.connections.schemas import ChannelCreate, ChannelRead, ChannelUpdate
 from app.crypto import SecretBox
 from app.errors import Invalid, NotFound
 from app.owners.models import Owner
+from app.targets import PrivateTarget, refuse_private_target
+
+# The settings that name somewhere the relay connects to (see app.targets).
+TARGETS = ("callback_url", "api_base_url", "smtp_host")
 
 
 def _now() -> datetime:
@@ -42,7 +46,7 @@ def _split(platform: str, values: dict[str, Any]) -> tuple[dict[str, Any], dict[
     return plain, sealed
 
 
-def _check(platform: str, mode: str, merged: dict[str, Any]) -> None:
+def _check(platform: str, mode: str, merged: dict[str, Any], *, allow_private: bool) -> None:
     cls = channel_class(platform)
     try:
         settings = cls.Settings.model_validate(merged)
@@ -57,6 +61,15 @@ def _check(platform: str, mode: str, merged: dict[str, Any]) -> None:
     if mode not in cls.modes:
         raise Invalid(f"{platform} cannot work in mode '{mode}'; use "
                       f"{' or '.join(repr(m) for m in cls.modes)}.", field="mode")
+    if not allow_private:
+        for name in TARGETS:
+            value = getattr(settings, name, None)
+            if value:
+                try:
+                    refuse_private_target(str(value))
+                except PrivateTarget as exc:
+                    raise Invalid(f"{platform} setting '{name}': {exc}; only public internet "
+                                  "hosts can be reached.", field=f"settings.{name}") from exc
     try:
         build_channel(platform, {**merged, "mode": mode}, now=_now)
     except (ValueError, TypeError, KeyError) as exc:
@@ -72,10 +85,11 @@ def read(row: ChannelRow, box: SecretBox, base_url: str) -> ChannelRead:
                        created_at=row.created_at, updated_at=row.updated_at)
 
 
-def create(session: Session, owner: Owner, body: ChannelCreate, box: SecretBox) -> ChannelRow:
+def create(session: Session, owner: Owner, body: ChannelCreate, box: SecretBox, *,
+           allow_private: bool = False) -> ChannelRow:
     plain, sealed = _split(body.platform, body.settings)
     mode = body.mode or channel_class(body.platform).modes[0]
-    _check(body.platform, mode, {**plain, **sealed})
+    _check(body.platform, mode, {**plain, **sealed}, allow_private=allow_private)
     now = clock.now()
     row = ChannelRow(id="ch_" + random_secrets.token_hex(8), owner_id=owner.id,
                      platform=body.platform, mode=mode, name=body.name, settings=plain,
@@ -84,7 +98,8 @@ def create(session: Session, owner: Owner, body: ChannelCreate, box: SecretBox) 
     return repository.add(session, row)
 
 
-def update(session: Session, row: ChannelRow, body: ChannelUpdate, box: SecretBox) -> ChannelRow:
+def update(session: Session, row: ChannelRow, body: ChannelUpdate, box: SecretBox, *,
+           allow_private: bool = False) -> ChannelRow:
     plain = dict(row.settings or {})
     sealed = box.open(row.sealed_secrets)
     if body.settings is not None:
@@ -99,7 +114,7 @@ def update(session: Session, row: ChannelRow, body: ChannelUpdate, box: SecretBo
         plain.update(new_plain)
         sealed.update(new_sealed)
     mode = body.mode or row.mode
-    _check(row.platform, mode, {**plain, **sealed})
+    _check(row.platform, mode, {**plain, **sealed}, allow_private=allow_private)
     row.mode = mode
     if body.name is not None:
         row.name = body.name

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.channels.base import without_bidi_overrides
 from app.connections import repository as channels
 from app.connections.models import ChannelRow
 from app.connections.service import channel_rules
@@ -66,8 +67,10 @@ def _forward(session: Session, owner: Owner, message: InboundMessage) -> Send | 
     if channel is None or not address:
         log.warning("urgent message not forwarded: no delegate channel", owner=owner.id)
         return None
-    subject = f"Urgent: {message.subject or who}"
+    rules = channel_rules(channel)
+    # The client's words reach the delegate as text: no mention, link or override of theirs
+    # acts on the delegate's platform.
+    subject = without_bidi_overrides(f"Urgent: {message.subject or who}")
     return Send("forward", channel.id, channel.platform, {
-        "to": address, "text": text, "subject": subject,
-        "context": channel_rules(channel).context_for(address, subject=subject,
-                                                     unsolicited=True)})
+        "to": address, "text": rules.inert(text), "subject": subject,
+        "context": rules.context_for(address, subject=subject, unsolicited=True)})

@@ -11,12 +11,16 @@ The checks run in this order and the first that matches wins:
   RFC 3464), read receipts (``report-type=disposition-notification``, MDN, RFC 8098) and
   any other ``multipart/report``;
   an empty return path (``<>``: a bounce, RFC 5321 §4.5.5); MAILER-DAEMON, postmaster,
-  no-reply / noreply / do-not-reply (and bounce/list-robot) senders;
+  no-reply / noreply / do-not-reply, bounce and list-robot senders (``owner-*``,
+  ``*-owner``, ``*-request``, ``*-bounces``, LISTSERV, majordomo, listproc, mailman:
+  RFC 3834 §2 and RFC 2142);
 - ``bulk``: ``Precedence: bulk`` or ``junk``;
 - ``list``: ``Precedence: list`` or any ``List-*`` header (RFC 2369, RFC 2919);
-- ``own_message``: mail whose envelope sender or From is one of the owner's addresses;
-- ``not_addressed``: none of the owner's addresses is in To or Cc (only checked when the
-  owner's addresses are known: Bcc'd and forwarded list copies are not answered).
+- ``own_message``: mail whose envelope sender or From is one of the owner's addresses (not
+  answered; it is *not* owner activity either: both can be forged by anyone);
+- ``not_addressed``: none of the owner's addresses is in To, Cc, Resent-To or Resent-Cc
+  (RFC 3834 §3.1.1 lists the Resent-* fields; only checked when the owner's addresses are
+  known: Bcc'd and forwarded list copies are not answered).
 
 Header names are expected lower-cased. ``envelope_sender`` is the SMTP reverse-path
 (``Return-Path`` after delivery); ``None`` means "not known", in which case the
@@ -32,7 +36,12 @@ from email.utils import getaddresses, parseaddr
 from app.domain.model import Suppression
 
 _NO_REPLY = re.compile(r"^(mailer-daemon|postmaster|no[-_.]?reply|do[-_.]?not[-_.]?reply|"
-                       r"bounces?|listserv|majordomo)([+\-_.].*)?@", re.IGNORECASE)
+                       r"bounces?|listserv|majordomo|listproc|mailman|owner-[^@]*|"
+                       r"[^@]*-(?:request|owner|bounces?))([+\-_.][^@]*)?@", re.IGNORECASE)
+# A display name that reads as a person's: letters (any script) and marks, spaces and the
+# few signs names use; no digits, URL, '@' or markup (see ``reads_as_a_name``).
+_PERSON_NAME = re.compile(r"^[^\W\d_](?:[^\W\d_]|[\u0300-\u036f\u064b-\u065f\u0670 '’.\-])*$")
+MAX_NAME = 40
 _SUPPRESS_VALUES = frozenset({"all", "oof", "autoreply"})
 
 
@@ -93,8 +102,21 @@ def should_not_reply(headers: Mapping[str, str], envelope_sender: str | None,
     if own:
         if address_of(sender) in own or address_of(headers.get("from")) in own:
             return Suppression.OWN_MESSAGE
-        named = set(addresses_in(recipients_to_cc)) | set(
-            addresses_in([headers.get("to", ""), headers.get("cc", "")]))
+        named = set(addresses_in(recipients_to_cc)) | set(addresses_in(
+            [headers.get(field, "") for field in ("to", "cc", "resent-to", "resent-cc")]))
         if not named & own:
             return Suppression.NOT_ADDRESSED
     return None
+
+
+def reads_as_a_name(display_name: str | None) -> bool:
+    """Whether an (unauthenticated) display name may be used to greet its sender: at most
+    ``MAX_NAME`` characters of letters, spaces, apostrophes, hyphens and dots, at most
+    four words — so that a forged sender cannot make the reply carry its advertisement
+    (backscatter): no digits, URLs, ``@``, markup or controls."""
+    if not display_name:
+        return False
+    name = " ".join(display_name.split())
+    if len(name) > MAX_NAME or len(name.split()) > 4 or "." in name.replace(". ", " "):
+        return False
+    return _PERSON_NAME.match(name) is not None

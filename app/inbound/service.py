@@ -6,6 +6,7 @@ in the same transaction as the decision, sent by the relay after commit.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,9 +26,11 @@ from app.decisions import service as decisions
 from app.decisions.service import Outcome
 from app.domain.model import InboundMessage
 from app.errors import IjazaError, Unauthorized
+from app.guards import repository as guards
 from app.metrics import WEBHOOKS
 from app.owners import repository as owners
 from app.owners.models import Owner
+from app.validation import without_controls
 
 
 @dataclass(slots=True)
@@ -64,6 +67,7 @@ def prepare(session: Session, channel_row: ChannelRow, channel: Any, raw: RawReq
     ``owner_of`` finds the channel's owner (a batch loads each owner once)."""
     try:
         channel.verify(raw)
+        _not_replayed(session, channel, channel_row, raw)
         parsed = channel.parse(raw)
     except VerificationFailed as exc:
         WEBHOOKS.labels(channel_row.platform, "unverified").inc()
@@ -87,8 +91,21 @@ def prepare(session: Session, channel_row: ChannelRow, channel: Any, raw: RawReq
             _owner_spoke(session, plan.owner, channel_row, item)
             plan.ignored.append("own_message")
         else:
-            plan.messages.append(item)
+            plan.messages.append(without_controls(item))
     return plan
+
+
+def _not_replayed(session: Session, channel: Any, channel_row: ChannelRow,
+                  raw: RawRequest) -> None:
+    token = channel.replay_token(raw)
+    if token is None:
+        return
+    value, expires_at = token
+    digest = hashlib.sha256(raw.body).hexdigest()
+    if not guards.first_sight(session, f"{channel_row.platform}:{channel_row.id}"[:32], value,
+                              digest, now=raw.received_at, expires_at=expires_at):
+        raise VerificationFailed("this signature's token was already used for another "
+                                 "message (a replay)")
 
 
 def answer(plan: HookPlan, outcomes: list[Outcome]) -> HookResult:

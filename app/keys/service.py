@@ -61,7 +61,7 @@ def create_key(session: Session, *, admin: bool, owner_id: str | None,
 # Keys looked up in the last few seconds, by digest: one query less on every request. A
 # revocation clears this process's entry at once; other processes see it within the TTL.
 _RECENT: dict[str, tuple[float, Principal]] = {}
-CACHE_SECONDS = 5.0
+CACHE_SECONDS = 1.0  # a key revoked on another replica is refused within a second
 
 
 def recently_authenticated(key: str) -> Principal | None:

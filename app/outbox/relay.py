@@ -187,7 +187,9 @@ class Relay:
                 row.status, row.last_error = "dead", result.detail[:500]
             else:
                 row.status, row.last_error = "pending", result.detail[:500]
-                row.next_attempt_at = now + next_delay(row.attempts, retry_after=result.retry_after)
+                row.next_attempt_at = now + next_delay(
+                    row.attempts, retry_after=result.retry_after,
+                    retry_after_cap=timedelta(seconds=self.settings.retry_after_max_seconds))
             row.claimed_until = None
             row.claimed_by = None
             return row.status
@@ -208,8 +210,15 @@ class Relay:
             # wire at once instead of queueing for a connection and arriving in a burst.
             async with self.in_flight(platform):
                 await self.pacer(platform).wait()
-                result = await channel.send(self.http, payload.get("context") or {},
-                                            payload.get("text") or "", now=clock.now())
+                try:
+                    result = await channel.send(
+                        self.http, payload.get("context") or {}, payload.get("text") or "",
+                        now=clock.now(), allow_private=self.settings.allow_private_targets)
+                except Exception as exc:  # noqa: BLE001 — a bug or an answer we cannot read
+                    # counts as an attempt, so that the row backs off and goes dead in the
+                    # end instead of being re-sent every claim period.
+                    log.error("send raised", delivery=delivery_id, error=type(exc).__name__)
+                    result = SendResult(ok=False, detail=f"internal error: {type(exc).__name__}")
         ms = int((time.perf_counter() - t0) * 1000)
         SEND_SECONDS.labels(platform).observe(ms / 1000)
         DELIVERIES.labels(platform, "ok" if result.ok else

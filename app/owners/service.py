@@ -52,6 +52,9 @@ def update(session: Session, owner: Owner, body: OwnerUpdate) -> Owner:
                   "urgent_contact_public"):
         if field in changes and changes[field] is None:
             changes.pop(field)  # null on a required field means "leave it"
+    if "working_hours" in changes and changes["working_hours"] is None:
+        # null: back to the default hours, as when the owner was created without any
+        changes["working_hours"] = default_hours(changes.get("country") or owner.country)
     for field, value in changes.items():
         setattr(owner, field, value)
     owner.updated_at = clock.now()

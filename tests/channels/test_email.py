@@ -71,7 +71,7 @@ def _no_http(request: httpx.Request) -> httpx.Response:
 async def send(channel: EmailChannel, context: dict[str, Any], text: str) -> SendResult:
     """``channel.send`` with an HTTP client that fails the test if it is used."""
     async with httpx.AsyncClient(transport=httpx.MockTransport(_no_http)) as http:
-        return await channel.send(http, context, text, now=SAMPLE_NOW)
+        return await channel.send(http, context, text, now=SAMPLE_NOW, allow_private=True)
 
 
 def test_every_email_sample_is_covered() -> None:
@@ -297,10 +297,11 @@ def test_rfc3834_rules_run_on_every_mail(change: tuple[bytes, bytes], reason: st
     assert item.suppressed == reason
 
 
-def test_mail_from_the_owner_is_activity() -> None:
+def test_mail_from_the_owners_address_is_not_answered_and_not_activity() -> None:
+    # Anyone can forge the envelope sender: it must not pause the owner's replies.
     body = RAW.replace(b"<amina@example.org>\r\nFrom", b"<support@example.com>\r\nFrom")
     [item] = mime().parse(raw_request(body))
-    assert item.suppressed == "own_message" and item.from_owner
+    assert item.suppressed == "own_message" and not item.from_owner
 
 
 def test_without_a_return_path_the_sender_query_parameter_is_the_envelope() -> None:

@@ -1,6 +1,6 @@
 """confirmation: the re-planning a confirmation or withdrawal asks for, run in batches
 
-Revision ID: 0008
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-01 13:30:00
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 import app.db
 
-revision = '0008'
+revision = '0006'
 down_revision = '0005'
 branch_labels = None
 depends_on = None
