@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     # Clients planned (advance notices) per transaction, and how often the leader plans
     # advance notices, back-messages and digests.
     notice_batch: int = Field(default=500, ge=1, le=10_000)
+    # A breath between two batches of a broadcast: on SQLite each batch holds the only
+    # writer, and a pause lets the intake's writes in between (0: none).
+    notice_pause_seconds: float = Field(default=0.0, ge=0, le=10)
     broadcast_every_seconds: float = Field(default=900.0, ge=1)
     rate_limits: PlatformLimits = PlatformLimits()
     config_dir: Path = ROOT / "config"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -40,11 +41,13 @@ def _queue(sessions: sessionmaker[Session], job: Callable[[Session, datetime], i
     return queued
 
 
-def advance_notices(sessions: sessionmaker[Session], *, batch: int = service.BATCH) -> int:
+def advance_notices(sessions: sessionmaker[Session], *, batch: int = service.BATCH,
+                    pause: float = 0.0) -> int:
     """Advance notices due now, ``batch`` clients per transaction: an interrupted run
     (a crash, the leader gone) leaves what it committed, and the next run — here or on the
     next leader — goes on from there (a client who has the notice is not planned again;
-    its delivery key would refuse a second one anyway)."""
+    its delivery key would refuse a second one anyway). ``pause`` seconds pass between
+    two batches (``IJAZA_NOTICE_PAUSE_SECONDS``)."""
     now = clock.now()
     with session_scope(sessions) as session:
         due = service.notice_windows(session, now)
@@ -58,6 +61,8 @@ def advance_notices(sessions: sessionmaker[Session], *, batch: int = service.BAT
             queued += count
             if after is None:
                 break
+            if pause:
+                time.sleep(pause)
     if queued:
         log.info("advance notices queued", count=queued)
     return queued

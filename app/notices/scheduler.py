@@ -41,7 +41,8 @@ def build_scheduler(sessions: sessionmaker[Session], settings: Settings | None =
     scheduler.add_job(threaded(jobs.materialise_all), "date", run_date=started,
                       id="materialise-at-start", replace_existing=True)
     every = {"seconds": settings.broadcast_every_seconds, "next_run_time": started}
-    notices = functools.partial(jobs.advance_notices, batch=settings.notice_batch)
+    notices = functools.partial(jobs.advance_notices, batch=settings.notice_batch,
+                                pause=settings.notice_pause_seconds)
     scheduler.add_job(threaded(notices), "interval", **every,
                       id="advance-notices", replace_existing=True)
     scheduler.add_job(threaded(jobs.back_digests), "interval", **every,

@@ -58,7 +58,8 @@ class Process:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("IJAZA_")} | {
             "IJAZA_DATABASE_URL": db_url, "IJAZA_ENV": "development",
             "IJAZA_SECRET_KEY": SECRET_KEY, "IJAZA_LOG_LEVEL": "INFO", "IJAZA_LOG_JSON": "true",
-            "IJAZA_RELAY_POLL_SECONDS": "0.1", "PYTHONDONTWRITEBYTECODE": "1"} | env
+            "IJAZA_RELAY_POLL_SECONDS": "0.1", "PYTHONDONTWRITEBYTECODE": "1",
+            "IJAZA_ALLOW_PRIVATE_TARGETS": "true"} | env  # the platform is a local server
         self.log = logs / f"{name}.log"
         self.proc: subprocess.Popen[bytes] | None = None
 

@@ -23,7 +23,10 @@ from tests.multiprocess.conftest import leader_pid, took_over_at, wait_for
 OWNERS = [f"eg{i:02d}" for i in range(20)]
 CLIENTS_EACH = 250  # 5,000 in all
 ALWAYS = {d: ["00:00-24:00"] for d in ("sun", "mon", "tue", "wed", "thu", "fri", "sat")}
+# 100 batches of 50 with a 50 ms breath between them: the plan takes seconds whatever the
+# machine's speed, so the leader is surely killed in the middle of it.
 COMMON = {"IJAZA_BROADCAST_EVERY_SECONDS": "1", "IJAZA_NOTICE_BATCH": "50",
+          "IJAZA_NOTICE_PAUSE_SECONDS": "0.05",
           "IJAZA_REPLAN_BATCH": "2", "IJAZA_RATE_LIMITS__GENERIC": "3000"}
 # The first leader sends nothing itself: a SIGKILL mid-send could send a message twice
 # (the outbox promises at least once), and this test counts exactly once.
