@@ -16,6 +16,9 @@ class Owner(Base):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    # The name and the signature per reply language ({"en": …}); ``name`` where one is missing.
+    names: Mapped[dict[str, str] | None] = mapped_column(JSONType, nullable=True)
+    signatures: Mapped[dict[str, str] | None] = mapped_column(JSONType, nullable=True)
     timezone: Mapped[str] = mapped_column(String(64))
     country: Mapped[str] = mapped_column(String(8))
     languages: Mapped[list[str]] = mapped_column(JSONType)

@@ -55,10 +55,19 @@ class Destination(BaseModel):
                          description="The owner's address on that channel.")
 
 
+PerLanguage = dict[Language, Annotated[str, Field(min_length=1, max_length=200)]]
+NAMES_DOC = ("The name per reply language, e.g. {\"ar\": \"استوديو نخلة\", \"en\": "
+             "\"Nakhla Studio\"}; `name` is used for a language without one.")
+SIGNATURES_DOC = ("What replies in each language are signed with, e.g. {\"en\": \"Layla, "
+                  "Nakhla Studio\"}; without one a reply is signed with the name in its language.")
+
+
 class OwnerFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200)
+    names: PerLanguage | None = Field(default=None, description=NAMES_DOC)
+    signatures: PerLanguage | None = Field(default=None, description=SIGNATURES_DOC)
     timezone: Timezone = Field(description="IANA timezone, e.g. Asia/Riyadh.")
     country: Country = Field(description="ISO 3166 alpha-2 code, or 'none' for pure Umm al-Qura.")
     languages: Annotated[list[Language], AfterValidator(validation.languages)] = Field(
@@ -94,6 +103,8 @@ class OwnerUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
+    names: PerLanguage | None = Field(default=None, description=NAMES_DOC)
+    signatures: PerLanguage | None = Field(default=None, description=SIGNATURES_DOC)
     timezone: Timezone | None = None
     country: Country | None = None
     languages: Annotated[list[Language], AfterValidator(validation.languages)] | None = Field(
@@ -120,6 +131,8 @@ class OwnerRead(BaseModel):
 
     id: str
     name: str
+    names: dict[str, str] | None
+    signatures: dict[str, str] | None
     timezone: str
     country: str
     languages: list[str]

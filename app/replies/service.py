@@ -37,13 +37,13 @@ def channel_kind(platform: str | None, address: str | None = None) -> str:
 
 
 def owner_name(owner: Owner, language: str) -> str:
-    """The owner's name for a reply in ``language`` (one name today; see the README)."""
-    return owner.name
+    """The owner's name for a reply in ``language``: ``names[language]``, else ``name``."""
+    return (owner.names or {}).get(language) or owner.name
 
 
 def signature(owner: Owner, language: str) -> str | None:
-    """What a reply in ``language`` is signed with, or None for the owner's name."""
-    return None
+    """What a reply in ``language`` is signed with, or None for the owner's name in it."""
+    return (owner.signatures or {}).get(language)
 
 
 def _remembered(session: Session, what: str, key: Any, load: Callable[[], Any]) -> Any:
