@@ -435,6 +435,19 @@ def _rule_body(form: dict[str, str]) -> dict[str, Any]:
     return body
 
 
+def _refused_rule(form: dict[str, str]) -> dict[str, Any] | None:
+    """What was typed into the "add a rule" form, to show it again beside the reason."""
+    if form.get("delete") or form.get("rule_id"):
+        return None
+    return {"occasion": form.get("occasion"), "kind": form.get("kind"),
+            "span": {"type": form.get("span_type", "holiday"), "before": form.get("before", 0),
+                     "after": form.get("after", 0), "start": form.get("hijri_start", ""),
+                     "end": form.get("hijri_end", "")},
+            "reply_slots": _intervals(form.get("reply_slots", "")),
+            "response_time": form.get("response_time"),
+            "notice_days": form.get("notice_days") or 7}
+
+
 @router.post("/owners/{owner_id}/occasions")
 async def save_occasion(owner_id: str, request: Request, session: SessionDep) -> Response:
     who = await _who(request, session)
@@ -461,7 +474,7 @@ async def save_occasion(owner_id: str, request: Request, session: SessionDep) ->
         return _page(request, who, owner, "occasions.html",
                      status=409 if conflict else 422, errors=errors,
                      existing=conflict.extra.get("existing") if conflict else None,
-                     prefill=None, **data)
+                     prefill=_refused_rule(form), **data)
     return redirect(f"/admin/owners/{owner.id}/occasions?saved=1")
 
 

@@ -250,6 +250,8 @@ def test_customising_one_default_leaves_the_other_defaults_in_force(browser_clie
                                                 "hijri_end": "01-30"})
         assert nonsense.status_code == 422 and 'role="alert"' in nonsense.text
         assert "must reach into its month" in nonsense.text
+        kept = nonsense.text[nonsense.text.index('id="add"'):]
+        assert 'value="01-30"' in kept and '<option value="ramadan" selected>' in kept
         read_only = _post(browser_client, path, {"delete": others[0]["id"]})
         assert read_only.status_code == 409 and "country&#39;s default" in read_only.text
 
