@@ -1,7 +1,8 @@
 """The owner's console (``/admin``): server-rendered pages over the feature services.
 
 Every page works without JavaScript: forms post, the server answers ``303 See Other`` to
-the page (or the page again with the reason, ``422``, when the input is refused). A little
+the page (or the page again with the reason, ``422``, when the input is refused;
+``409`` when it clashes with what is there, e.g. a second rule for one occasion). A little
 vendored htmx only makes the reply preview live. Every form carries the session's CSRF
 token and must come from our own origin (``403`` otherwise, and nothing changes).
 """
@@ -31,8 +32,7 @@ from app.country_calendar import service as calendar
 from app.decisions import repository as events
 from app.decisions import service as decisions
 from app.deps import SessionDep
-from app.domain import availability, countries, hijri, hours, rendering
-from app.domain import rules as domain_rules
+from app.domain import countries, hijri, hours, rendering, when
 from app.domain.decision import upcoming_off
 from app.domain.model import InboundMessage
 from app.errors import Conflict, IjazaError, Invalid, NotFound
@@ -44,7 +44,6 @@ from app.owners import service as owners
 from app.owners.models import Owner
 from app.owners.schemas import OwnerUpdate
 from app.replies import service as replies
-from app.rules import repository as rules_repository
 from app.rules import service as rules
 from app.rules.schemas import RuleCreate, RuleUpdate
 from app.templates import repository as templates_repository
@@ -215,12 +214,12 @@ async def sign_out(request: Request, session: SessionDep) -> Response:
 # --- overview -------------------------------------------------------------------------------
 
 def _status(session: Session, owner: Owner, at: datetime) -> dict[str, Any]:
-    """The status now: the computation the decisions and the public page make."""
+    """The status now: ``when.expect``, as the replies, the public page and its
+    ``status.json`` read it."""
     policy = policy_of(session, owner, at)
-    snapshot = availability.status_at(policy, at)
-    return {"status": str(snapshot.status), "window": snapshot.window,
-            "back_at": availability.back_at(policy, at),
-            "reply_by": availability.reply_by(policy, at),
+    expected = when.expect(policy, at)
+    return {"status": str(expected.status), "window": expected.window, "expected": expected,
+            "back_at": expected.back_at, "reply_by": expected.reply_by,
             "upcoming": upcoming_off(policy, at)}
 
 
@@ -228,6 +227,12 @@ def _coming(session: Session, owner: Owner, at: datetime) -> list[Any]:
     rows = windows.list_windows(session, owner, at, at + timedelta(days=120), limit=20,
                                 after=None)
     return [windows.read(r, owner) for r in rows if r.kind == "off" and r.ends_at > at][:6]
+
+
+def _backs(session: Session, owner: Owner, coming: list[Any]) -> dict[str, when.When]:
+    """For each coming break, what a client writing in it is told (as the feed says)."""
+    return {w.id: when.expect(policy_of(session, owner, w.starts_at), w.starts_at)
+            for w in coming}
 
 
 @router.get("/owners/{owner_id}")
@@ -242,8 +247,10 @@ async def overview(owner_id: str, request: Request, session: SessionDep,
         message = InboundMessage(platform=platform, address="console-preview", text="",
                                  received_at=now, name=None)
         outcome = decisions.evaluate(session, owner, message, dry_run=True)
+        coming = _coming(session, owner, now)
         return {"owner": owner, "now": now, "st": _status(session, owner, now),
-                "coming": _coming(session, owner, now), "decision": outcome.decision}
+                "coming": coming, "backs": _backs(session, owner, coming),
+                "decision": outcome.decision}
 
     data = await run_in_threadpool(work)
     return _page(request, who, data.pop("owner"), "overview.html", platform=platform,
@@ -389,10 +396,12 @@ async def save_hours(owner_id: str, request: Request, session: SessionDep) -> Re
 # --- occasions ------------------------------------------------------------------------------
 
 def _occasions_data(session: Session, owner: Owner) -> dict[str, Any]:
-    own = rules_repository.for_owner(session, owner.id)
-    defaults = [domain_rules.rule_to_dict(r) for r in domain_rules.default_rules(owner.country)]
-    return {"own": own, "defaults": defaults if not own else [],
-            "shadowed": defaults if own else [],
+    """The rules in force, as ``GET /v1/owners/{owner}/rules`` lists them: the owner's own
+    and the country's default for every occasion they have not made their own."""
+    listed = rules.in_force(session, owner)
+    return {"rules": listed,
+            "own": [r for r in listed if r.source == "owner"],
+            "defaults": [r for r in listed if r.source == "country"],
             "occasions": ("ramadan", "eid_al_fitr", "arafah", "eid_al_adha",
                           "islamic_new_year", "ashura", "mawlid", "national")}
 
@@ -407,8 +416,9 @@ async def occasions_page(owner_id: str, request: Request, session: SessionDep) -
 
     owner, data = await run_in_threadpool(work)
     wanted = request.query_params.get("customise")
-    prefill = next((d for d in data["defaults"] if d["occasion"] == wanted), None)
-    return _page(request, who, owner, "occasions.html", errors=[], prefill=prefill, **data)
+    prefill = next((d for d in data["defaults"] if d.occasion == wanted), None)
+    return _page(request, who, owner, "occasions.html", errors=[], prefill=prefill,
+                 existing=None, **data)
 
 
 def _rule_body(form: dict[str, str]) -> dict[str, Any]:
@@ -425,12 +435,25 @@ def _rule_body(form: dict[str, str]) -> dict[str, Any]:
     return body
 
 
+def _refused_rule(form: dict[str, str]) -> dict[str, Any] | None:
+    """What was typed into the "add a rule" form, to show it again beside the reason."""
+    if form.get("delete") or form.get("rule_id"):
+        return None
+    return {"occasion": form.get("occasion"), "kind": form.get("kind"),
+            "span": {"type": form.get("span_type", "holiday"), "before": form.get("before", 0),
+                     "after": form.get("after", 0), "start": form.get("hijri_start", ""),
+                     "end": form.get("hijri_end", "")},
+            "reply_slots": _intervals(form.get("reply_slots", "")),
+            "response_time": form.get("response_time"),
+            "notice_days": form.get("notice_days") or 7}
+
+
 @router.post("/owners/{owner_id}/occasions")
 async def save_occasion(owner_id: str, request: Request, session: SessionDep) -> Response:
     who = await _who(request, session)
     form = await web.checked_form(request, who)
 
-    def work() -> tuple[Owner, list[str]]:
+    def work() -> tuple[Owner, list[str], Conflict | None]:
         owner = _owner(session, who, owner_id)
         try:
             if form.get("delete"):
@@ -442,14 +465,16 @@ async def save_occasion(owner_id: str, request: Request, session: SessionDep) ->
                 rules.create(session, owner, RuleCreate.model_validate(
                     {"occasion": form.get("occasion"), **_rule_body(form)}))
         except (ValidationError, IjazaError, ValueError) as exc:
-            return owner, _errors(exc)
-        return owner, []
+            return owner, _errors(exc), exc if isinstance(exc, Conflict) else None
+        return owner, [], None
 
-    owner, errors = await run_in_threadpool(work)
+    owner, errors, conflict = await run_in_threadpool(work)
     if errors:
         data = await run_in_threadpool(_occasions_data, session, owner)
-        return _page(request, who, owner, "occasions.html", status=422, errors=errors,
-                     prefill=None, **data)
+        return _page(request, who, owner, "occasions.html",
+                     status=409 if conflict else 422, errors=errors,
+                     existing=conflict.extra.get("existing") if conflict else None,
+                     prefill=_refused_rule(form), **data)
     return redirect(f"/admin/owners/{owner.id}/occasions?saved=1")
 
 
@@ -535,6 +560,24 @@ def _template_choice(query: Any) -> tuple[str, str, str]:
     return situation, language, tone
 
 
+def _preview_platform(form: dict[str, str]) -> str:
+    chosen = form.get("channel", "telegram")
+    return chosen if chosen in PLATFORMS else "telegram"
+
+
+def _preview_kind(form: dict[str, str]) -> str:
+    """How the chosen platform's replies are written: ``chat``, ``sms`` or ``email``."""
+    return replies.channel_kind(_preview_platform(form))
+
+
+def _is_default(source: str, situation: str, language: str, tone: str) -> bool:
+    """The shipped wording, unchanged: the reply then uses the default wording written for
+    each channel (short for chat and SMS), not this one text on every channel."""
+    return any(source.strip() == rendering.default_template(situation, language, tone,
+                                                            kind).strip()
+               for kind in rendering.CHANNEL_KINDS)
+
+
 def _preview(session: Session, owner: Owner, situation: str, language: str, tone: str,
              form: dict[str, str], source: str | None) -> tuple[Any, str | None]:
     tz = validation.zone(owner.timezone)
@@ -544,12 +587,14 @@ def _preview(session: Session, owner: Owner, situation: str, language: str, tone
             at = datetime.fromisoformat(form["at"]).replace(tzinfo=tz)
         except ValueError:
             return None, "at: YYYY-MM-DDTHH:MM"
+    if source is not None and _is_default(source, situation, language, tone):
+        source = None
     try:
         if source is not None:
             rendering.validate_template(source)
         reply = replies.preview(session, owner, situation=situation, language=language,
                                 tone=tone, at=at, contact_name=form.get("contact_name") or None,
-                                source=source)
+                                source=source, channel=_preview_kind(form))
     except (rendering.TemplateInvalid, IjazaError, ValueError) as exc:
         return None, str(exc)
     return reply, None
@@ -560,7 +605,8 @@ def _replies_context(session: Session, owner: Owner, choice: tuple[str, str, str
     situation, language, tone = choice
     saved = templates_repository.get(session, owner.id, situation, language, tone)
     current = source if source is not None else (
-        saved.source if saved else rendering.default_template(situation, language, tone))
+        saved.source if saved else rendering.default_template(situation, language, tone,
+                                                              _preview_kind(form)))
     reply, error = _preview(session, owner, situation, language, tone, form, source)
     custom = {(r.situation, r.language, r.tone)
               for r in templates_repository.for_owner(session, owner.id)}
@@ -569,7 +615,8 @@ def _replies_context(session: Session, owner: Owner, choice: tuple[str, str, str
             "custom": saved is not None, "customised": custom, "reply": reply, "error": error,
             "at": form.get("at") or clock.now().astimezone(tz).strftime("%Y-%m-%dT%H:%M"),
             "contact_name": form.get("contact_name", ""),
-            "channel": form.get("channel", "telegram"), "platforms": PLATFORMS,
+            "channel": _preview_platform(form), "channel_kind": _preview_kind(form),
+            "platforms": PLATFORMS,
             "situations": SITUATIONS, "tones": TONES, "variables": VARIABLES}
 
 
@@ -602,7 +649,10 @@ async def save_reply(owner_id: str, request: Request, session: SessionDep) -> Re
                 if len(source) > 4000:
                     raise rendering.TemplateInvalid("at most 4000 characters")
                 rendering.validate_template(source)
-                templates.save(session, owner.id, *choice, source)
+                if _is_default(source, *choice):
+                    templates.reset(session, owner.id, *choice)
+                else:
+                    templates.save(session, owner.id, *choice, source)
             except rendering.TemplateInvalid as exc:
                 errors.append(str(exc))
         elif action == "reset":

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, date, datetime, timedelta
+from unittest import mock
 from zoneinfo import ZoneInfo
 
+from icalendar import Calendar
 from sqlalchemy import select
 
 from app.db import session_scope
+from app.domain import rendering
+from app.domain.text import sms_segments
 from app.outbox.models import Delivery
 from tests.admin.conftest import ORIGIN, form_token, sign_in
 
@@ -87,8 +92,8 @@ def test_occasion_rules_are_added_and_deleted_and_the_defaults_stay_visible(sign
     own = [r for r in rules if r["occasion"] == "ramadan" and r["reply_slots"] == ["20:00-22:00"]]
     assert len(own) == 1
     after = signed_in.get(f"{path}?lang=en").text
-    assert "Customise" not in after  # the defaults are out of force now: listed, not offered
-    assert "Eid al-Fitr" in after  # the defaults are never out of sight
+    assert 'href="?customise=eid_al_fitr#add"' in after  # still a default, still offered
+    assert 'href="?customise=ramadan#add"' not in after  # Ramadan is the owner's own now
     bad = _post(signed_in, path, {"occasion": "eid_al_fitr", "kind": "off", "span_type": "hijri",
                                   "hijri_start": "13-40", "hijri_end": "10-03"})
     assert bad.status_code == 422 and 'role="alert"' in bad.text
@@ -196,3 +201,142 @@ def test_junk_in_every_form_is_refused_never_a_server_error(browser_client, admi
             response = browser_client.post(path, data={"csrf": token, **data},
                                            headers={"Origin": ORIGIN})
             assert response.status_code < 500, (path, data, response.text[-500:])
+
+
+# --- the console reads what the API, the replies and the public page read ---------------------
+
+def _rule_ids(page: str) -> list[str]:
+    return re.findall(r'data-rule="([^"]+)"', page)
+
+
+def test_customising_one_default_leaves_the_other_defaults_in_force(browser_client, client,
+                                                                    admin, owner,
+                                                                    owner_key) -> None:  # noqa: ANN001
+    at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # the span notes below are for 1448–1449
+    rules_url = f"/v1/owners/{owner['id']}/rules"
+    path = f"/admin/owners/{owner['id']}/occasions"
+    with mock.patch("app.clock.now", return_value=at):
+        assert sign_in(browser_client, owner_key).status_code == 303
+        listed = client.get(rules_url, headers=admin).json()["items"]
+        assert listed and {r["source"] for r in listed} == {"country"}
+        page = browser_client.get(f"{path}?lang=en").text
+        assert _rule_ids(page) == [r["id"] for r in listed]  # the page is the API's list
+        assert page.count("?customise=") == len(listed)
+        fitr = next(r for r in listed if r["occasion"] == "eid_al_fitr")
+        add_form = browser_client.get(f"{path}?customise=eid_al_fitr").text
+        add_form = add_form[add_form.index('id="add"'):]
+        assert '<option value="eid_al_fitr" selected>' in add_form
+        assert _post(browser_client, path, {
+            "occasion": "eid_al_fitr", "kind": fitr["kind"], "span_type": "days",
+            "before": "1", "after": "4", "notice_days": "5"}).status_code == 303
+
+        after = client.get(rules_url, headers=admin).json()["items"]
+        own = [r for r in after if r["source"] == "owner"]
+        assert [r["occasion"] for r in own] == ["eid_al_fitr"]
+        others = [r for r in listed if r["occasion"] != "eid_al_fitr"]
+        assert [r for r in after if r["source"] == "country"] == others  # untouched, in force
+        page = browser_client.get(f"{path}?lang=en").text
+        assert _rule_ids(page) == [r["id"] for r in others] + [own[0]["id"]]
+        assert page.count("?customise=") == len(others)
+        assert "?customise=eid_al_fitr" not in page
+        assert "no longer in force" not in page and "replace all" not in page
+
+        second = _post(browser_client, path, {"occasion": "eid_al_fitr", "kind": "off",
+                                              "span_type": "holiday"})
+        assert second.status_code == 409
+        assert own[0]["id"] in second.text and f'href="#rule-{own[0]["id"]}"' in second.text
+        nonsense = _post(browser_client, path, {"occasion": "ramadan", "kind": "reduced",
+                                                "span_type": "hijri", "hijri_start": "01-01",
+                                                "hijri_end": "01-30"})
+        assert nonsense.status_code == 422 and 'role="alert"' in nonsense.text
+        assert "must reach into its month" in nonsense.text
+        kept = nonsense.text[nonsense.text.index('id="add"'):]
+        assert 'value="01-30"' in kept and '<option value="ramadan" selected>' in kept
+        read_only = _post(browser_client, path, {"delete": others[0]["id"]})
+        assert read_only.status_code == 409 and "country&#39;s default" in read_only.text
+
+        assert _post(browser_client, path, {
+            "occasion": "ramadan", "kind": "reduced", "span_type": "hijri",
+            "hijri_start": "09-01", "hijri_end": "09-30",
+            "reply_slots": "20:00-22:00"}).status_code == 303
+        ramadan = next(r for r in client.get(rules_url, headers=admin).json()["items"]
+                       if r["occasion"] == "ramadan")
+        assert ramadan["source"] == "owner" and ramadan["notes"]  # clamped to 29 Ramadan
+        page = browser_client.get(f"{path}?lang=en").text
+        assert all(note in page for note in ramadan["notes"])
+        still = [r for r in client.get(rules_url, headers=admin).json()["items"]
+                 if r["source"] == "country"]
+        assert [r["occasion"] for r in still] == [
+            r["occasion"] for r in others if r["occasion"] != "ramadan"]
+
+
+def _preview_text(page: str) -> str:
+    found = re.search(r'<pre class="reply" id="preview-text"[^>]*>(.*?)</pre>', page, re.S)
+    assert found, page
+    return html.unescape(found.group(1)).strip()
+
+
+def test_the_reply_preview_is_written_for_the_chosen_channel(signed_in, client, admin,
+                                                             owner) -> None:  # noqa: ANN001
+    now = datetime.now(UTC)
+    client.post(f"/v1/owners/{owner['id']}/windows", headers=admin, json={
+        "kind": "off", "starts_at": (now - timedelta(hours=1)).isoformat(),
+        "ends_at": (now + timedelta(days=3)).isoformat(), "title": {"en": "Away for a bit"}})
+    path = f"/admin/owners/{owner['id']}/replies?situation=off&tone=formal&lang=en"
+    texts = {}
+    for language in ("ar", "en"):
+        for platform in ("telegram", "email", "twilio"):
+            page = signed_in.get(f"{path}&language={language}&channel={platform}").text
+            texts[language, platform] = _preview_text(page)
+            assert ('id="preview-subject"' in page) == (platform == "email")
+        assert len(texts[language, "telegram"]) < len(texts[language, "email"])
+        assert len(texts[language, "telegram"]) <= rendering.CHAT_LIMIT
+        assert sms_segments(texts[language, "twilio"]) <= rendering.SMS_SEGMENTS
+
+    # The live preview posts the wording shown; unchanged, it is still the channel's own.
+    shown = signed_in.get(f"{path}&language=en&channel=email").text
+    source = html.unescape(re.search(r'<textarea id="source"[^>]*>(.*?)</textarea>', shown,
+                                     re.S).group(1))
+    live = signed_in.post(f"/admin/owners/{owner['id']}/replies", data={
+        "csrf": form_token(shown), "action": "preview", "situation": "off", "language": "en",
+        "tone": "formal", "channel": "telegram", "source": source},
+        headers={"Origin": ORIGIN, "HX-Request": "true"})
+    assert live.status_code == 200
+    assert _preview_text(live.text) == texts["en", "telegram"]
+
+
+def _overview_times(page: str) -> tuple[str | None, str | None]:
+    back = re.search(r'id="back-at" data-at="([^"]+)"', page)
+    reply = re.search(r'id="reply-by" data-at="([^"]+)"', page)
+    return (back.group(1) if back else None), (reply.group(1) if reply else None)
+
+
+def test_the_overview_tells_the_same_back_at_as_the_public_status(browser_client, client, admin,
+                                                                  owner, owner_key) -> None:  # noqa: ANN001
+    assert client.patch(f"/v1/owners/{owner['id']}", headers=admin,
+                        json={"public_page": True}).status_code == 200
+    at = datetime.now(UTC).replace(microsecond=0)
+    client.post(f"/v1/owners/{owner['id']}/windows", headers=admin, json={
+        "kind": "off", "starts_at": (at - timedelta(hours=1)).isoformat(),
+        "ends_at": (at + timedelta(days=3)).isoformat(), "title": {"en": "Leave"}})
+    with mock.patch("app.clock.now", return_value=at):
+        assert sign_in(browser_client, owner_key).status_code == 303
+        public = client.get(f"/p/{owner['id']}/status.json").json()
+        page = browser_client.get(f"/admin/owners/{owner['id']}?lang=en").text
+    assert public["status"] == "off" and 'data-status="off"' in page
+    assert _overview_times(page) == (public["back_at"], public["reply_by"])
+    assert public["earliest_back"] is None and 'id="back-range"' not in page
+
+    back = datetime.fromisoformat(public["back_at"]) + timedelta(minutes=1)
+    with mock.patch("app.clock.now", return_value=back.astimezone(UTC)):
+        assert sign_in(browser_client, owner_key).status_code == 303
+        working = client.get(f"/p/{owner['id']}/status.json").json()
+        page = browser_client.get(f"/admin/owners/{owner['id']}?lang=en").text
+        feed = client.get(f"/p/{owner['id']}.ics").text
+    assert working["status"] == "available"
+    back_at, reply_by = _overview_times(page)
+    assert back_at is None and ">Back at<" not in page  # working now: no "back at" line
+    assert reply_by == working["reply_by"]
+    coming = re.findall(r'data-back-at="([^"]+)"', page)
+    told = {str(e.get("x-ijaza-back-at")) for e in Calendar.from_ical(feed).walk("VEVENT")}
+    assert coming and set(coming) <= told  # each coming break: the feed's back-at
