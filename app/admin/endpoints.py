@@ -856,7 +856,8 @@ async def calendar_action(request: Request, session: SessionDep) -> Response:
             if form.get("action") != "confirm":
                 would = calendar.preview(session, country, form.get("occasion", ""),
                                          day_value, **args)
-                seen = {"owners": would.owners, "corrections": would.corrections,
+                seen = {"owners": would.owners, "windows": would.windows,
+                        "corrections": would.corrections,
                         "predicted": would.predicted_date, "hijri_year": would.hijri_year}
                 return seen, []
             calendar.confirm(session, country, form.get("occasion", ""), day_value, **args)

@@ -18,7 +18,7 @@ from app.domain.model import OccasionDate
 from app.domain.occasions import NationalHoliday
 from app.errors import Invalid, NotFound
 from app.notices.service import queue_corrections
-from app.windows.computed import rematerialise_many
+from app.windows.computed import Moved, rematerialise_many
 
 CONFIRMABLE = ISLAMIC_OCCASIONS  # the Hijri occasions: their dates hang on the moon
 TYPO_GUARD_DAYS = 2
@@ -150,6 +150,7 @@ def confirm(session: Session, code: str, occasion: str, day: date, *, hijri_year
 class Preview:
     """What a confirmation would do, were it made now."""
     owners: int
+    windows: int
     corrections: int
     predicted_date: date
     hijri_year: int
@@ -163,10 +164,12 @@ def preview(session: Session, code: str, occasion: str, day: date, *, hijri_year
     try:
         done = confirm(session, code, occasion, day, hijri_year=hijri_year, force=force,
                        note=note, by=by)
-        while replan_batch(session, done.confirmation.id, batch=PREVIEW_BATCH):
+        moved: list[Moved] = []
+        while replan_batch(session, done.confirmation.id, batch=PREVIEW_BATCH, moved_into=moved):
             pass
         row = done.confirmation
-        return Preview(owners=row.owners_done, corrections=row.corrections_queued,
+        return Preview(owners=row.owners_done, windows=len(moved),
+                       corrections=row.corrections_queued,
                        predicted_date=row.predicted_date, hijri_year=row.hijri_year)
     finally:
         savepoint.rollback()
@@ -203,10 +206,12 @@ FINISHED = {"applying": "applied", "withdrawing": "withdrawn"}
 
 
 def replan_batch(session: Session, confirmation_id: int, *, batch: int,
-                 today: date | None = None) -> bool:
+                 today: date | None = None, moved_into: list[Moved] | None = None) -> bool:
     """Re-plan the next ``batch`` owners a confirmation (or its withdrawal) affects, in
     this transaction, and queue one correction to each client who was given a moved
     window's old dates. Returns whether owners are left.
+
+    The windows moved are added to ``moved_into`` when it is given (the console's preview).
 
     Idempotent: an owner already re-planned moves nothing, and a correction's delivery key
     names the window's new dates, so a batch run twice (a crash before its commit) sends
@@ -222,6 +227,8 @@ def replan_batch(session: Session, confirmation_id: int, *, batch: int,
     moved = rematerialise_many(session, owners, today=today,
                                confirmations=repository.active_confirmations(session, row.country))
     corrections = queue_corrections(session, moved) if moved else 0
+    if moved_into is not None:
+        moved_into.extend(moved)
     row.owners_done += len(owners)
     row.corrections_queued += corrections
     if owners:
