@@ -38,12 +38,14 @@ to (advance notices, forwards, digests: ``context_for(..., unsolicited=True)``) 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import json
 import re
 import secrets
+import socket
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
@@ -352,20 +354,23 @@ class EmailChannel(Channel):
             message, envelope_sender, recipients = self.build_reply(context, text, now=now)
         except ValueError as exc:
             return SendResult(ok=False, permanent=True, detail=str(exc))
+        sock: socket.socket | None = None
         if not allow_private:
-            # The name is resolved and checked here; aiosmtplib then connects by name, so
-            # that TLS checks the certificate against it (docs/security.md: the window).
+            # The name is resolved and checked once, and the connection goes to the very
+            # address checked (a second lookup could answer a private one); TLS still checks
+            # the certificate against the name.
             try:
-                await vetted_address(str(self.smtp_host), self.smtp_port)
+                address = await vetted_address(str(self.smtp_host), self.smtp_port)
+                sock = await _connected(address, self.smtp_port, timeout=SMTP_TIMEOUT)
             except PrivateTarget as exc:
                 return SendResult(ok=False, permanent=True, detail=f"smtp_host refused: {exc}")
-            except (OSError, httpcore.ConnectError) as exc:
+            except (OSError, TimeoutError, httpcore.ConnectError) as exc:
                 return SendResult(ok=False, detail=f"smtp_host: {type(exc).__name__}")
         try:
             await send_smtp(message, envelope_sender=envelope_sender, recipients=recipients,
                             host=str(self.smtp_host), port=self.smtp_port, tls=self.smtp_tls,
                             user=self.smtp_user, password=self.smtp_password,
-                            timeout=SMTP_TIMEOUT)
+                            timeout=SMTP_TIMEOUT, sock=sock)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = [r.code for r in exc.recipients]
             return SendResult(ok=False, permanent=all(c >= 500 for c in codes),
@@ -432,19 +437,36 @@ def build_reply_message(context: Mapping[str, Any], text: str, *, from_address: 
     return msg, "", [to]
 
 
+async def _connected(address: str, port: int, *, timeout: float) -> socket.socket:
+    """A TCP socket connected to ``address`` (an IP literal), within ``timeout`` seconds."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setblocking(False)
+    try:
+        async with asyncio.timeout(timeout):
+            await asyncio.get_running_loop().sock_connect(sock, (address, port))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
 async def send_smtp(message: Message, *, envelope_sender: str, recipients: list[str], host: str,
                     port: int, tls: str = "none", user: str | None = None,
-                    password: str | None = None, timeout: float = SMTP_TIMEOUT) -> None:
+                    password: str | None = None, timeout: float = SMTP_TIMEOUT,
+                    sock: socket.socket | None = None) -> None:
     """Send one message; ``envelope_sender`` "" is ``MAIL FROM:<>``. ``NOTIFY=NEVER`` is
     added to each RCPT where the server announces DSN. ``tls``: none | starttls | tls.
+    With ``sock`` (already connected to ``host``'s checked address) no lookup is made;
+    ``host`` is then only the name TLS checks the certificate against.
 
     Raises aiosmtplib's exceptions (``SMTPRecipientsRefused``, ``SMTPResponseException``,
     ``SMTPConnectError`` …) and ``OSError``; the caller classifies them.
     """
     if tls not in TLS_MODES:
         raise ValueError(f"tls must be one of {', '.join(TLS_MODES)}")
-    smtp = aiosmtplib.SMTP(hostname=host, port=port, use_tls=tls == "tls",
-                           start_tls=tls == "starttls", timeout=timeout)
+    smtp = aiosmtplib.SMTP(hostname=host, port=None if sock else port, sock=sock,
+                           use_tls=tls == "tls", start_tls=tls == "starttls", timeout=timeout)
     async with smtp:
         if smtp.is_ehlo_or_helo_needed:
             try:

@@ -488,6 +488,26 @@ async def test_send_smtp_directly(smtp_server) -> None:  # noqa: ANN001
     assert received.envelopes[0].rcpt_tos == ["amina@example.org"]
 
 
+async def test_smtp_connects_to_the_address_it_checked(smtp_server, monkeypatch) -> None:  # noqa: ANN001
+    """No second lookup: the name does not resolve at all, yet the mail arrives at the
+    address the check vetted (here the test's server), so DNS cannot swap it in between."""
+    port, received, _dsn = smtp_server
+    vetted: list[tuple[str, int]] = []
+
+    async def pretend_vetted(host: str, at_port: int) -> str:
+        vetted.append((host, at_port))
+        return "127.0.0.1"
+
+    monkeypatch.setattr("app.channels.email.vetted_address", pretend_vetted)
+    channel = mime(smtp_host="smtp.ijaza.invalid", smtp_port=port)
+    async with httpx.AsyncClient(transport=httpx.MockTransport(_no_http)) as http:
+        result = await channel.send(http, {"to": "amina@example.org", "subject": "Hi"},
+                                    "Back on 2 June.", now=SAMPLE_NOW)
+    assert result.ok, result.detail
+    assert vetted == [("smtp.ijaza.invalid", port)]
+    assert received.envelopes[0].rcpt_tos == ["amina@example.org"]
+
+
 async def test_an_unreachable_server_is_retryable_and_no_config_is_permanent() -> None:
     result = await send(mime(smtp_host="127.0.0.1", smtp_port=_free_port()),
                         {"to": "a@example.org", "subject": "s"}, "t")
