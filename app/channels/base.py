@@ -59,9 +59,12 @@ class RawRequest:
 
 @dataclass(frozen=True, slots=True)
 class Ignored:
-    """A delivery that is acknowledged and not answered (edits, statuses, bots...)."""
+    """A delivery that is acknowledged and not answered (edits, statuses, bots...).
+    ``tell_owner``: a client's message all the same, which the owner should see in their
+    activity (a mail too complex to read)."""
 
     reason: str
+    tell_owner: bool = False
 
 
 @dataclass(frozen=True, slots=True)

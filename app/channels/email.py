@@ -232,11 +232,11 @@ class EmailChannel(Channel):
 
     def parse(self, request: RawRequest) -> Handshake | list[InboundMessage | Ignored]:
         if too_complex(request.body):
-            return [Ignored(TOO_COMPLEX)]
+            return [Ignored(TOO_COMPLEX, tell_owner=True)]
         try:
             mail = getattr(self, f"_parse_{self.provider}")(request)
         except RecursionError:
-            return [Ignored(TOO_COMPLEX)]
+            return [Ignored(TOO_COMPLEX, tell_owner=True)]
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
             raise BadPayload(f"cannot read this {self.provider} email: {exc}") from exc
         return [self._inbound(mail, request)]

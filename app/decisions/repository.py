@@ -173,6 +173,16 @@ def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]
     return ids
 
 
+def add_unanswered(session: Session, owner_id: str, *, source: str, reason: str,
+                   dedupe_key: str, at: datetime, now: datetime) -> None:
+    session.add(EventRow(owner_id=owner_id, contact_id=None, client_key=None, source=source,
+                         dedupe_key=dedupe_key, kind="not_answered", at=at, text=None,
+                         status="unknown", urgent=False, decision={"answered": False,
+                                                                   "reason": reason},
+                         created_at=now))
+    session.flush()
+
+
 def add_activity(session: Session, owner_id: str, *, client_key: str | None, at: datetime,
                  until: datetime) -> None:
     session.add(OwnerActivity(owner_id=owner_id, client_key=client_key, at=at, until=until))

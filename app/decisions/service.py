@@ -350,6 +350,17 @@ def _decision_out(policy: Policy, verdict: Verdict, at: datetime,
         contact_id=contact.id if contact else None)
 
 
+def record_unanswered(session: Session, owner: Owner, *, source: str, reason: str,
+                      dedupe_key: str, at: datetime) -> None:
+    """A message that reached the owner's channel and was not answered, recorded as an
+    event of kind ``not_answered`` so the owner sees it in their activity (once: a platform
+    retry of the same body finds it)."""
+    if repository.seen_events(session, [(owner.id, source, dedupe_key)]):
+        return
+    repository.add_unanswered(session, owner.id, source=source, reason=reason,
+                              dedupe_key=dedupe_key, at=at, now=clock.now())
+
+
 def record_activity(session: Session, owner: Owner, *, client_key: str | None,
                     at: datetime) -> datetime:
     until = at + hours.parse_duration(owner.active_for)

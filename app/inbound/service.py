@@ -87,6 +87,11 @@ def prepare(session: Session, channel_row: ChannelRow, channel: Any, raw: RawReq
     for item in parsed:
         if isinstance(item, Ignored):
             plan.ignored.append(item.reason)
+            if item.tell_owner:
+                decisions.record_unanswered(
+                    session, plan.owner, source=channel_row.id, reason=item.reason,
+                    dedupe_key=f"unanswered:{hashlib.sha256(raw.body).hexdigest()[:32]}",
+                    at=raw.received_at)
         elif item.from_owner:
             _owner_spoke(session, plan.owner, channel_row, item)
             plan.ignored.append("own_message")

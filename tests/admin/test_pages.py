@@ -16,6 +16,7 @@ from app.domain import rendering
 from app.domain.text import sms_segments
 from app.outbox.models import Delivery
 from tests.admin.conftest import ORIGIN, form_token, sign_in
+from tests.faults.test_edge import _mime_channel, _nested_mime
 
 RIYADH = ZoneInfo("Asia/Riyadh")
 
@@ -136,6 +137,16 @@ def test_the_activity_page_shows_decisions_and_the_digest_of_the_last_break(
     assert page.count("<tr><td><time") >= 2  # both messages, with their decisions
     assert "throttled" in page  # the second one got no second reply, and says why
     assert "Short break" in page and "Amina" in page  # the digest of that break
+
+
+def test_the_activity_page_shows_a_mail_too_complex_to_answer(signed_in, client, admin,
+                                                             owner) -> None:  # noqa: ANN001
+    channel = _mime_channel(client, admin, owner)
+    sent = client.post(f"/hooks/{channel['id']}", content=_nested_mime(1000),
+                       headers={"content-type": "message/rfc822", "authorization": "Bearer pipe"})
+    assert sent.status_code == 200, sent.text
+    page = signed_in.get(f"/admin/owners/{owner['id']}/activity?lang=en").text
+    assert "not answered: a message too complex to read" in page
 
 
 def test_a_channel_in_send_mode_queues_a_test_message(signed_in, sessions, client, admin,

@@ -137,7 +137,12 @@ def test_mime_nested_a_thousand_deep_is_acknowledged_as_too_complex(client, admi
                            headers={"content-type": "message/rfc822",
                                     "authorization": "Bearer pipe"})
     assert response.status_code == 200, response.text
-    assert _events(client, admin, owner) == []  # acknowledged, not answered
+    [event] = _events(client, admin, owner)  # acknowledged, not answered, and the owner sees it
+    assert event["kind"] == "not_answered" and not event["replied"]
+    assert event["decision"] == {"answered": False, "reason": "not answered: message too complex"}
+    again = client.post(f"/hooks/{channel['id']}", content=_nested_mime(1000),
+                        headers={"content-type": "message/rfc822", "authorization": "Bearer pipe"})
+    assert again.status_code == 200 and len(_events(client, admin, owner)) == 1  # a retry: once
 
 
 def test_ordinary_mime_nesting_is_answered(client, admin, owner) -> None:
