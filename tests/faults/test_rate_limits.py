@@ -11,6 +11,7 @@ import pytest
 from app.channels.generic import sign
 from app.db import session_scope
 from app.guards import repository
+from app.guards.sync import _exchange
 from app.limits import RateLimiter
 from tests.faults.conftest import problem
 
@@ -104,3 +105,20 @@ def test_429_per_channel_and_nothing_recorded_beyond_it(limited_client, admin, o
     assert statuses == [200, 200, 200, 429, 429]
     events = limited_client.get(f"/v1/owners/{owner['id']}/events", headers=admin).json()["items"]
     assert len(events) == 3
+
+
+def test_two_replicas_share_one_limit_through_the_database(sessions) -> None:  # noqa: ANN001
+    """What each replica's sharing loop does once a second (``guards.sync``): after one
+    exchange, a key's requests on both replicas count against its one limit."""
+    clock = Clock()
+    first, second = (RateLimiter(per_key=10, per_channel=0, now=clock) for _ in range(2))
+    assert [first.refused("/v1/x", b"Bearer shared") for _ in range(6)] == [None] * 6
+    assert [second.refused("/v1/x", b"Bearer shared") for _ in range(4)] == [None] * 4
+    assert first.refused("/v1/x", b"Bearer other") is None  # another key, its own count
+    for limiter, replica in ((first, "replica-a"), (second, "replica-b"),
+                             (first, "replica-a")):
+        _exchange(sessions, limiter, replica)
+    # 6 here + 4 there = the limit: both replicas now refuse the key, not the other one
+    assert first.refused("/v1/x", b"Bearer shared") is not None
+    assert second.refused("/v1/x", b"Bearer shared") is not None
+    assert second.refused("/v1/x", b"Bearer other") is None
