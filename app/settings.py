@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     # writer, and a pause lets the intake's writes in between (0: none).
     notice_pause_seconds: float = Field(default=0.0, ge=0, le=10)
     broadcast_every_seconds: float = Field(default=900.0, ge=1)
+    # ``ijaza worker`` runs at this niceness: where it shares cores with API processes,
+    # re-plans, broadcasts and rate-limited sends yield the CPU to the intake (0: as is).
+    worker_nice: int = Field(default=5, ge=0, le=19)
     rate_limits: PlatformLimits = PlatformLimits()
     config_dir: Path = ROOT / "config"
     demo_admin_key: str | None = None

@@ -9,6 +9,7 @@ only the leader runs jobs (``app.leader``).
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any
 
 from fastapi import FastAPI
@@ -38,6 +39,8 @@ async def start_background(app: FastAPI) -> list[asyncio.Task[Any]]:
 async def run_worker(settings: Any) -> None:
     """``ijaza worker``: the relay and the scheduler, without the HTTP server."""
     logs.configure(settings.log_level, json=settings.log_json)
+    if settings.worker_nice:
+        os.nice(settings.worker_nice)
     engine = make_engine(settings.database_url,
                          connect_timeout=settings.database_connect_timeout_seconds,
                          statement_timeout=settings.database_statement_timeout_seconds)

@@ -11,6 +11,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from itertools import count
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, insert, select
@@ -90,6 +91,10 @@ def _deliveries(sessions, kind: str, status: str | None = None) -> int:  # noqa:
         return session.scalar(stmt) or 0
 
 
+def _niceness(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
 def test_one_leader_plans_every_notice_once_through_a_crash_and_a_confirmation(
         client, admin, admin_key, sessions, platform, processes, db_url) -> None:  # noqa: ANN001
     planner = processes("planner", "serve", db_url=db_url, env=PLANNER)
@@ -99,6 +104,9 @@ def test_one_leader_plans_every_notice_once_through_a_crash_and_a_confirmation(
     for worker in workers:
         wait_for(lambda w=worker: "scheduler candidate" in w.log.read_text(), timeout=60,
                  what=f"{worker.name} to campaign")
+    # background work gives way to the intake where they share cores (IJAZA_WORKER_NICE)
+    assert [_niceness(w.pid) for w in workers] == [5, 5]
+    assert _niceness(server.pid) == 0
     addresses = _seed(client, admin, sessions, platform.url)
 
     # the leader is killed while it plans: some notices committed, not all
