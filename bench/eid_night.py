@@ -115,6 +115,22 @@ def _cpu(pids: list[int]) -> float:
     return sum(harness.process_cpu(p) for p in pids)
 
 
+def _phase_cpu(tree: list[int]) -> tuple[float, dict[str, float]]:
+    """Now, and the CPU seconds so far of the API processes, the worker and PostgreSQL."""
+    api, worker = tree[:-1], tree[-1]
+    postgres = [int(p) for p in subprocess.run(["pgrep", "-x", "postgres"], capture_output=True,
+                                                text=True, check=False).stdout.split()]
+    return time.monotonic(), {"API workers": _cpu(api), "ijaza worker": _cpu([worker]),
+                              "PostgreSQL": _cpu(postgres)}
+
+
+def _cores(start: tuple[float, dict[str, float]], end: tuple[float, dict[str, float]]
+           ) -> dict[str, float]:
+    """Cores each kind of process used on average between two readings."""
+    seconds = end[0] - start[0]
+    return {name: round((end[1][name] - start[1][name]) / seconds, 2) for name in start[1]}
+
+
 def _start(args: list[str], env: dict[str, str], log: Any) -> subprocess.Popen[bytes]:
     return harness.spawn([harness.IJAZA, *args], env=env, cwd=harness.ROOT, stdout=log,
                          stderr=subprocess.STDOUT, start_new_session=True)
@@ -158,10 +174,11 @@ def run(args: argparse.Namespace) -> harness.Report:
         owner = seeded["saudi"][0]
         slack = harness.slack_channel(sessions, owner, platform.url,
                                       signing_secret=bench_webhook.SIGNING_SECRET)
-        port, single_port = harness.free_port(), harness.free_port()
+        port, scale_port = harness.free_port(), harness.free_port()
         limits = {"IJAZA_RATE_LIMITS__GENERIC": str(args.limit),
                   "IJAZA_LOG_LEVEL": "WARNING", "IJAZA_REPLAN_BATCH": str(args.batch)}
-        api_env = harness.bench_env(url, port, IJAZA_RUN_RELAY_IN_SERVER="true", **limits)
+        api_env = harness.bench_env(url, port, IJAZA_RUN_RELAY_IN_SERVER=str(args.api_relays).lower(),
+                                    **limits)
         log = (work.path / "processes.log").open("wb")
         api = _start(["serve", "--workers", "2", "--port", str(port)], api_env, log)
         worker = _start(["worker"], harness.bench_env(url, port, **limits), log)
@@ -191,7 +208,10 @@ def run(args: argparse.Namespace) -> harness.Report:
             return out
 
         load_both(3, "warm-up")
+        tree = [*_process_tree(api.pid), worker.pid]
+        cpu_at = _phase_cpu(tree)
         before = load_both(10, "before t0")
+        cores = {"before t0": _cores(cpu_at, _phase_cpu(tree))}
         # t0: the sighting is announced
         predicted = json.loads(urllib.request.urlopen(
             f"{base}/v1/calendar/SA?year=2027", timeout=30).read())
@@ -200,6 +220,7 @@ def run(args: argparse.Namespace) -> harness.Report:
         loader = threading.Thread(target=lambda: during.extend(load_both(args.during,
                                                                          "during")))
         loader.start()
+        cpu_at = _phase_cpu(tree)
         time.sleep(2)
         t0 = time.monotonic()
         status, made = harness.http_json("POST", base + "/v1/calendar/SA/confirmations", {
@@ -217,6 +238,7 @@ def run(args: argparse.Namespace) -> harness.Report:
                 break
             time.sleep(0.25)
         loader.join()
+        cores["during"] = _cores(cpu_at, _phase_cpu(tree))
         # the relays deliver the corrections at the platform's limit
         time.sleep(args.deliver)
         arrivals = sorted(t for t, _ in platform.arrivals)
@@ -224,22 +246,28 @@ def run(args: argparse.Namespace) -> harness.Report:
         rss = {f"api pid {p}": pg.peak_rss_mb(p) for p in _process_tree(api.pid)}
         rss["worker"] = pg.peak_rss_mb(worker.pid)
 
-        # scale-out: evaluate alone on --workers 2 (running) and --workers 1
-        single_env = harness.bench_env(url, single_port, **limits)
-        single = _start(["serve", "--workers", "1", "--port", str(single_port)], single_env, log)
-        _wait_healthy(f"http://127.0.0.1:{single_port}")
+        for process in (api, worker):
+            process.terminate()
+            process.wait(timeout=30)
+
+        # Scale-out: evaluate alone on --workers 1, then --workers 2, with no relay and no
+        # scheduler in either (the corrections still going out would share the cores).
         scale = {}
-        for workers, server_url, pids in ((1, f"http://127.0.0.1:{single_port}",
-                                           _process_tree(single.pid)),
-                                          (2, base, _process_tree(api.pid))):
+        for workers in (1, 2):
+            scale_env = harness.bench_env(url, scale_port, **limits)
+            server = _start(["serve", "--workers", str(workers), "--port", str(scale_port)],
+                            scale_env, log)
+            server_url = f"http://127.0.0.1:{scale_port}"
+            _wait_healthy(server_url)
+            time.sleep(2 if workers > 1 else 0)  # every uvicorn worker up
+            pids = _process_tree(server.pid)
             harness.wrk("warm-up", server_url + "/", evaluate, duration=2)
             cpu = _cpu(pids)
             result = harness.wrk(f"evaluate, --workers {workers}", server_url + "/", evaluate)
             result.cpu_ms_per_req = round((_cpu(pids) - cpu) * 1000 / max(result.requests, 1), 3)
             scale[workers] = result
-        for process in (single, api, worker):
-            process.terminate()
-            process.wait(timeout=30)
+            server.terminate()
+            server.wait(timeout=30)
     total_before = sum(r.rps for r in before)
     total_during = sum(r.rps for r in during)
     report.rows = [r.as_dict() for r in (*before, *during, *scale.values())]
@@ -266,6 +294,9 @@ def run(args: argparse.Namespace) -> harness.Report:
     report.check("corrections delivered twice", twice, "0", twice == 0)
     for name, mb in rss.items():
         report.check(f"peak RSS, {name} (MB)", mb, "< 300", mb < 300)
+    for phase, used in cores.items():
+        for name, value in used.items():
+            report.info(f"cores used {phase}: {name}", value)
     one, two = scale[1], scale[2]
     report.info("scale-out: 2 workers / 1 worker (req/s)", harness.ratio(two.rps, one.rps))
     for cores in (4, 8):
@@ -289,6 +320,8 @@ def main() -> None:
     parser.add_argument("--during", type=int, default=40, help="seconds of load after t0")
     parser.add_argument("--deliver", type=int, default=15,
                         help="seconds more for the relays to deliver corrections")
+    parser.add_argument("--api-relays", action=argparse.BooleanOptionalAction, default=True,
+                        help="a relay in each API worker too (beside the worker's)")
     parser.add_argument("--server", default=pg.DEFAULT_SERVER)
     parser.add_argument("--json", help="also write the report to this file")
     args = parser.parse_args()
