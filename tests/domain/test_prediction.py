@@ -157,7 +157,7 @@ def test_the_precomputed_evidence_is_what_the_ephemeris_gives() -> None:
     table = prediction._table(countries.config_root())
     assert table, "config/crescent/evidence.csv is missing"
     for code, hy, month in (("SA", 1448, 10), ("MA", 1450, 9), ("ID", 1441, 12),
-                            ("TR", 1460, 1)):
+                            ("ID", 1446, 12), ("MY", 1455, 9), ("TR", 1460, 1)):
         profile = countries.country(code)
         assert profile.practice is not None
         stored = table[(prediction.fingerprint(profile), hy, month)]
