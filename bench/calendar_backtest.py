@@ -52,6 +52,8 @@ GRID = {
     "default": ([x / 10 for x in range(-50, 31)],
                 [0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0]),
 }
+# The prior's width on the centre, in the criterion's unit (minutes of lag, else degrees/q).
+PRIOR_WIDTH = {"umm_al_qura": 5.0, "default": 0.5}
 
 
 @dataclass(frozen=True)
@@ -79,11 +81,8 @@ def observations(today: date) -> list[Observation]:
     return found
 
 
-def deciding(profile: CountryProfile) -> CountryProfile:
-    """The country whose criterion decides (itself, or the one it follows)."""
-    while profile.practice is not None and profile.practice.follows is not None:
-        profile = countries.country(profile.practice.follows)
-    return profile
+def chance_of(pred_candidates: tuple[prediction.Candidate, ...], first_day: date) -> float:
+    return next((c.probability for c in pred_candidates if c.date == first_day), 0.0)
 
 
 def log_loss(ev: prediction.Evidence, first_day: date, centre: float, scale: float) -> float:
@@ -94,16 +93,42 @@ def log_loss(ev: prediction.Evidence, first_day: date, centre: float, scale: flo
     return -math.log(max(p, 1e-3))
 
 
+def prior(criterion: str, centre: float) -> float:
+    """A weak prior that the criterion's own threshold is right (margin 0), so that a
+    country with few observations is not fitted to a handful of points."""
+    width = PRIOR_WIDTH.get(criterion, PRIOR_WIDTH["default"])
+    return 0.5 * (centre / width) ** 2
+
+
 def fit(rows: list[tuple[prediction.Evidence, date]]) -> tuple[float, float]:
-    """Grid-search the logistic calibration minimising the log-loss of ``rows``."""
+    """Grid-search the logistic calibration minimising log-loss plus :func:`prior`."""
     if not rows:
         return 0.0, 0.5
-    centres, scales = GRID.get(rows[0][0].criterion, GRID["default"])
+    criterion = rows[0][0].criterion
+    centres, scales = GRID.get(criterion, GRID["default"])
     best = (math.inf, 0.0, 0.5)
     for scale in scales:
         for centre in centres:
             loss = sum(log_loss(ev, day, centre, scale) for ev, day in rows)
-            best = min(best, (loss, centre, scale))
+            best = min(best, (loss + prior(criterion, centre), centre, scale))
+    return best[1], best[2]
+
+
+def fit_held_back(rows: list[tuple[Prediction, prediction.Evidence, date]]
+                  ) -> tuple[float, float]:
+    """The calibration of a country that follows another but never begins before its own
+    criterion holds: log-loss of :func:`prediction.hold_back` plus :func:`prior`."""
+    if not rows:
+        return 0.0, 0.5
+    criterion = rows[0][1].criterion
+    centres, scales = GRID.get(criterion, GRID["default"])
+    best = (math.inf, 0.0, 0.5)
+    for scale in scales:
+        for centre in centres:
+            loss = sum(-math.log(max(chance_of(prediction.hold_back(
+                led, own, centre, scale, "").candidates, day), 1e-3))
+                for led, own, day in rows)
+            best = min(best, (loss + prior(criterion, centre), centre, scale))
     return best[1], best[2]
 
 
@@ -137,6 +162,85 @@ class Tally:
         n = max(self.n, 1)
         return [f"{self.exact / n * 100:.0f} %", f"{self.inside / n * 100:.0f} %",
                 f"{self.width / n:.2f}", f"{self.brier / n:.3f}"]
+
+
+class Backtest:
+    """Leave-one-year-out predictions: every calibration is refitted without the year."""
+
+    def __init__(self, seen: list[Observation]) -> None:
+        self.evidence: dict[tuple[str, int, int], prediction.Evidence] = {}
+        self.rows: dict[str, list[Observation]] = defaultdict(list)
+        for obs in seen:
+            self.rows[obs.country].append(obs)
+        self._fits: dict[tuple[str, int | None], tuple[float, float]] = {}
+
+    def own_evidence(self, code: str, hy: int, month: int) -> prediction.Evidence | None:
+        key = (code, hy, month)
+        if key not in self.evidence:
+            profile = countries.country(code)
+            if profile.practice is None or profile.practice.criterion is None:
+                return None
+            self.evidence[key] = prediction.evidence_of(profile, hy, month)
+        return self.evidence[key]
+
+    def calibration(self, code: str, left_out: int | None) -> tuple[float, float]:
+        """The country's calibration fitted on its observations outside ``left_out``
+        (a pure follower's observations count for the country it follows)."""
+        key = (code, left_out)
+        if key in self._fits:
+            return self._fits[key]
+        practice = countries.country(code).practice
+        assert practice is not None and practice.criterion is not None
+        mine = [o for o in self.rows[code] if o.hijri_year != left_out]
+        if practice.follows is None:  # fitted on its own announcements only
+            found = fit([(ev, o.first_day) for o in mine
+                         if (ev := self.own_evidence(code, o.hijri_year, o.month)) is not None])
+        else:
+            # Countries that follow the same leader but refuse a day their own criterion
+            # rules out share one calibration: a handful of verified months each.
+            group = [c for c in self.rows if _held_back_by(c) == (practice.follows,
+                                                                   practice.criterion)]
+            held = []
+            for c in group:
+                for o in self.rows[c]:
+                    if o.hijri_year == left_out:
+                        continue
+                    led = self.predict(practice.follows, o.hijri_year, o.month, left_out)
+                    own = self.own_evidence(c, o.hijri_year, o.month)
+                    if led is not None and own is not None:
+                        held.append((led, own, o.first_day))
+            found = fit_held_back(held)
+        self._fits[key] = found
+        return found
+
+    def predict(self, code: str, hy: int, month: int, left_out: int | None
+                ) -> Prediction | None:
+        """The prediction for the country's month with calibrations fitted without
+        ``left_out``."""
+        practice = countries.country(code).practice
+        if practice is None:
+            return None
+        if practice.follows is not None:
+            led = self.predict(practice.follows, hy, month, left_out)
+            if led is None or practice.criterion is None:
+                return led
+            own = self.own_evidence(code, hy, month)
+            assert own is not None
+            centre, scale = self.calibration(code, left_out)
+            return prediction.hold_back(led, own, centre, scale, "")
+        own = self.own_evidence(code, hy, month)
+        assert own is not None
+        centre, scale = self.calibration(code, left_out)
+        return prediction.from_evidence(own, centre, scale, "")
+
+
+def _held_back_by(code: str) -> tuple[str, str] | None:
+    """(leader, criterion) for a country that follows a leader but not before its own
+    criterion holds, else None."""
+    practice = countries.country(code).practice
+    if practice is None or practice.follows is None or practice.criterion is None:
+        return None
+    return practice.follows, practice.criterion
 
 
 def speed(today: date) -> None:
@@ -201,50 +305,29 @@ def main() -> None:
         return
     started = time.perf_counter()
     seen = observations(args.today)
-    evidence: dict[tuple[str, int, int], prediction.Evidence] = {}
-    for obs in seen:
-        decider = deciding(countries.country(obs.country))
-        key = (decider.code, obs.hijri_year, obs.month)
-        if key not in evidence and decider.practice is not None:
-            evidence[key] = prediction.evidence_of(decider, obs.hijri_year, obs.month)
-    # Calibration rows: each deciding country's own observations (a follower's too: it
-    # announces what its leader's sighting gives).
-    rows: dict[str, list[tuple[int, prediction.Evidence, date]]] = defaultdict(list)
-    for obs in seen:
-        decider = deciding(countries.country(obs.country))
-        if (decider.code, obs.hijri_year, obs.month) in evidence:
-            rows[obs.country].append((obs.hijri_year,
-                                      evidence[(decider.code, obs.hijri_year, obs.month)],
-                                      obs.first_day))
+    run = Backtest(seen)
     if args.fit:
-        for code, found in sorted(rows.items()):
-            profile = countries.country(code)
-            if profile.practice is None or profile.practice.follows is not None:
+        for code in sorted({o.country for o in seen}):
+            practice = countries.country(code).practice
+            if practice is None or practice.criterion is None:
                 continue
-            centre, scale = fit([(ev, day) for _, ev, day in found])
+            centre, scale = run.calibration(code, None)
+            group = ([c for c in run.rows if _held_back_by(c) == _held_back_by(code)]
+                     if _held_back_by(code) else [code])
             print(f"{code}: calibration = {{ centre = {centre}, scale = {scale} }}"
-                  f"  ({len(found)} observations)")
+                  f"  ({sum(len(run.rows[c]) for c in group)} observations"
+                  f"{', pooled: ' + ' '.join(group) if len(group) > 1 else ''})")
         return
 
     model: dict[str, Tally] = defaultdict(Tally)
     plain: dict[str, Tally] = defaultdict(Tally)
-    fits: dict[tuple[str, int], tuple[float, float]] = {}
     for obs in seen:
         profile = countries.country(obs.country)
-        decider = deciding(profile)
         plain[obs.country].add(baseline(profile, obs.hijri_year, obs.month), obs.first_day)
         plain["all"].add(baseline(profile, obs.hijri_year, obs.month), obs.first_day)
-        ev = evidence.get((decider.code, obs.hijri_year, obs.month))
-        if ev is None:
+        pred = run.predict(obs.country, obs.hijri_year, obs.month, left_out=obs.hijri_year)
+        if pred is None:
             continue
-        # A follower is calibrated on the leader's observations: what it announces is the
-        # leader's announcement.
-        key = (decider.code, obs.hijri_year)
-        if key not in fits:
-            fits[key] = fit([(e, d) for hy, e, d in rows[decider.code]
-                             if hy != obs.hijri_year])
-        centre, scale = fits[key]
-        pred = prediction.from_evidence(ev, centre, scale, "")
         model[obs.country].add(pred, obs.first_day)
         model["all"].add(pred, obs.first_day)
 
@@ -255,7 +338,7 @@ def main() -> None:
     for code in [*sorted(c for c in model if c != "all"), "all"]:
         print(f"| {code} | {model[code].n} | " + " | ".join(model[code].cells()) + " | "
               + " | ".join(plain[code].cells()) + " |")
-    print(f"\n{len(seen)} observations, {len(evidence)} months computed, "
+    print(f"\n{len(seen)} observations, {len(run.evidence)} months computed, "
           f"{time.perf_counter() - started:.0f} s; leave-one-year-out calibration.")
     n = model["all"].n
     exact, inside = model["all"].exact / n, model["all"].inside / n

@@ -23,6 +23,7 @@ from app import clock
 from app.admin import sessions
 from app.admin.words import OCCASIONS, WORDS
 from app.domain import hijri
+from app.domain.when import SPOKEN_CHANCE
 from app.keys.service import Principal
 
 SESSION_COOKIE = "ijaza_console"
@@ -178,7 +179,7 @@ def render(request: Request, who: Console | None, template: str, *, status: int 
         request=request, who=who, lang=language, dir="rtl" if language == "ar" else "ltr",
         t=words, other="en" if language == "ar" else "ar", ltr=ltr, bdi=bdi,
         occ=OCCASIONS[language], weekday=lambda d: weekday_name(d, language),
-        path=request.url.path, **context)
+        path=request.url.path, spoken_chance=SPOKEN_CHANCE, **context)
     response = HTMLResponse(html, status_code=status,
                             headers={"Cache-Control": "no-store",
                                      "Content-Security-Policy": CSP,

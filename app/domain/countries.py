@@ -112,7 +112,10 @@ class Practice:
     """How the country decides that a Hijri month has begun (``[practice]``).
 
     Either ``follows`` another country's announcement, or applies ``criterion`` (a name in
-    ``crescent.MARGINS``) at ``places`` — the month begins when it holds at any of them
+    ``crescent.MARGINS``) at ``places``, or both: then the month begins on the followed
+    country's day but never before the criterion holds at home (a sighting claimed abroad
+    is refused when the crescent cannot be seen locally: Egypt, the Levant, the Maghreb).
+    With a criterion the month begins when it holds at any of the places
     (with ``before_utc_midnight``: anywhere whose sunset is before 00:00 UTC, the unified
     calendar's global rule). ``earlier`` lists ``(until_hijri_year, criterion)`` for a
     criterion used before the current one. ``centre``/``scale`` turn the criterion's margin
@@ -283,9 +286,9 @@ def _parse_practice(spec: dict[str, Any],
         raise fail("practice.source", "say where the country's practice comes from")
     follows = spec.get("follows")
     criterion = spec.get("criterion")
-    if (follows is None) == (criterion is None):
-        raise fail("practice", "give either follows or criterion")
-    if follows is not None:
+    if follows is None and criterion is None:
+        raise fail("practice", "give follows, criterion or both")
+    if criterion is None:
         return Practice(source=source, follows=_canonical(str(follows)))
     if criterion not in MARGINS:
         raise fail("practice.criterion", f"one of {', '.join(MARGINS)}")
@@ -315,6 +318,7 @@ def _parse_practice(spec: dict[str, Any],
     if scale <= 0:
         raise fail("practice.calibration.scale", "must be positive")
     return Practice(source=source, criterion=str(criterion), places=tuple(places),
+                    follows=None if follows is None else _canonical(str(follows)),
                     before_utc_midnight=bool(spec.get("before_utc_midnight", False)),
                     centre=centre, scale=scale, earlier=tuple(earlier))
 

@@ -15,7 +15,9 @@ Astronomy 18:39–64):
   standard refraction), UTC.
 * ``moon_altitude``: the Moon's topocentric airless altitude at sunset (what MABIMS and the
   5°/8° rule compare with their altitude threshold).
-* ``elongation``: the geocentric Sun–Moon angle at sunset (MABIMS, 5°/8°).
+* ``elongation``: the geocentric Sun–Moon angle at sunset (the 5°/8° rule, MABIMS 1995);
+  ``elongation_topo`` the same seen from the place (MABIMS 2021: Kemenag's published
+  elongations are topocentric — 7.93°–9.54° across Indonesia on 22 March 2023).
 * ``lag``: moonset minus sunset; ``age``: sunset minus the conjunction (negative before it).
 * At the *best time* ``Tb = sunset + 4/9 lag`` (Yallop): ``arcv`` (geocentric Moon minus Sun
   altitude), ``arcv_topo``, ``arcl_topo``, ``daz`` (Sun minus Moon azimuth) and
@@ -73,6 +75,7 @@ class Evening:
     moon_altitude: float
     sun_altitude: float
     elongation: float
+    elongation_topo: float
     lag: float
     age: float
     arcv: float
@@ -195,6 +198,7 @@ def _evenings(place: Place, first_day: date, count: int) -> tuple[Evening, ...]:
             moon_altitude=float(m_alt.degrees[i]),
             sun_altitude=float(s_alt.degrees[i]),
             elongation=float(elongation[i]),
+            elongation_topo=float(arcl[i]),
             lag=lags[i],
             age=(at_sunset - conjunction).total_seconds() / 3600,
             arcv=g_moon_alt[b] - g_sun_alt[b],
@@ -273,10 +277,12 @@ def odeh_zone(v: float) -> str:
 
 def mabims_margin(ev: Evening) -> float:
     """MABIMS 2021 (Brunei, Indonesia, Malaysia, Singapore, in force from 1443 AH): at
-    sunset altitude ≥ 3° and elongation ≥ 6.4°. The margin is the smaller surplus, degrees."""
+    sunset altitude ≥ 3° and elongation ≥ 6.4°, the elongation seen from the place
+    (topocentric), as Kemenag's decision for Ramadan 1444 states it. The margin is the
+    smaller surplus, degrees."""
     if not _moon_up(ev):
-        return min(ev.moon_altitude - 3, ev.elongation - 6.4, -1.0)
-    return min(ev.moon_altitude - 3, ev.elongation - 6.4)
+        return min(ev.moon_altitude - 3, ev.elongation_topo - 6.4, -1.0)
+    return min(ev.moon_altitude - 3, ev.elongation_topo - 6.4)
 
 
 def mabims_1995_margin(ev: Evening) -> float:

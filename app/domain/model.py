@@ -114,7 +114,9 @@ class Window:
     ``reply_slots`` are times of day (owner's timezone) when the owner answers during a
     ``reduced`` window; empty means "the usual working hours". ``response_time`` overrides
     the owner's usual response time inside this window. ``earliest_*``/``latest_*`` bound
-    where a tentative window's edges can still move.
+    where a tentative window's edges can still move; ``move_chance`` is the chance (0–1)
+    that the sighting moves its end off the planned, likeliest day (None: not quantified,
+    e.g. a government's published estimate).
     """
 
     id: str
@@ -129,6 +131,7 @@ class Window:
     latest_start: datetime | None = None
     earliest_end: datetime | None = None
     latest_end: datetime | None = None
+    move_chance: float | None = None
     reply_slots: tuple[DailyInterval, ...] = ()
     response_time: timedelta | None = None
     notice_days: int = 7

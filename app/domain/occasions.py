@@ -224,6 +224,19 @@ class _Day:
     latest: dt.date
 
 
+def move_chance(found: OccasionDate) -> float | None:
+    """The chance (0–1) that the occasion's day in force is not the one that happens: 0 when
+    final, ``1 − P(date)`` for the crescent model's prediction, None for a tentative date
+    the model does not price (a published estimate, a day moved to fit Ramadan's length)."""
+    if not found.tentative:
+        return 0.0
+    forecast = found.predicted
+    if found.source is not DateSource.PREDICTED or forecast is None:
+        return None
+    chance = next((c.probability for c in forecast.candidates if c.date == found.date), None)
+    return None if chance is None else round(1 - chance, 3)
+
+
 def _predicted(profile: CountryProfile, occasion: str, hy: int) -> Prediction:
     """The crescent model's prediction for the occasion's own day (``prediction``)."""
     m, d = OCCASION_HIJRI[occasion]

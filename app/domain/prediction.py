@@ -2,7 +2,8 @@
 
 The country's ``[practice]`` (``countries.Practice``) says how it decides: it follows another
 country's announcement, or applies a crescent criterion (``crescent.MARGINS``) at its
-reference places. For a criterion the model looks at the evening of the conjunction's local
+reference places, or both — the followed country's day, never before its own criterion's
+(:func:`later_of`). For a criterion the model looks at the evening of the conjunction's local
 day ``d0`` and the next one (``d0 + 1``) — the 29th falls on one of them — and takes the
 best margin over the places. A logistic curve of that margin (the country's calibrated
 ``centre`` and ``scale``) gives the chance that the month begins the next morning:
@@ -110,6 +111,28 @@ def distribute(first_day: date, chances: Sequence[float]) -> tuple[Candidate, ..
         raw.append((first_day + timedelta(days=k), remaining * chance))
         remaining *= 1 - chance
     raw.append((first_day + timedelta(days=len(chances)), remaining))
+    return _rounded(raw)
+
+
+def later_of(first: Sequence[Candidate], second: Sequence[Candidate]) -> tuple[Candidate, ...]:
+    """Candidates for the later of two independent first days (a country that announces
+    with another but never before its own criterion holds):
+    ``P(max = d) = F₁(d) F₂(d) − F₁(d − 1) F₂(d − 1)`` with ``F`` the cumulative chances.
+    Rounded and pruned as :func:`distribute`."""
+    days = sorted({c.date for c in (*first, *second)})
+
+    def upto(cands: Sequence[Candidate], day: date) -> float:
+        return sum(c.probability for c in cands if c.date <= day)
+
+    raw, before = [], 0.0
+    for day in days:
+        both = upto(first, day) * upto(second, day)
+        raw.append((day, both - before))
+        before = both
+    return _rounded(raw)
+
+
+def _rounded(raw: Sequence[tuple[date, float]]) -> tuple[Candidate, ...]:
     kept = [(d, p) for d, p in raw if p >= _KEEP]
     total = sum(p for _, p in kept)
     rounded = [(d, round(p / total, 3)) for d, p in kept]
@@ -158,17 +181,32 @@ def from_evidence(found: Evidence, centre: float, scale: float, method: str) -> 
     return summarise(distribute(found.d0 + timedelta(days=1), chances), method)
 
 
+def hold_back(followed: Prediction, own: Evidence, centre: float, scale: float,
+              method: str) -> Prediction:
+    """The followed country's prediction, never before the day ``own`` evidence gives under
+    the country's calibration (:func:`later_of`)."""
+    chances = [sigmoid(m, centre, scale) for m in own.margins]
+    mine = distribute(own.d0 + timedelta(days=1), chances)
+    return summarise(later_of(followed.candidates, mine), method)
+
+
 def describe(profile: CountryProfile, hijri_year: int) -> str:
     """The method in words, e.g. "MABIMS 2021 (…) at Banda Aceh, Jakarta"."""
     practice = profile.practice
     if practice is None:
         return "Umm al-Qura table plus the country's usual offset"
-    if practice.follows is not None:
-        return f"follows {practice.follows}: " + describe(country(practice.follows), hijri_year)
-    criterion = practice.criterion_for(hijri_year) or ""
-    where = ("anywhere with sunset before 00:00 UTC" if practice.before_utc_midnight
-             else "at " + ", ".join(p.name for p in practice.places))
-    return f"{CRITERION_NAMES[criterion]} {where}"
+    criterion = practice.criterion_for(hijri_year)
+    own = ""
+    if criterion is not None:
+        where = ("anywhere with sunset before 00:00 UTC" if practice.before_utc_midnight
+                 else "at " + ", ".join(p.name for p in practice.places))
+        own = f"{CRITERION_NAMES[criterion]} {where}"
+    if practice.follows is None:
+        return own
+    leader = describe(country(practice.follows), hijri_year)
+    if criterion is None:
+        return f"follows {practice.follows}: {leader}"
+    return f"follows {practice.follows} ({leader}), never before {own}"
 
 
 @lru_cache(maxsize=4096)
@@ -180,6 +218,14 @@ def _month_start(code: str, hijri_year: int, month: int, seen: tuple[str, ...]) 
             raise ValueError(f"{code} follows a circle: {' → '.join((*seen, code))}")
         followed = _month_start(country(practice.follows).code, hijri_year, month,
                                 (*seen, code))
+        if practice.criterion is not None:
+            try:
+                found = evidence_of(profile, hijri_year, month)
+            except crescent.OutsideEphemeris:
+                pass
+            else:
+                return hold_back(followed, found, practice.centre, practice.scale,
+                                 describe(profile, hijri_year))
         return Prediction(followed.date, followed.earliest, followed.latest,
                           followed.candidates, f"follows {practice.follows}: {followed.method}")
     if practice is not None:

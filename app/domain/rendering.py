@@ -31,8 +31,9 @@ message, the Hijri date without its year; "empty" means ``""``:
   day it may end on, or empty
 - ``back_at`` — the instant the owner is next working, e.g.
   "Sunday 14 March (6 Shawwal), 9:00 AM Riyadh time"; ``back_at_plain`` without the Hijri date
-- ``back_range`` — when the moon sighting can change the day the owner is back, the other
-  possible days ("or as late as Tuesday 25 May, depending on the moon sighting"), else empty
+- ``back_range`` — when the moon sighting can change the day the owner is back and the other
+  day has a real chance (``when.SPOKEN_CHANCE``), "likely" and the other possible days
+  ("likely, or Tuesday 25 May, depending on the moon sighting"), else empty
 - ``reply_by`` — the instant the client can expect an answer by; ``reply_by_short`` the
   same written after ``back_at``: the time alone on the same day, else without Hijri date
 - ``old_back_at`` — for a correction, the return instant announced before, or empty
@@ -695,20 +696,22 @@ def _back_range(ctx: ReplyContext, language: str, this_year: int) -> str:
     def say(day: date) -> str:
         return spoken_day(day, language, this_year=this_year, with_hijri=False)
 
+    # "Tuesday (likely) or Wednesday": the range is spoken only when the other day has a
+    # real chance (``when.SPOKEN_CHANCE``), and back_at is the likeliest day.
     if language == "ar":
-        if low < back < high or (low < back and high > back):
-            return f"أو في أي يوم من {say(low)} إلى {say(high)} حسب رؤية الهلال"
+        if low < back and high > back:
+            return f"على الأرجح، أو أي يوم من {say(low)} إلى {say(high)} حسب رؤية الهلال"
         if high > back:
-            return f"وقد يتأخر ذلك إلى {say(high)} حسب رؤية الهلال"
+            return f"على الأرجح، أو {say(high)} حسب رؤية الهلال"
         if low < back:
-            return f"وقد يكون ذلك مبكرًا من {say(low)} حسب رؤية الهلال"
+            return f"على الأرجح، أو قبله {say(low)} حسب رؤية الهلال"
         return ""
     if low < back and high > back:
-        return f"or any day from {say(low)} to {say(high)}, depending on the moon sighting"
+        return f"likely; or any day from {say(low)} to {say(high)}, depending on the moon sighting"
     if high > back:
-        return f"or as late as {say(high)}, depending on the moon sighting"
+        return f"likely, or {say(high)}, depending on the moon sighting"
     if low < back:
-        return f"or as early as {say(low)}, depending on the moon sighting"
+        return f"likely, or as early as {say(low)}, depending on the moon sighting"
     return ""
 
 

@@ -312,6 +312,7 @@ class _Plan:
     end_shift: tuple[int, int]
     tentative: bool
     eve_from: time | None = None
+    move_chance: float | None = 0.0
 
 
 def materialise(rules: Iterable[Rule], *, country: str, tz: ZoneInfo, start: date, end: date,
@@ -404,7 +405,7 @@ def _plan(rule: Rule, hy: int, this: Mapping[str, OccasionDate],
         return (o.earliest - o.date).days, (o.latest - o.date).days
 
     return _Plan(first, last, shift(start_occ), shift(end_occ),
-                 start_occ.tentative or end_occ.tentative, eve)
+                 start_occ.tentative or end_occ.tentative, eve, occasions.move_chance(end_occ))
 
 
 def _anchor_occurrence(anchor: tuple[int, int] | None, year: Mapping[str, OccasionDate],
@@ -482,6 +483,7 @@ def _window(window_id: str, rule: Rule, plan: _Plan, tz: ZoneInfo,
         latest_start=begin(plan.first + timedelta(days=ls)),
         earliest_end=local_midnight(after_last + timedelta(days=ee), tz),
         latest_end=local_midnight(after_last + timedelta(days=le), tz),
+        move_chance=plan.move_chance if plan.tentative else 0.0,
         reply_slots=rule.reply_slots,
         response_time=rule.response_time,
         notice_days=rule.notice_days,
@@ -504,7 +506,8 @@ def _national_windows(rule: Rule, profile: countries.CountryProfile, tz: ZoneInf
             if last < start or first > end or holiday.date in seen:
                 continue
             seen.add(holiday.date)
-            plan = _Plan(first, last, (0, 0), (0, 0), holiday.tentative)
+            plan = _Plan(first, last, (0, 0), (0, 0), holiday.tentative,
+                         move_chance=None if holiday.tentative else 0.0)
             title = dict(rule.title) if rule.title else dict(holiday.name)
             made.append(MaterialisedWindow(
                 window=_window(f"{id_prefix}{rule.id}:national:{holiday.date.isoformat()}",

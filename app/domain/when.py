@@ -5,6 +5,11 @@ feed, the digest and the console all read it from :func:`expect`.
 The possible range is spoken only when it changes the day the owner is back: a tentative
 Eid break that may end on Friday or on Saturday, for an owner whose weekend is Friday and
 Saturday, has one return day (Sunday), so the reply says "back on Sunday" and no range.
+It is spoken only when the other day has a real chance, too: a window whose ``move_chance``
+is under :data:`SPOKEN_CHANCE` is planned and told on its likeliest days alone ("back on
+Tuesday"), and the correction after the sighting reaches the few it turns out wrong for;
+from that chance on the reply says "back on Tuesday (likely) or Wednesday". A window whose
+chance is not quantified (``None``: a published estimate) keeps its range.
 The edges of the range are the first working instants after the window's earliest and
 latest possible ends, by the owner's weekly hours (another window right after the break
 is not assumed to move with it).
@@ -21,6 +26,10 @@ from zoneinfo import ZoneInfo
 
 from app.domain import availability
 from app.domain.model import Policy, Status, Window, WindowKind, WorkingHours
+
+# The chance from which the other possible day is spoken beside the likely one ("back on
+# Tuesday (likely) or Wednesday"); below it a client is told the likely day alone.
+SPOKEN_CHANCE = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +94,8 @@ def expect(policy: Policy, at: datetime) -> When:
     earliest = latest = None
     tentative = bool(away is not None and away.tentative)
     if (away is not None and away.tentative and away.earliest_end is not None
-            and away.latest_end is not None and away.earliest_end != away.latest_end):
+            and away.latest_end is not None and away.earliest_end != away.latest_end
+            and (away.move_chance is None or away.move_chance >= SPOKEN_CHANCE)):
         low = _first_working(policy, max(at, away.earliest_end)).astimezone(tz)
         high = _first_working(policy, max(at, away.latest_end)).astimezone(tz)
         back_day = back_at.astimezone(tz).date()

@@ -112,7 +112,8 @@ def _window_key(window: Window | None) -> tuple[Any, ...] | None:
     if window is None:
         return None
     return (window.id, window.occasion, tuple(sorted(window.title.items())), window.starts_at,
-            window.ends_at, window.tentative, window.earliest_end, window.latest_end)
+            window.ends_at, window.tentative, window.earliest_end, window.latest_end,
+            window.move_chance)
 
 
 def hijri_shift(session: Session, owner: Owner, window: Window | None) -> int:

@@ -147,7 +147,7 @@ def rule_windows(session: Session, owner: Owner, start: date, end: date, *,
             hijri_year=item.hijri_year, rule_id=item.rule_id, title=dict(w.title),
             tentative=w.tentative, earliest_start=w.earliest_start,
             latest_start=w.latest_start, earliest_end=w.earliest_end,
-            latest_end=w.latest_end,
+            latest_end=w.latest_end, move_chance=w.move_chance,
             reply_slots=[f"{s.start:%H:%M}-{s.end:%H:%M}" for s in w.reply_slots],
             response_time=_iso(w.response_time), notice_days=w.notice_days)))
     return result

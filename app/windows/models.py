@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, JSONType, UTCDateTime
@@ -31,6 +31,8 @@ class WindowRow(Base):
     latest_start: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     earliest_end: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     latest_end: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The chance that the sighting moves the end off its planned day (None: not priced).
+    move_chance: Mapped[float | None] = mapped_column(Float, nullable=True)
     reply_slots: Mapped[list[str]] = mapped_column(JSONType, default=list)
     response_time: Mapped[str | None] = mapped_column(String(32), nullable=True)
     notice_days: Mapped[int] = mapped_column(Integer, default=7)

@@ -36,6 +36,7 @@ def to_domain(row: WindowRow) -> Window:
         latest_start=row.latest_start,
         earliest_end=row.earliest_end,
         latest_end=row.latest_end,
+        move_chance=row.move_chance,
         reply_slots=_slots(row.reply_slots),
         response_time=hours.parse_duration(row.response_time) if row.response_time else None,
         notice_days=row.notice_days,

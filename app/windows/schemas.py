@@ -74,6 +74,9 @@ class WindowRead(BaseModel):
     latest_start: datetime | None
     earliest_end: datetime | None
     latest_end: datetime | None
+    move_chance: float | None = Field(
+        default=None, description="for a tentative window, the chance (0-1) that the moon "
+        "sighting moves its end off the planned, likeliest day; null when not priced")
     reply_slots: list[str]
     response_time: str | None
     notice_days: int

@@ -27,7 +27,7 @@ def read(row: WindowRow, owner: Owner) -> WindowRead:
         tentative=row.tentative,
         earliest_start=local(row.earliest_start), latest_start=local(row.latest_start),
         earliest_end=local(row.earliest_end), latest_end=local(row.latest_end),
-        reply_slots=row.reply_slots or [], response_time=row.response_time,
+        move_chance=row.move_chance, reply_slots=row.reply_slots or [], response_time=row.response_time,
         notice_days=row.notice_days,
     )
 

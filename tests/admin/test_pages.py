@@ -353,3 +353,23 @@ def test_the_overview_tells_the_same_back_at_as_the_public_status(browser_client
     coming = re.findall(r'data-back-at="([^"]+)"', page)
     told = {str(e.get("x-ijaza-back-at")) for e in Calendar.from_ical(feed).walk("VEVENT")}
     assert coming and set(coming) <= told  # each coming break: the feed's back-at
+
+
+def test_the_console_says_likely_or_only_when_the_other_day_has_a_real_chance(
+        browser_client, client, admin, owner, owner_key) -> None:  # noqa: ANN001
+    # 5 March 2027: Saudi Eid al-Fitr 1448 is near-certain and Eid al-Adha's later day has
+    # about 6 %; Egypt's Eid al-Fitr waits on the crescent at home (about 47 % for Wednesday).
+    at = datetime(2027, 3, 5, 9, tzinfo=UTC)
+    with mock.patch("app.clock.now", return_value=at):
+        assert sign_in(browser_client, owner_key).status_code == 303
+        saudi = browser_client.get(f"/admin/owners/{owner['id']}?lang=en").text
+        assert client.patch(f"/v1/owners/{owner['id']}", headers=admin, json={
+            "country": "EG", "timezone": "Africa/Cairo"}).status_code == 200
+        egypt = browser_client.get(f"/admin/owners/{owner['id']}?lang=en").text
+        egypt_ar = browser_client.get(f"/admin/owners/{owner['id']}?lang=ar").text
+    assert "expected — subject to the moon sighting" in saudi  # tentative, but one day told
+    assert "(likely)" not in saudi and " or " not in re.sub(r"<[^>]+>", "", saudi.split(
+        'id="coming"')[1].split("</section>")[0])
+    coming = egypt.split('id="coming"')[1].split("</section>")[0]
+    assert "(likely) or" in coming
+    assert "(على الأرجح) أو" in egypt_ar

@@ -223,11 +223,19 @@ def test_every_occasion_carries_the_prediction_beside_the_date_in_force(client, 
 
 
 def test_the_prediction_stays_visible_after_the_day_was_observed(client, frozen) -> None:
-    # Jordan 1440: Eid al-Fitr on Wednesday 5 June 2019, a day after the prediction.
+    # Saudi Arabia 1437: Eid al-Adha on Monday 12 September 2016 (no sighting on the 1st),
+    # a day after the likeliest prediction.
+    body = client.get("/v1/calendar/SA", params={"year": 2016}).json()
+    adha = next(o for o in body["occasions"] if o["occasion"] == "eid_al_adha")
+    assert (adha["date"], adha["source"], adha["tentative"]) == ("2016-09-12", "observed", False)
+    assert adha["predicted"]["date"] == "2016-09-11"
+    assert adha["predicted"]["latest"] == "2016-09-12"
+    # Jordan 1440: Eid al-Fitr on Wednesday 5 June 2019, a day after Saudi Arabia; the
+    # prediction saw it coming (Saudi Arabia's day, never before the crescent at Amman).
     body = client.get("/v1/calendar/JO", params={"year": 2019}).json()
     fitr = next(o for o in body["occasions"] if o["occasion"] == "eid_al_fitr")
     assert (fitr["date"], fitr["source"], fitr["tentative"]) == ("2019-06-05", "observed", False)
-    assert fitr["predicted"]["date"] == "2019-06-04"
+    assert fitr["predicted"]["date"] == "2019-06-05"
     assert fitr["predicted"]["method"].startswith("follows SA")
 
 

@@ -36,3 +36,33 @@ def test_the_newest_migration_goes_down_and_up(tmp_path: Path) -> None:
         assert _differences(engine) == []
     finally:
         engine.dispose()
+
+
+def test_the_window_chance_migration_goes_down_and_up(db_url: str) -> None:
+    # 0009 adds window.move_chance, nullable (rows written before it are "not priced"); on
+    # the test database of the run, SQLite or PostgreSQL, and back to head for the others.
+    engine = make_engine(db_url)
+    try:
+        downgrade(db_url, "0008")
+        assert "move_chance" not in {c["name"] for c in inspect(engine).get_columns("window")}
+        upgrade(db_url)
+        columns = {c["name"]: c for c in inspect(engine).get_columns("window")}
+        assert columns["move_chance"]["nullable"] is True
+        assert _differences(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_a_window_keeps_its_chance(sessions, owner: dict) -> None:  # noqa: ANN001
+    from datetime import UTC, datetime
+
+    from app.windows.models import WindowRow
+
+    at = datetime(2027, 3, 8, tzinfo=UTC)
+    with sessions() as session:
+        session.add(WindowRow(id="w-chance", owner_id=owner["id"], kind="off", source="rule",
+                              starts_at=at, ends_at=at, tentative=True, move_chance=0.157,
+                              created_at=at, updated_at=at))
+        session.commit()
+    with sessions() as session:
+        assert session.get(WindowRow, "w-chance").move_chance == 0.157

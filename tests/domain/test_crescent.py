@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import socket
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -21,7 +22,7 @@ BANDA_ACEH = Place("Banda Aceh", 5.55, 95.32, 10)
 def _evening(**changes: float) -> Evening:
     base = Evening(place="x", day=date(2027, 3, 8), sunset=datetime(2027, 3, 8, 15, tzinfo=UTC),
                    conjunction=datetime(2027, 3, 8, 9, tzinfo=UTC), moon_altitude=4.0,
-                   sun_altitude=-0.83, elongation=7.0, lag=20.0, age=6.0, arcv=10.0,
+                   sun_altitude=-0.83, elongation=7.0, elongation_topo=7.0, lag=20.0, age=6.0, arcv=10.0,
                    arcv_topo=9.0, arcl_topo=10.0, daz=2.0, width=0.5)
     return dataclasses.replace(base, **changes)
 
@@ -145,7 +146,7 @@ def test_odeh_v_formula() -> None:
 ])
 def test_threshold_criteria(altitude: float, elongation: float, mabims: bool,
                             istanbul: bool) -> None:
-    ev = _evening(moon_altitude=altitude, elongation=elongation)
+    ev = _evening(moon_altitude=altitude, elongation=elongation, elongation_topo=elongation)
     assert crescent.mabims(ev) is mabims
     assert crescent.istanbul(ev) is istanbul
 
@@ -162,3 +163,85 @@ def test_no_criterion_holds_before_the_conjunction_or_when_the_moon_sets_first()
 def test_outside_the_ephemeris_is_refused() -> None:
     with pytest.raises(crescent.OutsideEphemeris):
         crescent.evenings(MECCA, date(2060, 1, 1), 1)
+
+
+# --- published worked examples ---------------------------------------------------------------
+
+SABANG = Place("Sabang", 5.89, 95.32, 10)  # Indonesia's westernmost city
+MERAUKE = Place("Merauke", -8.5, 140.4, 5)  # and its south-eastern corner
+
+
+def _apparent(altitude: float) -> float:
+    """Airless altitude plus Bennett's refraction (degrees): Kemenag publishes the apparent
+    altitude of the crescent's centre."""
+    return altitude + 1 / math.tan(math.radians(altitude + 7.31 / (altitude + 4.4))) / 60
+
+
+def test_kemenag_ramadan_1444_positions() -> None:
+    # Kemenag, sidang isbat 1 Ramadan 1444 (Director-General Kamaruddin Amin, 22 March 2023,
+    # https://sumedang.suara.com/read/2023/03/21/145701/ and the minister's decision,
+    # https://www.intelmadrasah.com/2023/03/keputusan-menteri-agama-tentang.html): at
+    # maghrib on 29 Sha'ban (22 March 2023) the crescent stood 6°46.2' to 8°43.2' high across
+    # Indonesia with elongation 7.93° to 9.54°, inside MABIMS (3°, 6.4°): 1 Ramadan was
+    # Thursday 23 March 2023.
+    west = crescent.evenings(SABANG, date(2023, 3, 22), 1)[0]
+    east = crescent.evenings(MERAUKE, date(2023, 3, 22), 1)[0]
+    assert _apparent(west.moon_altitude) == pytest.approx(8 + 43.2 / 60, abs=0.1)
+    assert _apparent(east.moon_altitude) == pytest.approx(6 + 46.2 / 60, abs=0.1)
+    # Kemenag's elongation is topocentric (the geocentric one is larger by the parallax).
+    assert west.elongation_topo == pytest.approx(9.54, abs=0.1)
+    assert east.elongation_topo == pytest.approx(7.93, abs=0.1)
+    assert west.elongation - west.elongation_topo == pytest.approx(0.95, abs=0.15)
+    assert crescent.mabims(west) and crescent.mabims(east)
+    assert prediction.month_start("ID", 1444, 9).date == date(2023, 3, 23)
+
+
+def test_kemenag_ramadan_1445_positions() -> None:
+    # Kemenag, sidang isbat 1 Ramadan 1445 (Cecep Nurwendaya, 10 March 2024,
+    # https://infobandungkota.com/breaking-news-kemenag-tetapkan-awal-puasa-selasa-12-maret):
+    # at maghrib the crescent was −0°20'01" to 0°50'01" high, elongation 2.26° to 2.59°,
+    # under MABIMS everywhere: Sha'ban completed, 1 Ramadan on Tuesday 12 March 2024.
+    west = crescent.evenings(SABANG, date(2024, 3, 10), 1)[0]
+    assert _apparent(west.moon_altitude) == pytest.approx(50 / 60, abs=0.1)
+    for place in (SABANG, BANDA_ACEH, JAKARTA, MERAUKE):
+        ev = crescent.evenings(place, date(2024, 3, 10), 1)[0]
+        assert crescent.mabims(ev) is False
+        # This presentation's 2.26°–2.59° match the geocentric elongation (2.26° at
+        # Merauke, 2.70° at Sabang), not the topocentric one of the 2023 decision.
+        assert 2.2 < ev.elongation < 2.8
+    assert prediction.month_start("ID", 1445, 9).date == date(2024, 3, 12)
+
+
+@pytest.mark.parametrize(("hijri_year", "month", "published"), [
+    # Diyanet's 2023 calendar of religious days (https://sabah.com.tr/galeri/yasam/
+    # berat-kandili-ne-zaman-idrak-edilecek-diyanet-dini-gunler-takvimine-gore-2023-...):
+    # Ramazan başlangıcı 23 March, Ramazan Bayramı 21 April, Hicri yılbaşı 19 July 2023.
+    (1444, 9, date(2023, 3, 23)), (1444, 10, date(2023, 4, 21)), (1445, 1, date(2023, 7, 19)),
+    # Kurban Bayramı 1. gün 28 June 2023, so 1 Dhu al-Hijjah on 19 June.
+    (1444, 12, date(2023, 6, 19)),
+    # Diyanet's 2021 calendar (https://gundem13.com/2021/04/05/...): 1 Receb 1442 on
+    # 13 February, 1 Şaban on 14 March, 1 Ramazan on 13 April, 1 Şevval on 13 May 2021.
+    (1442, 7, date(2021, 2, 13)), (1442, 8, date(2021, 3, 14)), (1442, 9, date(2021, 4, 13)),
+    (1442, 10, date(2021, 5, 13)),
+])
+def test_diyanet_published_months_by_the_5_8_rule(hijri_year: int, month: int,
+                                                  published: date) -> None:
+    assert prediction.month_start("TR", hijri_year, month).date == published
+
+
+def test_the_criteria_thresholds_are_the_published_ones() -> None:
+    # Yallop, NAO Technical Note 69 (1997/1998, https://it.scribd.com/document/263027228/):
+    # zones A–F at q > +0.216, > −0.014, > −0.160, > −0.232, > −0.293.
+    assert [floor for _, floor in crescent.YALLOP_ZONES] == [0.216, -0.014, -0.160, -0.232,
+                                                              -0.293]
+    # Odeh, Experimental Astronomy 18 (2004) 39–64: V ≥ 5.65 naked eye, ≥ 2 optical aid
+    # (naked eye possible), ≥ −0.96 optical aid only; from 737 observations a Danjon limit
+    # of 6.4° (https://link.springer.com/article/10.1007/s10686-005-9002-5), the elongation
+    # MABIMS adopted in 2021 (3° altitude, 6.4° elongation, as Kemenag states it above).
+    assert [floor for _, floor in crescent.ODEH_ZONES] == [5.65, 2.00, -0.96]
+    assert crescent.mabims(_evening(moon_altitude=3.0, elongation_topo=6.4))
+    assert not crescent.mabims(_evening(moon_altitude=3.0, elongation_topo=6.39))
+    # MABIMS 2021 reads the topocentric elongation, the 5°/8° rule the geocentric one.
+    assert not crescent.mabims(_evening(moon_altitude=5.0, elongation=8.0,
+                                        elongation_topo=6.3))
+    assert crescent.istanbul(_evening(moon_altitude=5.0, elongation=8.0, elongation_topo=6.3))

@@ -3,7 +3,8 @@
 The dates are written out literally. Where the `holidays` package (0.109) has a confirmed
 table the date comes from it; otherwise from the country's ``[observed]`` table in
 ``config/countries/*.toml``, which cites the announcement per year (and marks those we are
-unsure of). The comment on each country says which.
+unsure of); a year without a verified announcement is None and is predicted, not observed.
+The comment on each country says which.
 """
 
 from __future__ import annotations
@@ -46,12 +47,12 @@ OBSERVED = {
         date(2024, 6, 16),  # holidays 0.109 observed table
         date(2025, 6, 6),  # holidays 0.109 observed table
     ],
-    # Bahrain: holidays 0.109 (confirmed 2019-); 2015-2018 followed Saudi Arabia (unsure per year, bh.toml).
+    # Bahrain: holidays 0.109 (confirmed 2019-); of 2015-2018 only the 2016 Fitr is verified (bh.toml), the rest unobserved.
     ('BH', 'eid_al_fitr'): [
-        date(2015, 7, 17),  # config/countries/bh.toml [observed]
+        None,  # 1436: not verified, no observation (bh.toml)
         date(2016, 7, 6),  # config/countries/bh.toml [observed]
-        date(2017, 6, 25),  # config/countries/bh.toml [observed]
-        date(2018, 6, 15),  # config/countries/bh.toml [observed]
+        None,  # 1438: not verified, no observation (bh.toml)
+        None,  # 1439: not verified, no observation (bh.toml)
         date(2019, 6, 4),  # holidays 0.109 observed table
         date(2020, 5, 24),  # holidays 0.109 observed table
         date(2021, 5, 13),  # holidays 0.109 observed table
@@ -61,10 +62,10 @@ OBSERVED = {
         date(2025, 3, 30),  # holidays 0.109 observed table
     ],
     ('BH', 'eid_al_adha'): [
-        date(2015, 9, 24),  # config/countries/bh.toml [observed]
-        date(2016, 9, 12),  # config/countries/bh.toml [observed]
-        date(2017, 9, 1),  # config/countries/bh.toml [observed]
-        date(2018, 8, 21),  # config/countries/bh.toml [observed]
+        None,  # 1436: not verified, no observation (bh.toml)
+        None,  # 1437: not verified, no observation (bh.toml)
+        None,  # 1438: not verified, no observation (bh.toml)
+        None,  # 1439: not verified, no observation (bh.toml)
         date(2019, 8, 11),  # holidays 0.109 observed table
         date(2020, 7, 31),  # holidays 0.109 observed table
         date(2021, 7, 20),  # holidays 0.109 observed table
@@ -73,40 +74,40 @@ OBSERVED = {
         date(2024, 6, 16),  # holidays 0.109 observed table
         date(2025, 6, 6),  # holidays 0.109 observed table
     ],
-    # Algeria: no table in holidays; eg. APS announcements, every year with Saudi Arabia (unsure per year, dz.toml).
+    # Algeria: no table in holidays; verified months only (dz.toml: 1443, 1445 Adha, 1446 Fitr a day after Saudi Arabia).
     ('DZ', 'eid_al_fitr'): [
-        date(2015, 7, 17),  # config/countries/dz.toml [observed]
-        date(2016, 7, 6),  # config/countries/dz.toml [observed]
-        date(2017, 6, 25),  # config/countries/dz.toml [observed]
-        date(2018, 6, 15),  # config/countries/dz.toml [observed]
-        date(2019, 6, 4),  # config/countries/dz.toml [observed]
-        date(2020, 5, 24),  # config/countries/dz.toml [observed]
-        date(2021, 5, 13),  # config/countries/dz.toml [observed]
+        None,  # 1436: not verified, no observation (dz.toml)
+        None,  # 1437: not verified, no observation (dz.toml)
+        None,  # 1438: not verified, no observation (dz.toml)
+        None,  # 1439: not verified, no observation (dz.toml)
+        None,  # 1440: not verified, no observation (dz.toml)
+        None,  # 1441: not verified, no observation (dz.toml)
+        None,  # 1442: not verified, no observation (dz.toml)
         date(2022, 5, 2),  # config/countries/dz.toml [observed]
-        date(2023, 4, 21),  # config/countries/dz.toml [observed]
-        date(2024, 4, 10),  # config/countries/dz.toml [observed]
-        date(2025, 3, 30),  # config/countries/dz.toml [observed]
+        None,  # 1444: not verified, no observation (dz.toml)
+        None,  # 1445: not verified, no observation (dz.toml)
+        date(2025, 3, 31),  # config/countries/dz.toml [observed]
     ],
     ('DZ', 'eid_al_adha'): [
-        date(2015, 9, 24),  # config/countries/dz.toml [observed]
-        date(2016, 9, 12),  # config/countries/dz.toml [observed]
-        date(2017, 9, 1),  # config/countries/dz.toml [observed]
-        date(2018, 8, 21),  # config/countries/dz.toml [observed]
-        date(2019, 8, 11),  # config/countries/dz.toml [observed]
-        date(2020, 7, 31),  # config/countries/dz.toml [observed]
-        date(2021, 7, 20),  # config/countries/dz.toml [observed]
+        None,  # 1436: not verified, no observation (dz.toml)
+        None,  # 1437: not verified, no observation (dz.toml)
+        None,  # 1438: not verified, no observation (dz.toml)
+        None,  # 1439: not verified, no observation (dz.toml)
+        None,  # 1440: not verified, no observation (dz.toml)
+        None,  # 1441: not verified, no observation (dz.toml)
+        None,  # 1442: not verified, no observation (dz.toml)
         date(2022, 7, 9),  # config/countries/dz.toml [observed]
-        date(2023, 6, 28),  # config/countries/dz.toml [observed]
+        None,  # 1444: not verified, no observation (dz.toml)
         date(2024, 6, 16),  # config/countries/dz.toml [observed]
-        date(2025, 6, 6),  # config/countries/dz.toml [observed]
+        None,  # 1446: not verified, no observation (dz.toml)
     ],
-    # Egypt: holidays 0.109 (2020-); 2015-2019 and the 2022 corrections from Dar al-Ifta (unsure, eg.toml).
+    # Egypt: holidays 0.109 (2020-); 2019 Fitr a day after Saudi Arabia and 2022 from Dar al-Ifta (eg.toml); 2015-2018 unobserved.
     ('EG', 'eid_al_fitr'): [
-        date(2015, 7, 17),  # config/countries/eg.toml [observed]
-        date(2016, 7, 6),  # config/countries/eg.toml [observed]
-        date(2017, 6, 25),  # config/countries/eg.toml [observed]
-        date(2018, 6, 15),  # config/countries/eg.toml [observed]
-        date(2019, 6, 4),  # config/countries/eg.toml [observed]
+        None,  # 1436: not verified, no observation (eg.toml)
+        None,  # 1437: not verified, no observation (eg.toml)
+        None,  # 1438: not verified, no observation (eg.toml)
+        None,  # 1439: not verified, no observation (eg.toml)
+        date(2019, 6, 5),  # config/countries/eg.toml [observed]
         date(2020, 5, 24),  # holidays 0.109 observed table
         date(2021, 5, 13),  # holidays 0.109 observed table
         date(2022, 5, 2),  # config/countries/eg.toml [observed]
@@ -115,11 +116,11 @@ OBSERVED = {
         date(2025, 3, 30),  # holidays 0.109 observed table
     ],
     ('EG', 'eid_al_adha'): [
-        date(2015, 9, 24),  # config/countries/eg.toml [observed]
-        date(2016, 9, 12),  # config/countries/eg.toml [observed]
-        date(2017, 9, 1),  # config/countries/eg.toml [observed]
-        date(2018, 8, 21),  # config/countries/eg.toml [observed]
-        date(2019, 8, 11),  # config/countries/eg.toml [observed]
+        None,  # 1436: not verified, no observation (eg.toml)
+        None,  # 1437: not verified, no observation (eg.toml)
+        None,  # 1438: not verified, no observation (eg.toml)
+        None,  # 1439: not verified, no observation (eg.toml)
+        None,  # 1440: not verified, no observation (eg.toml)
         date(2020, 7, 31),  # holidays 0.109 observed table
         date(2021, 7, 20),  # holidays 0.109 observed table
         date(2022, 7, 9),  # config/countries/eg.toml [observed]
@@ -154,10 +155,10 @@ OBSERVED = {
         date(2024, 6, 17),  # holidays 0.109 observed table
         date(2025, 6, 6),  # holidays 0.109 observed table
     ],
-    # Iraq: holidays 0.109 observed table (2013-2025).
+    # Iraq: holidays 0.109 observed table (2013-2025), the Sunni Endowment's days; 2016 Fitr and 2017 Adha corrected (iq.toml).
     ('IQ', 'eid_al_fitr'): [
         date(2015, 7, 18),  # holidays 0.109 observed table
-        date(2016, 7, 7),  # holidays 0.109 observed table
+        date(2016, 7, 6),  # config/countries/iq.toml [observed]
         date(2017, 6, 26),  # holidays 0.109 observed table
         date(2018, 6, 15),  # holidays 0.109 observed table
         date(2019, 6, 4),  # holidays 0.109 observed table
@@ -171,7 +172,7 @@ OBSERVED = {
     ('IQ', 'eid_al_adha'): [
         date(2015, 9, 24),  # holidays 0.109 observed table
         date(2016, 9, 13),  # holidays 0.109 observed table
-        date(2017, 9, 2),  # holidays 0.109 observed table
+        date(2017, 9, 1),  # config/countries/iq.toml [observed]
         date(2018, 8, 22),  # holidays 0.109 observed table
         date(2019, 8, 12),  # holidays 0.109 observed table
         date(2020, 7, 31),  # holidays 0.109 observed table
@@ -181,61 +182,61 @@ OBSERVED = {
         date(2024, 6, 16),  # holidays 0.109 observed table
         date(2025, 6, 6),  # holidays 0.109 observed table
     ],
-    # Jordan: no table in holidays; Iftaa Department announcements, all with Saudi Arabia (unsure per year, jo.toml).
+    # Jordan: no table in holidays; verified Iftaa announcements only (jo.toml): 2019 and 2025 Fitr a day after Saudi Arabia.
     ('JO', 'eid_al_fitr'): [
-        date(2015, 7, 17),  # config/countries/jo.toml [observed]
+        None,  # 1436: not verified, no observation (jo.toml)
         date(2016, 7, 6),  # config/countries/jo.toml [observed]
-        date(2017, 6, 25),  # config/countries/jo.toml [observed]
+        None,  # 1438: not verified, no observation (jo.toml)
         date(2018, 6, 15),  # config/countries/jo.toml [observed]
-        date(2019, 6, 5),  # Wednesday: the crescent was not sighted on 3 June (Roya News)
+        date(2019, 6, 5),  # config/countries/jo.toml [observed]
         date(2020, 5, 24),  # config/countries/jo.toml [observed]
-        date(2021, 5, 13),  # config/countries/jo.toml [observed]
-        date(2022, 5, 2),  # config/countries/jo.toml [observed]
+        None,  # 1442: not verified, no observation (jo.toml)
+        None,  # 1443: not verified, no observation (jo.toml)
         date(2023, 4, 21),  # config/countries/jo.toml [observed]
         date(2024, 4, 10),  # config/countries/jo.toml [observed]
-        date(2025, 3, 30),  # config/countries/jo.toml [observed]
+        date(2025, 3, 31),  # config/countries/jo.toml [observed]
     ],
     ('JO', 'eid_al_adha'): [
-        date(2015, 9, 24),  # config/countries/jo.toml [observed]
-        date(2016, 9, 12),  # config/countries/jo.toml [observed]
-        date(2017, 9, 1),  # config/countries/jo.toml [observed]
-        date(2018, 8, 21),  # config/countries/jo.toml [observed]
-        date(2019, 8, 11),  # config/countries/jo.toml [observed]
-        date(2020, 7, 31),  # config/countries/jo.toml [observed]
-        date(2021, 7, 20),  # config/countries/jo.toml [observed]
+        None,  # 1436: not verified, no observation (jo.toml)
+        None,  # 1437: not verified, no observation (jo.toml)
+        None,  # 1438: not verified, no observation (jo.toml)
+        None,  # 1439: not verified, no observation (jo.toml)
+        None,  # 1440: not verified, no observation (jo.toml)
+        None,  # 1441: not verified, no observation (jo.toml)
+        None,  # 1442: not verified, no observation (jo.toml)
         date(2022, 7, 9),  # config/countries/jo.toml [observed]
-        date(2023, 6, 28),  # config/countries/jo.toml [observed]
+        None,  # 1444: not verified, no observation (jo.toml)
         date(2024, 6, 16),  # config/countries/jo.toml [observed]
-        date(2025, 6, 6),  # config/countries/jo.toml [observed]
+        None,  # 1446: not verified, no observation (jo.toml)
     ],
-    # Kuwait: no table in holidays; KUNA announcements, all with Saudi Arabia (unsure per year, kw.toml).
+    # Kuwait: no table in holidays; verified announcements only (kw.toml).
     ('KW', 'eid_al_fitr'): [
-        date(2015, 7, 17),  # config/countries/kw.toml [observed]
+        None,  # 1436: not verified, no observation (kw.toml)
         date(2016, 7, 6),  # config/countries/kw.toml [observed]
-        date(2017, 6, 25),  # config/countries/kw.toml [observed]
-        date(2018, 6, 15),  # config/countries/kw.toml [observed]
+        None,  # 1438: not verified, no observation (kw.toml)
+        None,  # 1439: not verified, no observation (kw.toml)
         date(2019, 6, 4),  # config/countries/kw.toml [observed]
         date(2020, 5, 24),  # config/countries/kw.toml [observed]
-        date(2021, 5, 13),  # config/countries/kw.toml [observed]
+        None,  # 1442: not verified, no observation (kw.toml)
         date(2022, 5, 2),  # config/countries/kw.toml [observed]
         date(2023, 4, 21),  # config/countries/kw.toml [observed]
         date(2024, 4, 10),  # config/countries/kw.toml [observed]
         date(2025, 3, 30),  # config/countries/kw.toml [observed]
     ],
     ('KW', 'eid_al_adha'): [
-        date(2015, 9, 24),  # config/countries/kw.toml [observed]
-        date(2016, 9, 12),  # config/countries/kw.toml [observed]
-        date(2017, 9, 1),  # config/countries/kw.toml [observed]
-        date(2018, 8, 21),  # config/countries/kw.toml [observed]
-        date(2019, 8, 11),  # config/countries/kw.toml [observed]
-        date(2020, 7, 31),  # config/countries/kw.toml [observed]
-        date(2021, 7, 20),  # config/countries/kw.toml [observed]
+        None,  # 1436: not verified, no observation (kw.toml)
+        None,  # 1437: not verified, no observation (kw.toml)
+        None,  # 1438: not verified, no observation (kw.toml)
+        None,  # 1439: not verified, no observation (kw.toml)
+        None,  # 1440: not verified, no observation (kw.toml)
+        None,  # 1441: not verified, no observation (kw.toml)
+        None,  # 1442: not verified, no observation (kw.toml)
         date(2022, 7, 9),  # config/countries/kw.toml [observed]
-        date(2023, 6, 28),  # config/countries/kw.toml [observed]
-        date(2024, 6, 16),  # config/countries/kw.toml [observed]
-        date(2025, 6, 6),  # config/countries/kw.toml [observed]
+        None,  # 1444: not verified, no observation (kw.toml)
+        None,  # 1445: not verified, no observation (kw.toml)
+        None,  # 1446: not verified, no observation (kw.toml)
     ],
-    # Lebanon: holidays 0.109 observed table (1978-2025).
+    # Lebanon: holidays 0.109 observed table (1978-2025), Dar al-Fatwa's 2014 Fitr and 2017 Adha corrected (lb.toml).
     ('LB', 'eid_al_fitr'): [
         date(2015, 7, 17),  # holidays 0.109 observed table
         date(2016, 7, 7),  # holidays 0.109 observed table
@@ -252,7 +253,7 @@ OBSERVED = {
     ('LB', 'eid_al_adha'): [
         date(2015, 9, 24),  # holidays 0.109 observed table
         date(2016, 9, 13),  # holidays 0.109 observed table
-        date(2017, 9, 2),  # holidays 0.109 observed table
+        date(2017, 9, 1),  # config/countries/lb.toml [observed]
         date(2018, 8, 22),  # holidays 0.109 observed table
         date(2019, 8, 12),  # holidays 0.109 observed table
         date(2020, 7, 31),  # holidays 0.109 observed table
@@ -343,13 +344,13 @@ OBSERVED = {
         date(2024, 6, 17),  # holidays 0.109 observed table
         date(2025, 6, 7),  # holidays 0.109 observed table
     ],
-    # Oman: holidays 0.109 (2019-); 2017 Fitr from the Oman Observer; other 2015-2018 days unsure (om.toml).
+    # Oman: holidays 0.109 (2019-); 2017 Fitr from the Oman Observer, 2019 Fitr and Adha corrected; other 2015-2018 days unobserved (om.toml).
     ('OM', 'eid_al_fitr'): [
-        date(2015, 7, 17),  # config/countries/om.toml [observed]
-        date(2016, 7, 6),  # config/countries/om.toml [observed]
+        None,  # 1436: not verified, no observation (om.toml)
+        None,  # 1437: not verified, no observation (om.toml)
         date(2017, 6, 26),  # config/countries/om.toml [observed]
-        date(2018, 6, 15),  # config/countries/om.toml [observed]
-        date(2019, 6, 4),  # holidays 0.109 observed table
+        None,  # 1439: not verified, no observation (om.toml)
+        date(2019, 6, 5),  # config/countries/om.toml [observed]
         date(2020, 5, 24),  # holidays 0.109 observed table
         date(2021, 5, 13),  # holidays 0.109 observed table
         date(2022, 5, 2),  # holidays 0.109 observed table
@@ -358,11 +359,11 @@ OBSERVED = {
         date(2025, 3, 31),  # holidays 0.109 observed table
     ],
     ('OM', 'eid_al_adha'): [
-        date(2015, 9, 24),  # config/countries/om.toml [observed]
-        date(2016, 9, 12),  # config/countries/om.toml [observed]
-        date(2017, 9, 1),  # config/countries/om.toml [observed]
-        date(2018, 8, 21),  # config/countries/om.toml [observed]
-        date(2019, 8, 11),  # holidays 0.109 observed table
+        None,  # 1436: not verified, no observation (om.toml)
+        None,  # 1437: not verified, no observation (om.toml)
+        None,  # 1438: not verified, no observation (om.toml)
+        None,  # 1439: not verified, no observation (om.toml)
+        date(2019, 8, 12),  # config/countries/om.toml [observed]
         date(2020, 7, 31),  # holidays 0.109 observed table
         date(2021, 7, 20),  # holidays 0.109 observed table
         date(2022, 7, 9),  # holidays 0.109 observed table
@@ -370,9 +371,9 @@ OBSERVED = {
         date(2024, 6, 17),  # holidays 0.109 observed table
         date(2025, 6, 6),  # holidays 0.109 observed table
     ],
-    # Pakistan: holidays 0.109 observed table (Ruet-e-Hilal).
+    # Pakistan: holidays 0.109 observed table (Ruet-e-Hilal); 2015 Fitr corrected (pk.toml).
     ('PK', 'eid_al_fitr'): [
-        date(2015, 7, 17),  # holidays 0.109 observed table
+        date(2015, 7, 18),  # config/countries/pk.toml [observed]
         date(2016, 7, 6),  # holidays 0.109 observed table
         date(2017, 6, 26),  # holidays 0.109 observed table
         date(2018, 6, 16),  # holidays 0.109 observed table
@@ -397,32 +398,32 @@ OBSERVED = {
         date(2024, 6, 17),  # holidays 0.109 observed table
         date(2025, 6, 7),  # holidays 0.109 observed table
     ],
-    # Palestine: no Eid table in holidays; Mufti of Jerusalem, all with Saudi Arabia (unsure per year, ps.toml).
+    # Palestine: no Eid table in holidays; verified announcements only (ps.toml).
     ('PS', 'eid_al_fitr'): [
-        date(2015, 7, 17),  # config/countries/ps.toml [observed]
-        date(2016, 7, 6),  # config/countries/ps.toml [observed]
-        date(2017, 6, 25),  # config/countries/ps.toml [observed]
-        date(2018, 6, 15),  # config/countries/ps.toml [observed]
-        date(2019, 6, 4),  # config/countries/ps.toml [observed]
-        date(2020, 5, 24),  # config/countries/ps.toml [observed]
-        date(2021, 5, 13),  # config/countries/ps.toml [observed]
+        None,  # 1436: not verified, no observation (ps.toml)
+        None,  # 1437: not verified, no observation (ps.toml)
+        None,  # 1438: not verified, no observation (ps.toml)
+        None,  # 1439: not verified, no observation (ps.toml)
+        None,  # 1440: not verified, no observation (ps.toml)
+        None,  # 1441: not verified, no observation (ps.toml)
+        None,  # 1442: not verified, no observation (ps.toml)
         date(2022, 5, 2),  # config/countries/ps.toml [observed]
         date(2023, 4, 21),  # config/countries/ps.toml [observed]
         date(2024, 4, 10),  # config/countries/ps.toml [observed]
         date(2025, 3, 30),  # config/countries/ps.toml [observed]
     ],
     ('PS', 'eid_al_adha'): [
-        date(2015, 9, 24),  # config/countries/ps.toml [observed]
-        date(2016, 9, 12),  # config/countries/ps.toml [observed]
-        date(2017, 9, 1),  # config/countries/ps.toml [observed]
-        date(2018, 8, 21),  # config/countries/ps.toml [observed]
-        date(2019, 8, 11),  # config/countries/ps.toml [observed]
-        date(2020, 7, 31),  # config/countries/ps.toml [observed]
-        date(2021, 7, 20),  # config/countries/ps.toml [observed]
+        None,  # 1436: not verified, no observation (ps.toml)
+        None,  # 1437: not verified, no observation (ps.toml)
+        None,  # 1438: not verified, no observation (ps.toml)
+        None,  # 1439: not verified, no observation (ps.toml)
+        None,  # 1440: not verified, no observation (ps.toml)
+        None,  # 1441: not verified, no observation (ps.toml)
+        None,  # 1442: not verified, no observation (ps.toml)
         date(2022, 7, 9),  # config/countries/ps.toml [observed]
-        date(2023, 6, 28),  # config/countries/ps.toml [observed]
+        None,  # 1444: not verified, no observation (ps.toml)
         date(2024, 6, 16),  # config/countries/ps.toml [observed]
-        date(2025, 6, 6),  # config/countries/ps.toml [observed]
+        None,  # 1446: not verified, no observation (ps.toml)
     ],
     # Qatar: holidays 0.109 (timeanddate-based); 2015-2018 Adha and 2015 Fitr corrected to the Saudi-court day (qa.toml).
     ('QA', 'eid_al_fitr'): [
@@ -451,7 +452,7 @@ OBSERVED = {
         date(2024, 6, 16),  # holidays 0.109 observed table
         date(2025, 6, 6),  # holidays 0.109 observed table
     ],
-    # Saudi Arabia: holidays 0.109 observed table (Supreme Court); 2015 Adha a day after Umm al-Qura.
+    # Saudi Arabia: holidays 0.109 observed table (Supreme Court); 2015 Adha a day after Umm al-Qura; 2016 Adha corrected (sa.toml).
     ('SA', 'eid_al_fitr'): [
         date(2015, 7, 17),  # holidays 0.109 observed table
         date(2016, 7, 6),  # holidays 0.109 observed table
@@ -467,7 +468,7 @@ OBSERVED = {
     ],
     ('SA', 'eid_al_adha'): [
         date(2015, 9, 24),  # holidays 0.109 observed table
-        date(2016, 9, 11),  # holidays 0.109 observed table
+        date(2016, 9, 12),  # config/countries/sa.toml [observed]
         date(2017, 9, 1),  # holidays 0.109 observed table
         date(2018, 8, 21),  # holidays 0.109 observed table
         date(2019, 8, 11),  # holidays 0.109 observed table
@@ -478,26 +479,26 @@ OBSERVED = {
         date(2024, 6, 16),  # holidays 0.109 observed table
         date(2025, 6, 6),  # holidays 0.109 observed table
     ],
-    # Sudan: holidays 0.109 (2020-); 2015-2019 with Saudi Arabia and 2022 corrections (unsure, sd.toml).
+    # Sudan: holidays 0.109 (2020-); verified announcements only before (sd.toml).
     ('SD', 'eid_al_fitr'): [
-        date(2015, 7, 17),  # config/countries/sd.toml [observed]
-        date(2016, 7, 6),  # config/countries/sd.toml [observed]
-        date(2017, 6, 25),  # config/countries/sd.toml [observed]
-        date(2018, 6, 15),  # config/countries/sd.toml [observed]
-        date(2019, 6, 4),  # config/countries/sd.toml [observed]
+        None,  # 1436: not verified, no observation (sd.toml)
+        None,  # 1437: not verified, no observation (sd.toml)
+        None,  # 1438: not verified, no observation (sd.toml)
+        None,  # 1439: not verified, no observation (sd.toml)
+        None,  # 1440: not verified, no observation (sd.toml)
         date(2020, 5, 24),  # holidays 0.109 observed table
         date(2021, 5, 13),  # holidays 0.109 observed table
         date(2022, 5, 2),  # config/countries/sd.toml [observed]
-        date(2023, 4, 21),  # holidays 0.109 observed table
+        date(2023, 4, 21),  # config/countries/sd.toml [observed]
         date(2024, 4, 10),  # holidays 0.109 observed table
         date(2025, 3, 30),  # holidays 0.109 observed table
     ],
     ('SD', 'eid_al_adha'): [
-        date(2015, 9, 24),  # config/countries/sd.toml [observed]
-        date(2016, 9, 12),  # config/countries/sd.toml [observed]
-        date(2017, 9, 1),  # config/countries/sd.toml [observed]
-        date(2018, 8, 21),  # config/countries/sd.toml [observed]
-        date(2019, 8, 11),  # config/countries/sd.toml [observed]
+        None,  # 1436: not verified, no observation (sd.toml)
+        None,  # 1437: not verified, no observation (sd.toml)
+        None,  # 1438: not verified, no observation (sd.toml)
+        None,  # 1439: not verified, no observation (sd.toml)
+        None,  # 1440: not verified, no observation (sd.toml)
         date(2020, 7, 31),  # holidays 0.109 observed table
         date(2021, 7, 20),  # holidays 0.109 observed table
         date(2022, 7, 9),  # config/countries/sd.toml [observed]
@@ -505,59 +506,59 @@ OBSERVED = {
         date(2024, 6, 16),  # holidays 0.109 observed table
         date(2025, 6, 6),  # holidays 0.109 observed table
     ],
-    # Syria: not in holidays; SANA, all with Saudi Arabia as far as we know (unsure per year, sy.toml).
+    # Syria: not in holidays; verified announcements only (sy.toml): 2019 and 2025 Fitr a day after Saudi Arabia.
     ('SY', 'eid_al_fitr'): [
-        date(2015, 7, 17),  # config/countries/sy.toml [observed]
-        date(2016, 7, 6),  # config/countries/sy.toml [observed]
-        date(2017, 6, 25),  # config/countries/sy.toml [observed]
-        date(2018, 6, 15),  # config/countries/sy.toml [observed]
-        date(2019, 6, 4),  # config/countries/sy.toml [observed]
+        None,  # 1436: not verified, no observation (sy.toml)
+        None,  # 1437: not verified, no observation (sy.toml)
+        None,  # 1438: not verified, no observation (sy.toml)
+        None,  # 1439: not verified, no observation (sy.toml)
+        date(2019, 6, 5),  # config/countries/sy.toml [observed]
         date(2020, 5, 24),  # config/countries/sy.toml [observed]
-        date(2021, 5, 13),  # config/countries/sy.toml [observed]
+        None,  # 1442: not verified, no observation (sy.toml)
         date(2022, 5, 2),  # config/countries/sy.toml [observed]
         date(2023, 4, 21),  # config/countries/sy.toml [observed]
         date(2024, 4, 10),  # config/countries/sy.toml [observed]
-        date(2025, 3, 30),  # config/countries/sy.toml [observed]
+        date(2025, 3, 31),  # config/countries/sy.toml [observed]
     ],
     ('SY', 'eid_al_adha'): [
-        date(2015, 9, 24),  # config/countries/sy.toml [observed]
-        date(2016, 9, 12),  # config/countries/sy.toml [observed]
-        date(2017, 9, 1),  # config/countries/sy.toml [observed]
-        date(2018, 8, 21),  # config/countries/sy.toml [observed]
-        date(2019, 8, 11),  # config/countries/sy.toml [observed]
-        date(2020, 7, 31),  # config/countries/sy.toml [observed]
-        date(2021, 7, 20),  # config/countries/sy.toml [observed]
+        None,  # 1436: not verified, no observation (sy.toml)
+        None,  # 1437: not verified, no observation (sy.toml)
+        None,  # 1438: not verified, no observation (sy.toml)
+        None,  # 1439: not verified, no observation (sy.toml)
+        None,  # 1440: not verified, no observation (sy.toml)
+        None,  # 1441: not verified, no observation (sy.toml)
+        None,  # 1442: not verified, no observation (sy.toml)
         date(2022, 7, 9),  # config/countries/sy.toml [observed]
-        date(2023, 6, 28),  # config/countries/sy.toml [observed]
-        date(2024, 6, 16),  # config/countries/sy.toml [observed]
-        date(2025, 6, 6),  # config/countries/sy.toml [observed]
+        None,  # 1444: not verified, no observation (sy.toml)
+        None,  # 1445: not verified, no observation (sy.toml)
+        None,  # 1446: not verified, no observation (sy.toml)
     ],
-    # Tunisia: no table in holidays; Mufti of the Republic, with Saudi Arabia (2017 Fitr unsure, tn.toml).
+    # Tunisia: no table in holidays; verified months only (tn.toml: 1443, 1445 Adha, 1446 Fitr a day after Saudi Arabia).
     ('TN', 'eid_al_fitr'): [
-        date(2015, 7, 17),  # config/countries/tn.toml [observed]
-        date(2016, 7, 6),  # config/countries/tn.toml [observed]
-        date(2017, 6, 25),  # config/countries/tn.toml [observed]
-        date(2018, 6, 15),  # config/countries/tn.toml [observed]
-        date(2019, 6, 4),  # config/countries/tn.toml [observed]
-        date(2020, 5, 24),  # config/countries/tn.toml [observed]
-        date(2021, 5, 13),  # config/countries/tn.toml [observed]
+        None,  # 1436: not verified, no observation (tn.toml)
+        None,  # 1437: not verified, no observation (tn.toml)
+        None,  # 1438: not verified, no observation (tn.toml)
+        None,  # 1439: not verified, no observation (tn.toml)
+        None,  # 1440: not verified, no observation (tn.toml)
+        None,  # 1441: not verified, no observation (tn.toml)
+        None,  # 1442: not verified, no observation (tn.toml)
         date(2022, 5, 2),  # config/countries/tn.toml [observed]
-        date(2023, 4, 21),  # config/countries/tn.toml [observed]
-        date(2024, 4, 10),  # config/countries/tn.toml [observed]
-        date(2025, 3, 30),  # config/countries/tn.toml [observed]
+        None,  # 1444: not verified, no observation (tn.toml)
+        None,  # 1445: not verified, no observation (tn.toml)
+        date(2025, 3, 31),  # config/countries/tn.toml [observed]
     ],
     ('TN', 'eid_al_adha'): [
-        date(2015, 9, 24),  # config/countries/tn.toml [observed]
-        date(2016, 9, 12),  # config/countries/tn.toml [observed]
-        date(2017, 9, 1),  # config/countries/tn.toml [observed]
-        date(2018, 8, 21),  # config/countries/tn.toml [observed]
-        date(2019, 8, 11),  # config/countries/tn.toml [observed]
-        date(2020, 7, 31),  # config/countries/tn.toml [observed]
-        date(2021, 7, 20),  # config/countries/tn.toml [observed]
+        None,  # 1436: not verified, no observation (tn.toml)
+        None,  # 1437: not verified, no observation (tn.toml)
+        None,  # 1438: not verified, no observation (tn.toml)
+        None,  # 1439: not verified, no observation (tn.toml)
+        None,  # 1440: not verified, no observation (tn.toml)
+        None,  # 1441: not verified, no observation (tn.toml)
+        None,  # 1442: not verified, no observation (tn.toml)
         date(2022, 7, 9),  # config/countries/tn.toml [observed]
-        date(2023, 6, 28),  # config/countries/tn.toml [observed]
+        None,  # 1444: not verified, no observation (tn.toml)
         date(2024, 6, 16),  # config/countries/tn.toml [observed]
-        date(2025, 6, 6),  # config/countries/tn.toml [observed]
+        None,  # 1446: not verified, no observation (tn.toml)
     ],
     # Turkey: holidays 0.109 observed table (Diyanet); 2016 Fitr a day BEFORE Umm al-Qura.
     ('TR', 'eid_al_fitr'): [
@@ -586,14 +587,14 @@ OBSERVED = {
         date(2024, 6, 16),  # holidays 0.109 observed table
         date(2025, 6, 6),  # holidays 0.109 observed table
     ],
-    # Yemen: holidays 0.109 (2020-); 2015-2019 and 2025 Adha with Saudi Arabia (unsure, ye.toml).
+    # Yemen: holidays 0.109 (2020-); 2016 Fitr, 2020 Fitr and 2025 Adha from announcements (ye.toml); 2015-2019 otherwise unobserved.
     ('YE', 'eid_al_fitr'): [
-        date(2015, 7, 17),  # config/countries/ye.toml [observed]
+        None,  # 1436: not verified, no observation (ye.toml)
         date(2016, 7, 6),  # config/countries/ye.toml [observed]
-        date(2017, 6, 25),  # config/countries/ye.toml [observed]
-        date(2018, 6, 15),  # config/countries/ye.toml [observed]
-        date(2019, 6, 4),  # config/countries/ye.toml [observed]
-        date(2020, 5, 24),  # holidays 0.109 observed table
+        None,  # 1438: not verified, no observation (ye.toml)
+        None,  # 1439: not verified, no observation (ye.toml)
+        None,  # 1440: not verified, no observation (ye.toml)
+        date(2020, 5, 24),  # config/countries/ye.toml [observed]
         date(2021, 5, 13),  # holidays 0.109 observed table
         date(2022, 5, 2),  # holidays 0.109 observed table
         date(2023, 4, 21),  # holidays 0.109 observed table
@@ -601,11 +602,11 @@ OBSERVED = {
         date(2025, 3, 30),  # holidays 0.109 observed table
     ],
     ('YE', 'eid_al_adha'): [
-        date(2015, 9, 24),  # config/countries/ye.toml [observed]
-        date(2016, 9, 12),  # config/countries/ye.toml [observed]
-        date(2017, 9, 1),  # config/countries/ye.toml [observed]
-        date(2018, 8, 21),  # config/countries/ye.toml [observed]
-        date(2019, 8, 11),  # config/countries/ye.toml [observed]
+        None,  # 1436: not verified, no observation (ye.toml)
+        None,  # 1437: not verified, no observation (ye.toml)
+        None,  # 1438: not verified, no observation (ye.toml)
+        None,  # 1439: not verified, no observation (ye.toml)
+        None,  # 1440: not verified, no observation (ye.toml)
         date(2020, 7, 31),  # holidays 0.109 observed table
         date(2021, 7, 20),  # holidays 0.109 observed table
         date(2022, 7, 9),  # holidays 0.109 observed table
@@ -616,7 +617,10 @@ OBSERVED = {
 }
 
 CASES = [(c, o, FIRST_HIJRI_YEAR + i, d) for (c, o), days in OBSERVED.items()
-         for i, d in enumerate(days)]
+         for i, d in enumerate(days) if d is not None]
+# Years with no verified announcement: the calendar predicts them, it does not claim them.
+UNOBSERVED = [(c, o, FIRST_HIJRI_YEAR + i) for (c, o), days in OBSERVED.items()
+              for i, d in enumerate(days) if d is None]
 
 
 def test_every_country_is_listed() -> None:
@@ -638,11 +642,20 @@ def test_observed_first_day(country: str, occasion: str, hijri_year: int,
     assert found.earliest == found.latest == expected
 
 
+@pytest.mark.parametrize(("country", "occasion", "hijri_year"), UNOBSERVED,
+                         ids=[f"{c}-{o}-{y}" for c, o, y in UNOBSERVED])
+def test_unverified_year_is_predicted_not_observed(country: str, occasion: str,
+                                                   hijri_year: int) -> None:
+    found = occasions.occurrence(country, occasion, hijri_year, today=TODAY)
+    assert found.source is DateSource.PREDICTED
+    assert found.predicted is not None and found.date == found.predicted.date
+
+
 def test_observed_date_is_not_tentative_even_if_today_is_before_it() -> None:
     # A historical observed date stays observed whatever `today` the caller passes.
     found = occasions.occurrence("JO", "eid_al_fitr", 1446, today=date(2024, 1, 1))
     assert (found.date, found.tentative, found.source) == (
-        date(2025, 3, 30), False, DateSource.OBSERVED)
+        date(2025, 3, 31), False, DateSource.OBSERVED)  # a day after Saudi Arabia
 
 
 def test_library_date_that_is_a_moved_holiday_is_ignored() -> None:

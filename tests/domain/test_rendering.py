@@ -239,7 +239,7 @@ def test_the_off_reply_in_full() -> None:
         "Hi Amina,\n\n"
         "Eid Mubarak!\n\n"
         "Thanks for your message! I'm away for the Eid al-Fitr break and expected back on"
-        " Sunday 14 March (6 Shawwal), 9:00 AM Riyadh time (or as late as Monday 15 March,"
+        " Sunday 14 March (6 Shawwal), 9:00 AM Riyadh time (likely, or Monday 15 March,"
         " depending on the moon sighting). I'll get back to you by 1:00 PM Riyadh time.\n\n"
         "If it can't wait, Omar +966500000000 can help.\n\n"
         "Talk soon,\n"
