@@ -31,6 +31,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.db)
 
 
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the browser tests save their screenshots: the README's pictures in
+    docs/screenshots with IJAZA_UPDATE_SCREENSHOTS=1, else a temporary folder, so that a
+    test run leaves the checkout as it found it (the pictures carry the day's date)."""
+    if os.environ.get("IJAZA_UPDATE_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        return SCREENSHOTS
+    return tmp_path_factory.mktemp("screenshots")
+
+
 @pytest.fixture(scope="session")
 def db_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server = os.environ.get("IJAZA_TEST_DATABASE_URL")

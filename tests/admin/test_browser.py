@@ -21,7 +21,6 @@ from tests.fakes import free_port
 pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 RIYADH = ZoneInfo("Asia/Riyadh")
 PAGES = ("", "/year", "/hours", "/occasions", "/leave", "/replies", "/channels", "/activity")
 
@@ -261,12 +260,11 @@ def _seed(live: dict[str, Any], keys: dict[str, str]) -> None:
 
 
 @pytest.mark.parametrize("language", ["ar", "en"])
-def test_every_page_reads_right_passes_axe_and_is_photographed(page, live, keys,
+def test_every_page_reads_right_passes_axe_and_is_photographed(page, live, keys, shots,
                                                                language: str) -> None:  # noqa: ANN001
     _seed(live, keys)
     origin = live["origin"]
     sign_in(page, origin, keys["admin"])
-    SHOTS.mkdir(parents=True, exist_ok=True)
     urls = [f"/admin/owners/nakhla{s}" for s in PAGES] + ["/admin/calendar", "/p/nakhla"]
     page.goto(f"{origin}/admin?lang={language}")
     for url in urls:
@@ -286,8 +284,8 @@ def test_every_page_reads_right_passes_axe_and_is_photographed(page, live, keys,
             page.goto(f"{origin}/admin/owners/nakhla{suffix}")
             # Nothing wider than the screen: a phone never scrolls sideways.
             assert page.evaluate("document.documentElement.scrollWidth") <= size[0], (name, device)
-            page.screenshot(path=str(SHOTS / f"{name}-{language}-{device}.png"), full_page=True)
-            assert (SHOTS / f"{name}-{language}-{device}.png").stat().st_size > 5000
+            page.screenshot(path=str(shots / f"{name}-{language}-{device}.png"), full_page=True)
+            assert (shots / f"{name}-{language}-{device}.png").stat().st_size > 5000
     assert json.dumps(page.foreign) == "[]"
 
 

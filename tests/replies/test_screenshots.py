@@ -16,7 +16,6 @@ import pytest
 from icalendar import Calendar
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 TODAY = datetime(2026, 12, 1, 9, tzinfo=UTC)
 
 
@@ -108,7 +107,7 @@ NUMBER_IN_ORDER = """([id, number]) => {
 @pytest.mark.browser
 @pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"),
                     reason="Debian's chromium is not installed here (CI never skips)")
-def test_whatsapp_and_email_side_by_side_in_both_languages(client, admin, owner) -> None:  # noqa: ANN001
+def test_whatsapp_and_email_side_by_side_in_both_languages(client, admin, owner, shots) -> None:  # noqa: ANN001
     from playwright.sync_api import sync_playwright
 
     assert client.patch(f"/v1/owners/{owner['id']}", headers=admin, json={
@@ -116,7 +115,6 @@ def test_whatsapp_and_email_side_by_side_in_both_languages(client, admin, owner)
     eid = eid_window(client, admin, owner)
     inside = datetime.fromisoformat(eid["starts_at"]).replace(hour=11)
     decisions = replies_at(client, admin, owner, inside.isoformat())
-    SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
                                      args=["--no-sandbox", "--disable-gpu"])
@@ -139,7 +137,7 @@ def test_whatsapp_and_email_side_by_side_in_both_languages(client, admin, owner)
                         f"{language} {pane}: the number out of order")
                 direction = page.eval_on_selector("#chat", "e => getComputedStyle(e).direction")
                 assert direction == ("rtl" if language == "ar" else "ltr")
-                shot = SHOTS / f"replies-{language}.png"
+                shot = shots / f"replies-{language}.png"
                 page.screenshot(path=str(shot), full_page=True)
                 assert shot.stat().st_size > 10_000
         finally:
