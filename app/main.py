@@ -104,6 +104,9 @@ def create_app(settings: Settings | None = None, *, background: bool | None = No
     app.state.sessions = make_session_factory(engine)
     app.state.secret_box = SecretBox(settings.secret_key)
     app.state.db_lock = anyio.Lock() if engine.dialect.name == "sqlite" else None
+    # /readyz's own threads: under load every token of the shared pool is a request's, and
+    # a probe queued behind them would take a busy replica for a dead one.
+    app.state.probe_threads = anyio.CapacityLimiter(2)
     # GET /v1/calendar/{country}: encoded answers, (country, year, today, changes) → (at, body, etag)
     app.state.calendars = {}
     app.state.shared_reads = {}  # deps.in_own_session(share=…): the reads running now

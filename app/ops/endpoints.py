@@ -36,7 +36,8 @@ async def readyz(request: Request) -> Response:
         with anyio.fail_after(READY_SECONDS):
             # A ping stuck on a lost database is left to its own timeouts (app.db); the
             # answer does not wait for it.
-            leader = await anyio.to_thread.run_sync(ping, abandon_on_cancel=True)
+            leader = await anyio.to_thread.run_sync(ping, abandon_on_cancel=True,
+                                                    limiter=request.app.state.probe_threads)
     except Exception:  # any driver error or the deadline means "not ready", never a 500
         response = problem(503, "The database is not reachable.")
         response.headers["Retry-After"] = "5"

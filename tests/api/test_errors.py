@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import anyio.to_thread
+
 
 def _is_problem(response) -> dict:  # noqa: ANN001
     assert response.headers["content-type"].startswith("application/problem+json"), response.text
@@ -42,6 +44,33 @@ def test_validation_error_names_the_field(client, admin) -> None:
 def test_health_and_readiness(client) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["status"] == "ready"
+
+
+def test_readiness_answers_while_every_request_thread_is_taken(client) -> None:
+    """Under load every token of the shared thread pool belongs to a request; the probe has
+    threads of its own, so a busy replica is not taken for a dead one."""
+    holders = [object() for _ in range(64)]
+
+    async def take_every_token() -> int:
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        taken = 0
+        for holder in holders[:int(limiter.total_tokens)]:
+            limiter.acquire_on_behalf_of_nowait(holder)
+            taken += 1
+        assert limiter.available_tokens == 0
+        return taken
+
+    async def give_them_back(taken: int) -> None:
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        for holder in holders[:taken]:
+            limiter.release_on_behalf_of(holder)
+
+    taken = client.portal.call(take_every_token)
+    try:
+        ready = client.get("/readyz")
+    finally:
+        client.portal.call(give_them_back, taken)
     assert ready.status_code == 200 and ready.json()["status"] == "ready"
 
 
