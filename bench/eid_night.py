@@ -25,6 +25,7 @@ import os
 import subprocess
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
@@ -113,6 +114,21 @@ def _process_tree(pid: int) -> list[int]:
 
 def _cpu(pids: list[int]) -> float:
     return sum(harness.process_cpu(p) for p in pids)
+
+
+def _probe(base: str, loader: threading.Thread, probes: list[tuple[float, int]]) -> None:
+    """Ask /readyz twice a second while the loader runs: (seconds, status) each time."""
+    while loader.is_alive():
+        started = time.monotonic()
+        try:
+            with urllib.request.urlopen(base + "/readyz", timeout=5) as r:
+                status = r.status
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        except OSError:
+            status = 0
+        probes.append((time.monotonic() - started, status))
+        time.sleep(0.5)
 
 
 def _phase_cpu(tree: list[int]) -> tuple[float, dict[str, float]]:
@@ -223,7 +239,10 @@ def run(args: argparse.Namespace) -> harness.Report:
         during: list[harness.WrkResult] = []
         loader = threading.Thread(target=lambda: during.extend(load_both(args.during,
                                                                          "during")))
+        probes: list[tuple[float, int]] = []  # /readyz as a load balancer sees it meanwhile
+        prober = threading.Thread(target=_probe, args=(base, loader, probes), daemon=True)
         loader.start()
+        prober.start()
         cpu_at = _phase_cpu(tree)
         time.sleep(2)
         t0 = time.monotonic()
@@ -242,6 +261,7 @@ def run(args: argparse.Namespace) -> harness.Report:
                 break
             time.sleep(0.25)
         loader.join()
+        prober.join(timeout=5)
         cores["during"] = _cores(cpu_at, _phase_cpu(tree))
         # the relays deliver the corrections at the platform's limit
         time.sleep(args.deliver)
@@ -288,6 +308,11 @@ def run(args: argparse.Namespace) -> harness.Report:
     report.check("intake p99 during the re-planning (ms)", p99, "< 100", p99 < 100)
     report.check("intake throughput during / before", harness.ratio(total_during, total_before),
                  "≥ 0.8", total_during >= 0.8 * total_before)
+    unready = sum(1 for _, status in probes if status != 200)
+    report.check("/readyz not 200 during the load", f"{unready} of {len(probes)}", "0",
+                 unready == 0)
+    report.info("/readyz slowest answer during the load (s)",
+                round(max((s for s, _ in probes), default=0), 3))
     errors = sum(r.non_2xx + r.socket_errors for r in (*before, *during))
     report.check("intake errors", errors, "0", errors == 0)
     span = arrivals[-1] - arrivals[0] if len(arrivals) > 1 else 0
