@@ -266,6 +266,15 @@ class Relay:
     async def _serve(self) -> None:
         in_flight: set[asyncio.Task[str]] = set()
         low_water = max(1, self.settings.relay_batch // 2)
+        # Set when the sends in flight fall below the low-water mark: the loop then claims
+        # more. (Waiting on the tasks themselves re-registered a callback on each of up to
+        # relay_batch tasks at every completion — most of an idle relay's CPU.)
+        room = asyncio.Event()
+
+        def done(task: asyncio.Task[str]) -> None:
+            in_flight.discard(task)
+            if len(in_flight) < low_water:
+                room.set()
         await self.announce()
         await asyncio.sleep(ANNOUNCE_SECONDS)  # the other relays hear of this one first
         announced = 0.0
@@ -283,12 +292,13 @@ class Relay:
             for item in claimed:
                 task = asyncio.create_task(self._send_logged(item))
                 in_flight.add(task)
-                task.add_done_callback(in_flight.discard)
+                task.add_done_callback(done)
             if claimed:
                 continue
-            if in_flight:
-                await asyncio.wait(in_flight, timeout=self.settings.relay_poll_seconds,
-                                   return_when=asyncio.FIRST_COMPLETED)
+            if len(in_flight) >= low_water:
+                room.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(room.wait(), timeout=self.settings.relay_poll_seconds)
             else:
                 await asyncio.sleep(self.settings.relay_poll_seconds)
 
