@@ -46,9 +46,21 @@ class Platform:
         self.loop = asyncio.new_event_loop()
         self.port = harness.free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        threading.Thread(target=self.loop.run_forever, daemon=True).start()
+        self.raised = False
+        threading.Thread(target=self._run, daemon=True).start()
         asyncio.run_coroutine_threadsafe(
             asyncio.start_server(self._serve, "127.0.0.1", self.port), self.loop).result(10)
+
+    def _run(self) -> None:
+        # A real platform is elsewhere; here it shares two busy cores, and an arrival read
+        # late is stamped late, so a receiver that falls behind and catches up counts a
+        # burst the senders never made. Its thread runs ahead of the load (root only).
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), -10)
+            self.raised = True
+        except OSError:
+            pass
+        self.loop.run_forever()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -320,6 +332,7 @@ def run(args: argparse.Namespace) -> harness.Report:
     report.check("corrections delivered (per s)", round(rate, 1),
                  f"≥ {0.9 * args.limit:g}", rate >= 0.9 * args.limit)
     busiest = _busiest_second(arrivals)
+    report.info("the platform's thread at raised priority", platform.raised)
     report.check("busiest second", busiest, f"≤ {args.limit}", busiest <= args.limit)
     twice = sum(1 for n in recipients.values() if n > 1)
     report.check("corrections delivered twice", twice, "0", twice == 0)
