@@ -18,6 +18,7 @@ import secrets
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,7 +35,7 @@ from app.domain.retry import next_delay
 from app.logs import log
 from app.metrics import DELIVERIES, SEND_SECONDS
 from app.outbox import repository
-from app.outbox.models import DeliveryAttempt
+from app.outbox.models import Delivery, DeliveryAttempt
 from app.settings import Settings
 
 MAX_IN_FLIGHT = 16
@@ -44,6 +45,11 @@ CHANNEL_CACHE_SECONDS = 5.0
 # sending, so that the others have heard of it and slowed down first.
 ANNOUNCE_SECONDS = 2.0
 ANNOUNCE_ALIVE = timedelta(seconds=3 * ANNOUNCE_SECONDS)
+# A send's outcome waits up to this long to be recorded with the others ending meanwhile:
+# one transaction for many sends, not one each (a crash before it leaves the rows
+# "sending", to be taken over when their claim ends, as a crash mid-send always did).
+FINISH_GATHER_SECONDS = 0.05
+FINISH_BATCH = 200
 ARRIVAL_SLACK = 0.05  # seconds a send may take to reach the platform and still count right
 
 
@@ -98,6 +104,16 @@ class Pacer:
             self._sent.append(current)
 
 
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """One send's outcome, to be recorded."""
+
+    delivery_id: int
+    result: SendResult
+    started: datetime
+    ms: int
+
+
 class Relay:
     def __init__(self, sessions: sessionmaker[Session], http: httpx.AsyncClient,
                  settings: Settings, *, worker: str | None = None) -> None:
@@ -112,6 +128,8 @@ class Relay:
         self._channels: dict[str, tuple[float, Channel | None]] = {}
         self.max_attempts = settings.relay_max_attempts
         self.hold = timedelta(seconds=settings.relay_claim_seconds)
+        self._unrecorded: list[tuple[Sent, asyncio.Future[str]]] = []
+        self._recorder: asyncio.Task[None] | None = None
 
     def in_flight(self, platform: str) -> asyncio.Semaphore:
         if platform not in self._in_flight:
@@ -178,29 +196,59 @@ class Relay:
         self._channels[channel_id] = (time.monotonic(), channel)
         return channel
 
-    def _finish(self, delivery_id: int, result: SendResult, started: datetime, ms: int) -> str:
+    def _finish(self, sent: list[Sent]) -> list[str]:
+        """Record the sends' outcomes, all in one transaction; each one's new status."""
         with session_scope(self.sessions) as session:
-            row = repository.still_mine(session, delivery_id, self.worker)
-            if row is None:
-                return "lost-claim"
-            row.attempts += 1
-            repository.add_attempt(session, DeliveryAttempt(
-                delivery_id=row.id, at=started, ok=result.ok, permanent=result.permanent,
-                status_code=result.status_code, error=None if result.ok else result.detail[:500],
-                duration_ms=ms))
-            now = clock.now()
-            if result.ok:
-                row.status, row.sent_at, row.last_error = "sent", now, None
-            elif result.permanent or row.attempts >= self.max_attempts:
-                row.status, row.last_error = "dead", result.detail[:500]
-            else:
-                row.status, row.last_error = "pending", result.detail[:500]
-                row.next_attempt_at = now + next_delay(
-                    row.attempts, retry_after=result.retry_after,
-                    retry_after_cap=timedelta(seconds=self.settings.retry_after_max_seconds))
-            row.claimed_until = None
-            row.claimed_by = None
-            return row.status
+            mine = repository.still_mine_many(session, [item.delivery_id for item in sent],
+                                              self.worker)
+            return [self._record(session, mine.get(item.delivery_id), item) for item in sent]
+
+    def _record(self, session: Session, row: Delivery | None, item: Sent) -> str:
+        if row is None:
+            return "lost-claim"
+        result = item.result
+        row.attempts += 1
+        repository.add_attempt(session, DeliveryAttempt(
+            delivery_id=row.id, at=item.started, ok=result.ok, permanent=result.permanent,
+            status_code=result.status_code, error=None if result.ok else result.detail[:500],
+            duration_ms=item.ms))
+        now = clock.now()
+        if result.ok:
+            row.status, row.sent_at, row.last_error = "sent", now, None
+        elif result.permanent or row.attempts >= self.max_attempts:
+            row.status, row.last_error = "dead", result.detail[:500]
+        else:
+            row.status, row.last_error = "pending", result.detail[:500]
+            row.next_attempt_at = now + next_delay(
+                row.attempts, retry_after=result.retry_after,
+                retry_after_cap=timedelta(seconds=self.settings.retry_after_max_seconds))
+        row.claimed_until = None
+        row.claimed_by = None
+        return row.status
+
+    async def _finished(self, item: Sent) -> str:
+        """Queue a send's outcome to be recorded with the others that end within
+        FINISH_GATHER_SECONDS, in one transaction; its status once written."""
+        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._unrecorded.append((item, future))
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._record_gathered())
+        return await future
+
+    async def _record_gathered(self) -> None:
+        await asyncio.sleep(FINISH_GATHER_SECONDS)
+        while self._unrecorded:
+            batch, self._unrecorded = self._unrecorded[:FINISH_BATCH], self._unrecorded[FINISH_BATCH:]
+            try:
+                statuses = await asyncio.to_thread(self._finish, [item for item, _ in batch])
+            except Exception as exc:  # noqa: BLE001 — each send reports it; the rows stay claimed
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, future), status in zip(batch, statuses, strict=True):
+                if not future.done():
+                    future.set_result(status)
 
     async def _send(self, item: tuple[int, str, str | None, dict[str, Any], int]) -> str:
         delivery_id, platform, channel_id, payload, _attempts = item
@@ -231,7 +279,7 @@ class Relay:
         SEND_SECONDS.labels(platform).observe(ms / 1000)
         DELIVERIES.labels(platform, "ok" if result.ok else
                           ("permanent" if result.permanent else "retry")).inc()
-        status = await asyncio.to_thread(self._finish, delivery_id, result, started, ms)
+        status = await self._finished(Sent(delivery_id, result, started, ms))
         if status != "sent":
             log.warning("delivery not sent", delivery=delivery_id, platform=platform,
                         status=status, detail=result.detail[:200])

@@ -60,6 +60,16 @@ def still_mine(session: Session, delivery_id: int, worker: str) -> Delivery | No
     return session.scalars(stmt).first()
 
 
+def still_mine_many(session: Session, delivery_ids: list[int], worker: str
+                    ) -> dict[int, Delivery]:
+    """``still_mine`` for many rows in one statement, by id."""
+    stmt = select(Delivery).where(Delivery.id.in_(delivery_ids), Delivery.status == "sending",
+                                  Delivery.claimed_by == worker).order_by(Delivery.id)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return {row.id: row for row in session.scalars(stmt)}
+
+
 def add_attempt(session: Session, attempt: DeliveryAttempt) -> None:
     session.add(attempt)
 
