@@ -33,6 +33,12 @@ class Reply:
     delay: float = 0.0
 
 
+class _Server(ThreadingHTTPServer):
+    # A relay opens up to 16 connections at once; the default backlog of 5 drops the
+    # others' SYNs, which the kernel retries a second later (a send timeout in a test).
+    request_queue_size = 64
+
+
 class FakePlatform:
     """``with FakePlatform() as fake: fake.url`` — answers ``default`` unless ``plan`` has
     queued replies (consumed in order)."""
@@ -74,7 +80,7 @@ class FakePlatform:
 
             do_POST = do_GET = do_PUT = _serve  # noqa: N815
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)

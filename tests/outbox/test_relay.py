@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from app import clock
 from app.db import session_scope
@@ -367,3 +367,28 @@ def test_paced_sends_stay_within_the_rate_where_they_arrive() -> None:
     for i in range(len(arrivals) - rate):
         assert arrivals[i + rate] - arrivals[i] >= 1.0 - 1e-3  # never 21 arrive in a second
     assert times[-1] - times[0] < 44 / rate * 1.1  # and the rate is still reached
+
+
+def test_sends_ending_together_are_recorded_in_one_transaction(client, admin, away, sessions,  # noqa: ANN001
+                                                               settings) -> None:
+    """The outcomes of sends that end within FINISH_GATHER_SECONDS are written together:
+    each delivery still gets its attempt and its status, with far fewer transactions."""
+    with FakePlatform() as fake:
+        ch = channel(client, admin, away, "slack", SLACK | {"api_base_url": fake.url})
+        enqueue(sessions, away["id"], ch["id"], "slack", n=24)
+        s = settings.model_copy(update={"rate_limits": settings.rate_limits.model_copy(
+            update={"slack": 1000.0})})
+        commits: list[int] = []
+        engine = sessions.kw["bind"]
+        listener = lambda conn: commits.append(1)  # noqa: E731
+        event.listen(engine, "commit", listener)
+        try:
+            assert run(relay(sessions, s, send_timeout_seconds=10.0)) == 24
+        finally:
+            event.remove(engine, "commit", listener)
+    assert len(fake.requests) == 24
+    assert {r.status for r in rows(sessions)} == {"sent"}
+    with sessions() as session:
+        attempts = session.scalars(select(DeliveryAttempt.delivery_id)).all()
+    assert sorted(attempts) == [r.id for r in rows(sessions)]  # one attempt each
+    assert len(commits) < 12  # the claim and a few gathered records, not one per send
