@@ -40,20 +40,25 @@ def page(session: Session, country: str, *, limit: int, after: int | None,
     return list(session.scalars(stmt.order_by(Confirmation.id).limit(limit + 1)))
 
 
-def _near(country: str, around: datetime, days: int) -> Any:
+def _near(country: str, around: datetime, days: int, after: str | None = None) -> Any:
     lo, hi = around - timedelta(days=days), around + timedelta(days=days)
-    ids = select(WindowRow.owner_id).distinct().where(
-        WindowRow.source != "manual", WindowRow.ends_at > lo, WindowRow.starts_at < hi)
-    return (Owner.country == country, Owner.id.in_(ids))
+    # EXISTS, narrowed to the owners after ``after`` on both sides: PostgreSQL then walks
+    # the owner and window indexes from there and stops at the batch's end, instead of
+    # gathering every owner with such a window for every batch.
+    windows = select(WindowRow.id).where(
+        WindowRow.owner_id == Owner.id, WindowRow.source != "manual",
+        WindowRow.ends_at > lo, WindowRow.starts_at < hi)
+    if after is None:
+        return (Owner.country == country, windows.exists())
+    return (Owner.country == country, Owner.id > after,
+            windows.where(WindowRow.owner_id > after).exists())
 
 
 def owners_near(session: Session, country: str, around: datetime, days: int = 45, *,
                 after: str | None = None, limit: int | None = None) -> list[Owner]:
     """Owners of a country with computed windows within ``days`` of an instant, by id:
     ``limit`` of them after the id ``after``."""
-    stmt = select(Owner).where(*_near(country, around, days))
-    if after is not None:
-        stmt = stmt.where(Owner.id > after)
+    stmt = select(Owner).where(*_near(country, around, days, after))
     return list(session.scalars(stmt.order_by(Owner.id).limit(limit)))
 
 

@@ -97,22 +97,23 @@ def _latest_per_client(rows: Any) -> list[Contact]:
     return latest
 
 
-def add_events(session: Session, rows: Sequence[dict[str, Any]], *, owner_id: str,
-               window_id: str, situation: str, at: datetime) -> dict[str, int]:
-    """Insert the events of one broadcast (one owner, window and situation, recorded at
-    ``at``); their ids by client key. One pipelined INSERT and one SELECT: RETURNING over
-    many rows makes psycopg parse a long statement afresh every batch."""
+def add_events(session: Session, rows: Sequence[dict[str, Any]], *, situation: str,
+               at: datetime) -> dict[tuple[str, str, str], int]:
+    """Insert the events of one broadcast (one situation, recorded at ``at``, at most one
+    per owner, window and client); their ids by (owner id, window id, client key). One
+    pipelined INSERT and one SELECT: RETURNING over many rows makes psycopg parse a long
+    statement afresh every batch."""
     if not rows:
         return {}
     core(session).execute(insert(EventRow), list(rows))
-    keys = [row["client_key"] for row in rows]
-    found = session.execute(select(EventRow.client_key, EventRow.id).where(
-        EventRow.owner_id == owner_id, EventRow.window_id == window_id,
+    wanted = {(row["owner_id"], row["window_id"], row["client_key"]) for row in rows}
+    found = session.execute(select(EventRow.owner_id, EventRow.window_id, EventRow.client_key,
+                                   EventRow.id).where(
+        EventRow.owner_id.in_({row["owner_id"] for row in rows}),
         EventRow.situation == situation, EventRow.created_at == at,
-        EventRow.client_key.in_(keys))).tuples()
-    return {key: event_id for key, event_id in found if key is not None}
-
-
+        EventRow.window_id.in_({row["window_id"] for row in rows}))).tuples()
+    return {(owner_id, window_id, key): event_id for owner_id, window_id, key, event_id in found
+            if window_id is not None and key is not None and (owner_id, window_id, key) in wanted}
 
 
 def off_windows_starting(session: Session, after: datetime,

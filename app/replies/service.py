@@ -3,7 +3,7 @@ decision, with the dates in the client's language and the country's Hijri month.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +17,7 @@ from app.domain.decision import Client, Verdict, decide
 from app.domain.model import InboundMessage, Policy, Window
 from app.owners import service as owners
 from app.owners.models import Owner
-from app.templates.repository import source_of
+from app.templates.repository import sources_of
 from app.windows.policy import policy_of
 
 # How each platform's replies are written (``rendering.CHANNEL_KINDS``); anything else is chat.
@@ -57,12 +57,21 @@ def _remembered(session: Session, what: str, key: Any, load: Callable[[], Any]) 
 
 def template_source(session: Session, owner: Owner, situation: str, language: str,
                     tone: str) -> str | None:
-    def load() -> str | None:
-        return source_of(session, owner.id, situation, language, tone)
-
     # Most owners keep the defaults, and a template that is not there is not in the
     # identity map either: without the memo every reply would ask again.
-    return _remembered(session, "template_source", (owner.id, situation, language, tone), load)
+    return _remembered(session, "template_sources", (owner.id, situation),
+                       lambda: sources_of(session, [owner.id], situation).get(owner.id, {})
+                       ).get((language, tone))
+
+
+def remember_templates(session: Session, owner_ids: Sequence[str], situation: str) -> None:
+    """Read the templates of many owners for ``situation`` at once (a broadcast to their
+    clients), so that ``template_source`` asks no more for any of them in this session."""
+    memo = session.info.setdefault("template_sources", {})
+    wanted = [owner_id for owner_id in owner_ids if (owner_id, situation) not in memo]
+    found = sources_of(session, wanted, situation)
+    for owner_id in wanted:
+        memo[(owner_id, situation)] = found.get(owner_id, {})
 
 
 def render(session: Session, owner: Owner, policy: Policy, *, situation: str, language: str,
