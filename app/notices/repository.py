@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, tuple_
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from app.contacts.models import Contact
-from app.db import core
+from app.db import core, insert_many
 from app.decisions.models import EventRow
 from app.owners.models import Owner
 from app.windows.models import WindowRow
@@ -101,19 +101,20 @@ def add_events(session: Session, rows: Sequence[dict[str, Any]], *, situation: s
                at: datetime) -> dict[tuple[str, str, str], int]:
     """Insert the events of one broadcast (one situation, recorded at ``at``, at most one
     per owner, window and client); their ids by (owner id, window id, client key). One
-    pipelined INSERT and one SELECT: RETURNING over many rows makes psycopg parse a long
-    statement afresh every batch."""
+    statement on PostgreSQL (``db.insert_many``); on SQLite an executemany and a SELECT."""
     if not rows:
         return {}
-    core(session).execute(insert(EventRow), list(rows))
+    found = insert_many(core(session), EventRow.__table__, rows,
+                        returning=("owner_id", "window_id", "client_key", "id"))
+    if found is None:
+        found = list(session.execute(select(
+            EventRow.owner_id, EventRow.window_id, EventRow.client_key, EventRow.id).where(
+                EventRow.owner_id.in_({row["owner_id"] for row in rows}),
+                EventRow.situation == situation, EventRow.created_at == at,
+                EventRow.window_id.in_({row["window_id"] for row in rows}))))
     wanted = {(row["owner_id"], row["window_id"], row["client_key"]) for row in rows}
-    found = session.execute(select(EventRow.owner_id, EventRow.window_id, EventRow.client_key,
-                                   EventRow.id).where(
-        EventRow.owner_id.in_({row["owner_id"] for row in rows}),
-        EventRow.situation == situation, EventRow.created_at == at,
-        EventRow.window_id.in_({row["window_id"] for row in rows}))).tuples()
     return {(owner_id, window_id, key): event_id for owner_id, window_id, key, event_id in found
-            if window_id is not None and key is not None and (owner_id, window_id, key) in wanted}
+            if (owner_id, window_id, key) in wanted}
 
 
 def off_windows_starting(session: Session, after: datetime,
