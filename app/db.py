@@ -375,11 +375,11 @@ def insert_many(connection: Connection, table: Any, rows: Sequence[dict[str, Any
     inserted (in no particular order), or None where they are not returned (SQLite: the
     caller reads them back).
 
-    On PostgreSQL it is one ``INSERT … SELECT FROM unnest(…)`` with an array per column: a
-    statement of the same text whatever the number of rows, parsed once, where a pipelined
-    executemany costs PostgreSQL and psycopg a statement per row (measured: half the CPU of
-    each, for the thousands of events and deliveries of a re-plan). Elsewhere an
-    executemany (and a SELECT by the caller for what it needs back)."""
+    On PostgreSQL it is one ``INSERT … SELECT FROM unnest(…)``, an array per column whose
+    values differ and one value for each column the rows share, where a pipelined
+    executemany costs PostgreSQL and psycopg a statement per row (``bench/replan.py``: the
+    thousands of events and deliveries of a re-plan's batch). Elsewhere an executemany
+    (and a SELECT by the caller for what it needs back)."""
     if not rows:
         return []
     dialect = connection.dialect
@@ -390,11 +390,15 @@ def insert_many(connection: Connection, table: Any, rows: Sequence[dict[str, Any
         connection.execute(stmt, list(rows))
         return None
     names = list(rows[0])
-    params: dict[str, list[Any]] = {}
-    casts = []
+    params: dict[str, Any] = {}
+    arrays, selected = [], []
     for i, name in enumerate(names):
         column = table.c[name]
         values = [row[name] for row in rows]
+        # A value every row shares is sent once: psycopg writes arrays element by element.
+        shared = all(v == values[0] for v in values)
+        if shared:
+            values = values[:1]
         if isinstance(column.type, JSON):
             values = [None if v is None else _json_serializer(v) for v in values]
             sql_type = "json"
@@ -403,15 +407,25 @@ def insert_many(connection: Connection, table: Any, rows: Sequence[dict[str, Any
             process = column.type.bind_processor(dialect)
             if process is not None:
                 values = [process(v) for v in values]
-        params[f"c{i}"] = values
-        casts.append(f"CAST(:c{i} AS {sql_type}[])")
-    quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
-    sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({quoted}) "
-           f"SELECT * FROM unnest({', '.join(casts)})")
+        if shared:
+            params[f"c{i}"] = values[0]
+            selected.append(f"CAST(:c{i} AS {sql_type})")
+        else:
+            params[f"c{i}"] = values
+            arrays.append((f"c{i}", f"CAST(:c{i} AS {sql_type}[])"))
+            selected.append(f"u.c{i}")
+    if not arrays:  # one row, or rows alike but for nothing: an array all the same
+        arrays.append(("n", "CAST(:n AS int[])"))
+        params["n"] = list(range(len(rows)))
+    quote = dialect.identifier_preparer.quote
+    sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
+           f"({', '.join(quote(name) for name in names)}) SELECT {', '.join(selected)} "
+           f"FROM unnest({', '.join(cast for _, cast in arrays)}) "
+           f"AS u({', '.join(alias for alias, _ in arrays)})")
     if skip_key is not None:
-        sql += f" ON CONFLICT ({dialect.identifier_preparer.quote(skip_key)}) DO NOTHING"
+        sql += f" ON CONFLICT ({quote(skip_key)}) DO NOTHING"
     if returning:
-        sql += " RETURNING " + ", ".join(dialect.identifier_preparer.quote(c) for c in returning)
+        sql += " RETURNING " + ", ".join(quote(c) for c in returning)
         return list(connection.execute(text(sql), params))
     connection.execute(text(sql), params)
     return None

@@ -876,13 +876,15 @@ def render_reply(situation: str, ctx: ReplyContext, *, source: str | None = None
     _check_key(situation, ctx.language, ctx.tone, ctx.channel)
     if draft is None:
         draft = ReplyDraft(situation, replace(ctx, contact_name=None), source=source)
-    name_of = {style: text.clean_name(ctx.contact_name, style.name_limit) for style in _TIERS}
+    def name_of(style: _Style) -> str:  # only for the tiers tried: most replies fit the first
+        return text.clean_name(ctx.contact_name, style.name_limit) if style.names else ""
+
     subject_vars = variables or draft.variables(_PLAIN)
     body = None
     if source is not None:
         try:
             body = (_finish(_run(source, variables), ctx.language) if variables is not None
-                    else draft.text(source, _PLAIN, name_of[_PLAIN]))
+                    else draft.text(source, _PLAIN, name_of(_PLAIN)))
         except TemplateInvalid as exc:
             log.warning("custom %s/%s/%s template failed, using the default: %s",
                         situation, ctx.language, ctx.tone, exc)
@@ -891,7 +893,7 @@ def render_reply(situation: str, ctx: ReplyContext, *, source: str | None = None
                                     variant_of(ctx.variant_key))
         tiers = _TIERS[1:] if ctx.channel == "sms" else _TIERS
         for style in tiers if ctx.channel != "email" else (_PLAIN,):
-            body = draft.text(template, style, name_of[style])
+            body = draft.text(template, style, name_of(style))
             if fits(body, ctx.channel):
                 break
     assert body is not None

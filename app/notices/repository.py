@@ -49,10 +49,11 @@ def told_of(session: Session, owner_id: str, window_id: str, situation: str) -> 
 
 
 def untold_audience(session: Session, owner_id: str, window_id: str, since: datetime, *,
-                    after: str | None, limit: int) -> list[Contact]:
+                    after: str | None, limit: int) -> list[Any]:
     """The next ``limit`` clients (by client key, after ``after``) seen since ``since``,
     not opted out and not yet given the window's advance notice: each client's most
-    recently seen contact. Two statements, whatever the number of clients."""
+    recently seen contact, as read-only rows with a Contact's attributes. Two statements,
+    whatever the number of clients."""
     told = select(EventRow.id).where(
         EventRow.owner_id == owner_id, EventRow.client_key == Contact.client_key,
         EventRow.window_id == window_id, EventRow.situation == "advance_notice")
@@ -64,22 +65,25 @@ def untold_audience(session: Session, owner_id: str, window_id: str, since: date
     chosen = list(session.scalars(keys.order_by(Contact.client_key).limit(limit)))
     if not chosen:
         return []
-    return _latest_per_client(session.scalars(
-        select(Contact).where(Contact.owner_id == owner_id, Contact.client_key.in_(chosen),
-                              Contact.opted_out.is_(False), Contact.last_seen_at >= since)
+    return _latest_per_client(core(session).execute(
+        select(Contact.__table__).where(Contact.owner_id == owner_id,
+                                        Contact.client_key.in_(chosen),
+                                        Contact.opted_out.is_(False),
+                                        Contact.last_seen_at >= since)
         .order_by(Contact.client_key, Contact.last_seen_at.desc())))
 
 
 def reachable_contacts(session: Session, clients: Sequence[tuple[str, str]]
-                       ) -> dict[tuple[str, str], Contact]:
+                       ) -> dict[tuple[str, str], Any]:
     """Per (owner id, client key), the client's most recently seen contact that is not
-    opted out: a statement per 500 pairs."""
-    found: dict[tuple[str, str], Contact] = {}
+    opted out, as a read-only row with a Contact's attributes: a statement per 500 pairs."""
+    found: dict[tuple[str, str], Any] = {}
     for first in range(0, len(clients), 500):
         chunk = clients[first:first + 500]
-        rows = session.scalars(
-            select(Contact).where(tuple_(Contact.owner_id, Contact.client_key).in_(chunk),
-                                  Contact.opted_out.is_(False))
+        rows = core(session).execute(
+            select(Contact.__table__)
+            .where(tuple_(Contact.owner_id, Contact.client_key).in_(chunk),
+                   Contact.opted_out.is_(False))
             .order_by(Contact.owner_id, Contact.client_key,
                       Contact.last_seen_at.desc().nulls_last()))
         for contact in _latest_per_client(rows):
@@ -87,9 +91,9 @@ def reachable_contacts(session: Session, clients: Sequence[tuple[str, str]]
     return found
 
 
-def _latest_per_client(rows: Any) -> list[Contact]:
+def _latest_per_client(rows: Any) -> list[Any]:
     """The first contact of each client key, from rows ordered by client key."""
-    latest: list[Contact] = []
+    latest: list[Any] = []
     for contact in rows:
         if not latest or latest[-1].client_key != contact.client_key or \
                 latest[-1].owner_id != contact.owner_id:

@@ -40,15 +40,15 @@ BATCH = 500
 
 @dataclass(frozen=True, slots=True)
 class Recipient:
-    """A client to tell, on which channel (None: recorded only, the channel is gone),
-    under which delivery key."""
+    """A client to tell (their contact: a Contact or a read-only row of one), on which
+    channel (None: recorded only, the channel is gone), under which delivery key."""
 
-    contact: Contact
+    contact: Any
     channel: ChannelRow | None
     key: str
 
 
-def _language_tone(owner: Owner, contact: Contact) -> tuple[str, str]:
+def _language_tone(owner: Owner, contact: Any) -> tuple[str, str]:
     language = contact.language or (owner.languages[0] if owner.languages else "ar")
     return language, contact.tone or owner.tone
 
