@@ -375,11 +375,12 @@ def insert_many(connection: Connection, table: Any, rows: Sequence[dict[str, Any
     inserted (in no particular order), or None where they are not returned (SQLite: the
     caller reads them back).
 
-    On PostgreSQL it is one ``INSERT … SELECT FROM unnest(…)``, an array per column whose
-    values differ and one value for each column the rows share, where a pipelined
-    executemany costs PostgreSQL and psycopg a statement per row (``bench/replan.py``: the
-    thousands of events and deliveries of a re-plan's batch). Elsewhere an executemany
-    (and a SELECT by the caller for what it needs back)."""
+    On PostgreSQL the rows travel as one JSON document that
+    ``json_populate_recordset`` turns back into rows of the table: one statement, where a
+    pipelined executemany costs PostgreSQL and psycopg a statement per row and arrays cost
+    psycopg an escape per element (``bench/replan.py``: the thousands of events and
+    deliveries of a re-plan's batch). Elsewhere an executemany (and a SELECT by the caller
+    for what it needs back)."""
     if not rows:
         return []
     dialect = connection.dialect
@@ -389,46 +390,27 @@ def insert_many(connection: Connection, table: Any, rows: Sequence[dict[str, Any
             stmt = stmt.on_conflict_do_nothing(index_elements=[skip_key])
         connection.execute(stmt, list(rows))
         return None
-    names = list(rows[0])
-    params: dict[str, Any] = {}
-    arrays, selected = [], []
-    for i, name in enumerate(names):
-        column = table.c[name]
-        values = [row[name] for row in rows]
-        # A value every row shares is sent once: psycopg writes arrays element by element.
-        shared = all(v == values[0] for v in values)
-        if shared:
-            values = values[:1]
-        if isinstance(column.type, JSON):
-            values = [None if v is None else _json_serializer(v) for v in values]
-            sql_type = "json"
-        else:
-            sql_type = column.type.compile(dialect=dialect)
-            process = column.type.bind_processor(dialect)
-            if process is not None:
-                values = [process(v) for v in values]
-        if shared:
-            params[f"c{i}"] = values[0]
-            selected.append(f"CAST(:c{i} AS {sql_type})")
-        else:
-            params[f"c{i}"] = values
-            arrays.append((f"c{i}", f"CAST(:c{i} AS {sql_type}[])"))
-            selected.append(f"u.c{i}")
-    if not arrays:  # one row, or rows alike but for nothing: an array all the same
-        arrays.append(("n", "CAST(:n AS int[])"))
-        params["n"] = list(range(len(rows)))
     quote = dialect.identifier_preparer.quote
-    sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
-           f"({', '.join(quote(name) for name in names)}) SELECT {', '.join(selected)} "
-           f"FROM unnest({', '.join(cast for _, cast in arrays)}) "
-           f"AS u({', '.join(alias for alias, _ in arrays)})")
+    name = dialect.identifier_preparer.format_table(table)
+    columns = ", ".join(quote(column) for column in rows[0])
+    sql = (f"INSERT INTO {name} ({columns}) SELECT {columns} "
+           f"FROM json_populate_recordset(NULL::{name}, CAST(:rows AS json))")
     if skip_key is not None:
         sql += f" ON CONFLICT ({quote(skip_key)}) DO NOTHING"
     if returning:
         sql += " RETURNING " + ", ".join(quote(c) for c in returning)
-        return list(connection.execute(text(sql), params))
-    connection.execute(text(sql), params)
-    return None
+    result = connection.execute(text(sql), {"rows": json.dumps(
+        list(rows), ensure_ascii=False, separators=(",", ":"), default=_instant)})
+    return list(result) if returning else None
+
+
+def _instant(value: Any) -> str:
+    """A UTC column's value in ``insert_many``'s JSON (as ``UTCDateTime`` refuses naive ones)."""
+    if not isinstance(value, datetime):
+        raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    return value.astimezone(UTC).isoformat()
 
 
 @contextmanager

@@ -19,21 +19,30 @@ from app.windows.models import WindowRow
 TOLD_DATES = ("off", "reduced", "urgent", "advance_notice", "correction")
 
 
-def told(session: Session, windows: Sequence[WindowRow]) -> dict[str, list[str]]:
-    """Per window, the client keys that were given its dates (a statement per 500 windows;
-    by owner first, so that the owner index narrows the search)."""
-    found: dict[str, list[str]] = {}
+def told_contacts(session: Session, windows: Sequence[WindowRow]) -> dict[str, list[Any]]:
+    """Per window, the clients who were given its dates, each by their most recently seen
+    contact that is not opted out (read-only rows with a Contact's attributes; a client
+    with no such contact is left out): a statement per 500 windows, by owner first, so that
+    the owner index narrows the search."""
+    found: dict[str, list[Any]] = {}
     for first in range(0, len(windows), 500):
         chunk = windows[first:first + 500]
-        rows = session.execute(
-            select(EventRow.window_id, EventRow.client_key).where(
-                EventRow.owner_id.in_({w.owner_id for w in chunk}),
-                EventRow.window_id.in_([w.id for w in chunk]),
-                EventRow.replied_at.is_not(None), EventRow.client_key.is_not(None),
-                EventRow.situation.in_(TOLD_DATES))
-            .distinct())
+        told = select(EventRow.window_id, EventRow.owner_id, EventRow.client_key).where(
+            EventRow.owner_id.in_({w.owner_id for w in chunk}),
+            EventRow.window_id.in_([w.id for w in chunk]),
+            EventRow.replied_at.is_not(None), EventRow.client_key.is_not(None),
+            EventRow.situation.in_(TOLD_DATES)).distinct().subquery()
+        rows = core(session).execute(
+            select(told.c.window_id, *Contact.__table__.c)
+            .join(Contact, (Contact.owner_id == told.c.owner_id)
+                  & (Contact.client_key == told.c.client_key))
+            .where(Contact.opted_out.is_(False))
+            .order_by(told.c.window_id, Contact.client_key,
+                      Contact.last_seen_at.desc().nulls_last()))
         for row in rows:
-            found.setdefault(row.window_id, []).append(row.client_key)
+            clients = found.setdefault(row.window_id, [])
+            if not clients or clients[-1].client_key != row.client_key:
+                clients.append(row)
     return found
 
 

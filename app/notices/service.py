@@ -70,14 +70,17 @@ class _Broadcast:
             old_back_at: datetime | None = None) -> None:
         situation, now = self.situation, self.now
         decision = {"kind": situation, "window_id": window.id}
+        drafts: dict[tuple[str, str, str], rendering.ReplyDraft] = {}
         for r in recipients:
             language, tone = _language_tone(owner, r.contact)
-            reply = replies.render(
-                session, owner, policy, situation=situation, language=language, tone=tone,
-                window=window, back_at=back_at, reply_by=reply_by, contact_name=r.contact.name,
-                old_back_at=old_back_at,
-                channel=replies.channel_kind(r.contact.channel, r.contact.address),
-                variant_key=f"{r.contact.client_key}:{window.id}", at=now)
+            channel = replies.channel_kind(r.contact.channel, r.contact.address)
+            draft = drafts.get((language, tone, channel))
+            if draft is None:
+                draft = drafts[(language, tone, channel)] = replies.draft(
+                    session, owner, policy, situation=situation, language=language, tone=tone,
+                    window=window, back_at=back_at, reply_by=reply_by,
+                    old_back_at=old_back_at, channel=channel, at=now)
+            reply = draft.for_contact(r.contact.name, f"{r.contact.client_key}:{window.id}")
             self.events.append({
                 "owner_id": owner.id, "contact_id": r.contact.id,
                 "client_key": r.contact.client_key, "source": "scheduler", "dedupe_key": None,
@@ -104,19 +107,18 @@ class _Broadcast:
 
 def queue_corrections(session: Session, moved: list[Moved]) -> int:
     """One correction to every client who was told a window's old dates (set-based: the
-    clients, their contacts, channels and owners' windows read with a statement each per
-    500, the corrections written with one statement for the events and one for the
-    deliveries)."""
+    clients with their contacts, their channels and their owners' windows read with a
+    statement each per 500, the corrections written with one statement for the events and
+    one for the deliveries)."""
     now = clock.now()
-    told_of = repository.told(session, [item.after for item in moved])
+    told_of = repository.told_contacts(session, [item.after for item in moved])
     moved = [item for item in moved if told_of.get(item.after.id)]
     if not moved:
         return 0  # nobody was given the old dates (a confirmation moves many such)
-    pairs = [(item.after.owner_id, key) for item in moved for key in told_of[item.after.id]]
-    contacts = repository.reachable_contacts(session, pairs)
+    contacts = [c for item in moved for c in told_of[item.after.id]]
     channel_of = {c.id: c for c in channels.many(
-        session, {c.last_channel_id for c in contacts.values() if c.last_channel_id})}
-    owner_of = {o.id: o for o in owners.many(session, sorted({o for o, _ in pairs}))}
+        session, {c.last_channel_id for c in contacts if c.last_channel_id})}
+    owner_of = {o.id: o for o in owners.many(session, sorted({c.owner_id for c in contacts}))}
     policies = policies_of(session, list(owner_of.values()), now)
     replies.remember_templates(session, list(owner_of), "correction")
     broadcast = _Broadcast("correction", "correction", now)
@@ -124,17 +126,11 @@ def queue_corrections(session: Session, moved: list[Moved]) -> int:
         owner = owner_of.get(item.after.owner_id)
         if owner is None:
             continue
-        recipients = []
-        for client_key in told_of[item.after.id]:
-            contact = contacts.get((owner.id, client_key))
-            if contact is None:
-                continue
-            # recorded even where the channel is gone: the audit trail says they were owed one
-            recipients.append(Recipient(contact, channel_of.get(contact.last_channel_id or ""), (
-                f"correction:{item.after.id}:{item.after.starts_at.isoformat()}:"
-                f"{item.after.ends_at.isoformat()}:{client_key}")))
-        if not recipients:
-            continue
+        # recorded even where the channel is gone: the audit trail says they were owed one
+        recipients = [Recipient(contact, channel_of.get(contact.last_channel_id or ""), (
+            f"correction:{item.after.id}:{item.after.starts_at.isoformat()}:"
+            f"{item.after.ends_at.isoformat()}:{contact.client_key}"))
+            for contact in told_of[item.after.id]]
         policy = policies[owner.id]
         old_back = availability.back_at(policy, item.before.ends_at)
         _, back_at, reply_by = availability.timing(policy, item.after.ends_at)

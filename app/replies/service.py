@@ -83,6 +83,21 @@ def render(session: Session, owner: Owner, policy: Policy, *, situation: str, la
            break_ahead: bool = False) -> rendering.RenderedReply:
     """The reply text; ``source`` overrides the saved or default template (previews).
     ``expected`` is what ``when.expect`` said for the message (the range of return days)."""
+    return draft(session, owner, policy, situation=situation, language=language, tone=tone,
+                 window=window, back_at=back_at, reply_by=reply_by, urgent=urgent,
+                 subject=subject, old_back_at=old_back_at, source=source, channel=channel,
+                 expected=expected, at=at, status=status, break_ahead=break_ahead,
+                 ).for_contact(contact_name, variant_key)
+
+
+def draft(session: Session, owner: Owner, policy: Policy, *, situation: str, language: str,
+          tone: str, window: Window | None, back_at: datetime, reply_by: datetime,
+          urgent: bool = False, subject: str | None = None, old_back_at: datetime | None = None,
+          source: str | None = None, channel: str = "email",
+          expected: when.When | None = None, at: datetime | None = None, status: str = "",
+          break_ahead: bool = False) -> rendering.ReplyDraft:
+    """``render``'s reply for every client (``ReplyDraft.for_contact`` writes each one's):
+    a broadcast to many clients asks once per language, tone and channel kind."""
     if source is None:
         source = template_source(session, owner, situation, language, tone)
     # Everything but the client's name and phrasing is the same for every client who writes
@@ -94,8 +109,8 @@ def render(session: Session, owner: Owner, policy: Policy, *, situation: str, la
            channel, earliest, latest, status, break_ahead,
            at.astimezone(policy.timezone).date() if at is not None else None)
     drafts = session.info.setdefault("reply_drafts", {})
-    draft = drafts.get(key)
-    if draft is None:
+    found: rendering.ReplyDraft | None = drafts.get(key)
+    if found is None:
         ctx = rendering.ReplyContext(
             language=language, tone=tone, owner_name=owner_name(owner, language),
             contact_name=None, occasion=window.occasion if window else None,
@@ -112,8 +127,8 @@ def render(session: Session, owner: Owner, policy: Policy, *, situation: str, la
             window_kind=str(window.kind) if window else "", earliest_back=earliest,
             latest_back=latest, break_ahead=break_ahead,
             signature=signature(owner, language))
-        draft = drafts[key] = rendering.ReplyDraft(situation, ctx, source=source)
-    return draft.for_contact(contact_name, variant_key)
+        found = drafts[key] = rendering.ReplyDraft(situation, ctx, source=source)
+    return found
 
 
 def _window_key(window: Window | None) -> tuple[Any, ...] | None:
