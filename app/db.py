@@ -19,7 +19,17 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy import (
+    JSON,
+    Connection,
+    DateTime,
+    Engine,
+    MetaData,
+    bindparam,
+    create_engine,
+    event,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -404,8 +414,32 @@ def insert_many(connection: Connection, table: Any, rows: Sequence[dict[str, Any
     return list(result) if returning else None
 
 
+def update_many(connection: Connection, table: Any, rows: Sequence[dict[str, Any]], *,
+                key: str = "id") -> None:
+    """Rewrite the rows of ``table`` whose ``key`` column matches each of ``rows`` (dicts with
+    the same keys) with the other values given. On PostgreSQL one ``UPDATE … FROM
+    json_populate_recordset`` (as ``insert_many``); elsewhere an executemany."""
+    if not rows:
+        return
+    names = [name for name in rows[0] if name != key]
+    dialect = connection.dialect
+    if dialect.name != "postgresql":
+        stmt = (table.update().where(table.c[key] == bindparam("_key"))
+                .values({name: bindparam(name) for name in names}))
+        connection.execute(stmt, [{**row, "_key": row[key]} for row in rows])
+        return
+    quote = dialect.identifier_preparer.quote
+    name = dialect.identifier_preparer.format_table(table)
+    assignments = ", ".join(f"{quote(column)} = u.{quote(column)}" for column in names)
+    connection.execute(text(
+        f"UPDATE {name} SET {assignments} "
+        f"FROM json_populate_recordset(NULL::{name}, CAST(:rows AS json)) AS u "
+        f"WHERE {name}.{quote(key)} = u.{quote(key)}"), {"rows": json.dumps(
+            list(rows), ensure_ascii=False, separators=(",", ":"), default=_instant)})
+
+
 def _instant(value: Any) -> str:
-    """A UTC column's value in ``insert_many``'s JSON (as ``UTCDateTime`` refuses naive ones)."""
+    """A UTC column's value in ``insert_many``'s and ``update_many``'s JSON (as ``UTCDateTime`` refuses naive ones)."""
     if not isinstance(value, datetime):
         raise TypeError(f"{type(value).__name__} is not JSON serialisable")
     if value.tzinfo is None:

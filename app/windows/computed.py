@@ -99,10 +99,11 @@ def rematerialise_many(session: Session, owners: Sequence[Owner], *, today: date
                 continue
             if all(getattr(old, c) == new[c] for c in _COMPUTED):
                 continue  # an untouched window keeps its row (and its updated_at)
-            after = {**old._asdict(), **new, "updated_at": now}
-            changes.append(after)
+            changes.append({**new, "updated_at": now})
             if (old.starts_at, old.ends_at) != (new["starts_at"], new["ends_at"]):
-                moved.append(Moved(before=WindowRow(**old._asdict()), after=WindowRow(**after)))
+                before = old._asdict()
+                moved.append(Moved(before=WindowRow(**before),
+                                   after=WindowRow(**{**before, **new, "updated_at": now})))
     repository.delete_ids(session, gone)
     repository.insert_rows(session, added)
     repository.update_computed(session, changes)

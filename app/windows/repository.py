@@ -4,10 +4,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
-from app.db import add, core, remove  # noqa: F401 - add, remove: the writes every repository has
+from app.db import add, core, remove, update_many  # noqa: F401 - add, remove: the writes every repository has
 from app.windows.models import WindowRow
 
 # The policy's read (every batch of messages reads it): built once, and run as Core (rows,
@@ -85,20 +85,12 @@ def insert_rows(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         core(session).execute(insert(WindowRow), list(rows))
 
 
-_UPDATE = (update(WindowRow).where(WindowRow.id == bindparam("window_id"))
-           .values({c: bindparam(c) for c in (
-               "kind", "source", "starts_at", "ends_at", "occasion", "hijri_year", "rule_id",
-               "title", "note", "tentative", "earliest_start", "latest_start", "earliest_end",
-               "latest_end", "reply_slots", "response_time", "notice_days", "extra",
-               "updated_at")}))
-
-
 def update_computed(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Windows rewritten from column values (by ``id``), in one statement. A window of
     these already loaded in the session is expired, so that it is read again."""
     if not rows:
         return
-    core(session).execute(_UPDATE, [{**row, "window_id": row["id"]} for row in rows])
+    update_many(core(session), WindowRow.__table__, rows)
     changed = {row["id"] for row in rows}
     for loaded in list(session.identity_map.values()):
         if isinstance(loaded, WindowRow) and loaded.id in changed:
