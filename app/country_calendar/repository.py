@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.country_calendar.models import Confirmation
 from app.db import add, remove  # noqa: F401 - the writes every repository has
+from app.decisions.models import TOLD_DATES, EventRow
 from app.owners.models import Owner
 from app.windows.models import WindowRow
 
@@ -66,6 +67,17 @@ def count_owners_near(session: Session, country: str, around: datetime,
                       days: int = 45) -> int:
     return session.scalar(select(func.count()).select_from(Owner)
                           .where(*_near(country, around, days))) or 0
+
+
+def told_counts(session: Session, owner_ids: list[str]) -> dict[str, int]:
+    """Per owner, how many answers gave a client a window's dates (any window: at most that
+    many corrections can follow a re-plan); owners with none are absent."""
+    rows = session.execute(
+        select(EventRow.owner_id, func.count()).where(
+            EventRow.owner_id.in_(owner_ids), EventRow.replied_at.is_not(None),
+            EventRow.client_key.is_not(None), EventRow.situation.in_(TOLD_DATES))
+        .group_by(EventRow.owner_id)).tuples()
+    return {owner_id: count for owner_id, count in rows}
 
 
 REPLANNING = ("applying", "withdrawing")

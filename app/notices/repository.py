@@ -11,12 +11,9 @@ from sqlalchemy.orm import Session
 
 from app.contacts.models import Contact
 from app.db import core, insert_many
-from app.decisions.models import EventRow
+from app.decisions.models import TOLD_DATES, EventRow
 from app.owners.models import Owner
 from app.windows.models import WindowRow
-
-# The situations whose replies gave a client a window's dates.
-TOLD_DATES = ("off", "reduced", "urgent", "advance_notice", "correction")
 
 
 def told_contacts(session: Session, windows: Sequence[WindowRow]) -> dict[str, list[Any]]:
