@@ -56,10 +56,10 @@ def _near(country: str, around: datetime, days: int, after: str | None = None) -
 
 
 def owners_near(session: Session, country: str, around: datetime, days: int = 45, *,
-                after: str | None = None, limit: int | None = None) -> list[Owner]:
-    """Owners of a country with computed windows within ``days`` of an instant, by id:
-    ``limit`` of them after the id ``after``."""
-    stmt = select(Owner).where(*_near(country, around, days, after))
+                after: str | None = None, limit: int | None = None) -> list[str]:
+    """The ids of a country's owners with computed windows within ``days`` of an instant,
+    in order: ``limit`` of them after the id ``after``."""
+    stmt = select(Owner.id).where(*_near(country, around, days, after))
     return list(session.scalars(stmt.order_by(Owner.id).limit(limit)))
 
 

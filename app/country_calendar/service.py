@@ -18,7 +18,7 @@ from app.domain.model import OccasionDate
 from app.domain.occasions import NationalHoliday
 from app.errors import Invalid, NotFound
 from app.notices.service import queue_corrections
-from app.owners.models import Owner
+from app.owners import repository as owners_repository
 from app.windows.computed import Moved, rematerialise_many
 
 CONFIRMABLE = ISLAMIC_OCCASIONS  # the Hijri occasions: their dates hang on the moon
@@ -225,7 +225,7 @@ def replan_batch(session: Session, confirmation_id: int, *, batch: int,
     today = today or clock.now().date()
     found = repository.owners_near(session, row.country, _around(row.date),
                                    after=row.replan_after, limit=batch)
-    owners = _fewer_if_many_told(session, found)
+    owners = owners_repository.many(session, _fewer_if_many_told(session, found))
     moved = rematerialise_many(session, owners, today=today,
                                confirmations=repository.active_confirmations(session, row.country))
     corrections = queue_corrections(session, moved) if moved else 0
@@ -249,15 +249,15 @@ def replan_batch(session: Session, confirmation_id: int, *, batch: int,
 CORRECTIONS_PER_BATCH = 300
 
 
-def _fewer_if_many_told(session: Session, owners: list[Owner]) -> list[Owner]:
-    """The first of ``owners`` (at least one) whose told clients fit a batch."""
-    told = repository.told_counts(session, [owner.id for owner in owners])
+def _fewer_if_many_told(session: Session, owner_ids: list[str]) -> list[str]:
+    """The first of ``owner_ids`` (at least one) whose told clients fit a batch."""
+    told = repository.told_counts(session, owner_ids)
     total = 0
-    for taken, owner in enumerate(owners):
-        total += told.get(owner.id, 0)
+    for taken, owner_id in enumerate(owner_ids):
+        total += told.get(owner_id, 0)
         if total > CORRECTIONS_PER_BATCH and taken:
-            return owners[:taken]
-    return owners
+            return owner_ids[:taken]
+    return owner_ids
 
 
 def _around(day: date) -> datetime:

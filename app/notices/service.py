@@ -118,7 +118,9 @@ def queue_corrections(session: Session, moved: list[Moved]) -> int:
     contacts = [c for item in moved for c in told_of[item.after.id]]
     channel_of = {c.id: c for c in channels.many(
         session, {c.last_channel_id for c in contacts if c.last_channel_id})}
-    owner_of = {o.id: o for o in owners.many(session, sorted({c.owner_id for c in contacts}))}
+    # the owners being re-planned are in the session already: no read
+    owner_of = {o.id: o for o in (owners.get(session, owner_id)
+                                  for owner_id in {c.owner_id for c in contacts}) if o}
     policies = policies_of(session, list(owner_of.values()), now)
     replies.remember_templates(session, list(owner_of), "correction")
     broadcast = _Broadcast("correction", "correction", now)
