@@ -13,13 +13,23 @@ import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import (
+    JSON,
+    Connection,
+    DateTime,
+    Engine,
+    MetaData,
+    bindparam,
+    create_engine,
+    event,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -366,6 +376,75 @@ def insert_for_dialect(dialect: str, model: Any) -> Any:
     """An INSERT with ``on_conflict_*`` for the database kind named ``dialect``."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return insert(model)
+
+
+def insert_many(connection: Connection, table: Any, rows: Sequence[dict[str, Any]], *,
+                skip_key: str | None = None, returning: Sequence[str] = ()) -> list[Any] | None:
+    """Insert ``rows`` (dicts with the same keys) into ``table``; a row whose ``skip_key``
+    column is already taken is left out. Returns the ``returning`` columns of the rows
+    inserted (in no particular order), or None where they are not returned (SQLite: the
+    caller reads them back).
+
+    On PostgreSQL the rows travel as one JSON document that
+    ``json_populate_recordset`` turns back into rows of the table: one statement, where a
+    pipelined executemany costs PostgreSQL and psycopg a statement per row and arrays cost
+    psycopg an escape per element (``bench/replan.py``: the thousands of events and
+    deliveries of a re-plan's batch). Elsewhere an executemany (and a SELECT by the caller
+    for what it needs back)."""
+    if not rows:
+        return []
+    dialect = connection.dialect
+    if dialect.name != "postgresql":
+        stmt = insert_for_dialect(dialect.name, table)
+        if skip_key is not None:
+            stmt = stmt.on_conflict_do_nothing(index_elements=[skip_key])
+        connection.execute(stmt, list(rows))
+        return None
+    quote = dialect.identifier_preparer.quote
+    name = dialect.identifier_preparer.format_table(table)
+    columns = ", ".join(quote(column) for column in rows[0])
+    sql = (f"INSERT INTO {name} ({columns}) SELECT {columns} "
+           f"FROM json_populate_recordset(NULL::{name}, CAST(:rows AS json))")
+    if skip_key is not None:
+        sql += f" ON CONFLICT ({quote(skip_key)}) DO NOTHING"
+    if returning:
+        sql += " RETURNING " + ", ".join(quote(c) for c in returning)
+    result = connection.execute(text(sql), {"rows": json.dumps(
+        list(rows), ensure_ascii=False, separators=(",", ":"), default=_instant)})
+    return list(result) if returning else None
+
+
+def update_many(connection: Connection, table: Any, rows: Sequence[dict[str, Any]], *,
+                key: str = "id") -> None:
+    """Rewrite the rows of ``table`` whose ``key`` column matches each of ``rows`` (dicts with
+    the same keys) with the other values given. On PostgreSQL one ``UPDATE … FROM
+    json_populate_recordset`` (as ``insert_many``); elsewhere an executemany."""
+    if not rows:
+        return
+    names = [name for name in rows[0] if name != key]
+    dialect = connection.dialect
+    if dialect.name != "postgresql":
+        stmt = (table.update().where(table.c[key] == bindparam("_key"))
+                .values({name: bindparam(name) for name in names}))
+        connection.execute(stmt, [{**row, "_key": row[key]} for row in rows])
+        return
+    quote = dialect.identifier_preparer.quote
+    name = dialect.identifier_preparer.format_table(table)
+    assignments = ", ".join(f"{quote(column)} = u.{quote(column)}" for column in names)
+    connection.execute(text(
+        f"UPDATE {name} SET {assignments} "
+        f"FROM json_populate_recordset(NULL::{name}, CAST(:rows AS json)) AS u "
+        f"WHERE {name}.{quote(key)} = u.{quote(key)}"), {"rows": json.dumps(
+            list(rows), ensure_ascii=False, separators=(",", ":"), default=_instant)})
+
+
+def _instant(value: Any) -> str:
+    """A UTC column's value in ``insert_many``'s and ``update_many``'s JSON (as ``UTCDateTime`` refuses naive ones)."""
+    if not isinstance(value, datetime):
+        raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    return value.astimezone(UTC).isoformat()
 
 
 @contextmanager

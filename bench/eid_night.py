@@ -78,46 +78,6 @@ class Platform:
             writer.close()
 
 
-def _seed(sessions: Any, args: argparse.Namespace, platform_url: str) -> dict[str, Any]:
-    from sqlalchemy import insert, select, text
-
-    from app.decisions.models import EventRow
-    from app.notices import jobs
-    from app.windows.models import WindowRow
-
-    now = datetime.now(UTC)
-    saudi = [f"sa{i:05d}" for i in range(args.owners)]
-    egypt = [f"eg{i:05d}" for i in range(args.others)]
-    pg.owners(sessions, saudi, country="SA", timezone="Asia/Riyadh", now=now)
-    pg.owners(sessions, egypt, country="EG", timezone="Africa/Cairo", now=now)
-    everyone = saudi + egypt
-    channel_of = pg.channels(sessions, everyone, platform_url, now=now)
-    per_owner = {o: args.contacts // len(everyone) + (1 if i < args.contacts % len(everyone)
-                                                       else 0) for i, o in enumerate(everyone)}
-    keys = pg.contacts(sessions, per_owner, channel_of, now=now)
-    jobs.materialise_all(sessions)  # the 13 months of windows every owner has
-    # Saudi Arabia's Eid al-Fitr holiday starts the day after 29 Ramadan whatever the
-    # sighting, so a later Eid moves the end of Ramadan's reduced hours: the window whose
-    # dates the told clients were given.
-    with sessions() as session:
-        fitr = {o: w for o, w in session.execute(select(WindowRow.owner_id, WindowRow.id).where(
-            WindowRow.occasion == "ramadan", WindowRow.hijri_year == 1448,
-            WindowRow.owner_id.in_(saudi)))}
-    told = [(o, k) for o, k in keys if o in fitr][:args.told]
-    events = [{"owner_id": o, "contact_id": "c_" + k[2:], "client_key": k, "source": "api",
-               "dedupe_key": None, "kind": "inbound", "at": now, "text": "هل أنتم متاحون؟",
-               "status": "available", "window_id": fitr[o], "urgent": False,
-               "suppressed": None, "situation": "off", "replied_at": now,
-               "reply_text": "…", "language": "ar", "tone": "formal", "back_at": None,
-               "reply_by": None, "decision": {}, "created_at": now} for o, k in told]
-    for first in range(0, len(events), 5000):
-        with sessions.begin() as session:
-            session.execute(insert(EventRow), events[first:first + 5000])
-    with sessions.begin() as session:
-        session.execute(text("ANALYZE"))
-    return {"saudi": saudi, "told": len(told)}
-
-
 def _process_tree(pid: int) -> list[int]:
     children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True,
                               check=False).stdout.split()
@@ -200,7 +160,9 @@ def run(args: argparse.Namespace) -> harness.Report:
         harness.use_env_in_process(url)
         sessions = harness.sessions_for(url)
         started = time.perf_counter()
-        seeded = _seed(sessions, args, platform.url)
+        seeded = pg.eid_night(sessions, saudi=args.owners, egypt=args.others,
+                              clients=args.contacts, told=args.told,
+                              platform_url=platform.url)
         report.info("seeding (s)", round(time.perf_counter() - started, 1))
         key = harness.admin_key(sessions)
         owner = seeded["saudi"][0]

@@ -8,7 +8,7 @@ import contextlib
 import os
 import secrets
 from collections.abc import Iterator, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -126,3 +126,48 @@ def contacts(sessions: Any, per_owner: dict[str, int], channel_of: dict[str, str
                 rows = []
     _insert(sessions, Contact, rows)
     return keys
+
+
+
+def eid_night(sessions: Any, *, saudi: int, egypt: int, clients: int, told: int,
+              platform_url: str) -> dict[str, Any]:
+    """Issue 15's data: ``saudi`` owners in Saudi Arabia and ``egypt`` in Egypt, each with a
+    generic channel writing to ``platform_url``, ``clients`` clients spread over them, the
+    13 months of computed windows every owner has, and ``told`` Saudi clients who were given
+    the dates of Ramadan 1448's reduced hours (an answered message about that window).
+    Returns the Saudi owner ids and how many clients were told."""
+    from sqlalchemy import select, text
+
+    from app.decisions.models import EventRow
+    from app.notices import jobs
+    from app.windows.models import WindowRow
+
+    now = datetime.now(UTC)
+    sa = [f"sa{i:05d}" for i in range(saudi)]
+    eg = [f"eg{i:05d}" for i in range(egypt)]
+    owners(sessions, sa, country="SA", timezone="Asia/Riyadh", now=now)
+    owners(sessions, eg, country="EG", timezone="Africa/Cairo", now=now)
+    everyone = sa + eg
+    channel_of = channels(sessions, everyone, platform_url, now=now)
+    per_owner = {o: clients // len(everyone) + (1 if i < clients % len(everyone) else 0)
+                 for i, o in enumerate(everyone)}
+    keys = contacts(sessions, per_owner, channel_of, now=now)
+    jobs.materialise_all(sessions)
+    # Saudi Arabia's Eid al-Fitr holiday starts the day after 29 Ramadan whatever the
+    # sighting, so a later Eid moves the end of Ramadan's reduced hours: the window whose
+    # dates the told clients were given.
+    with sessions() as session:
+        ramadan = {o: w for o, w in session.execute(select(WindowRow.owner_id, WindowRow.id).where(
+            WindowRow.occasion == "ramadan", WindowRow.hijri_year == 1448,
+            WindowRow.owner_id.in_(sa)))}
+    given = [(o, k) for o, k in keys if o in ramadan][:told]
+    _insert(sessions, EventRow, [{
+        "owner_id": o, "contact_id": "c_" + k[2:], "client_key": k, "source": "api",
+        "dedupe_key": None, "kind": "inbound", "at": now, "text": "هل أنتم متاحون؟",
+        "status": "available", "window_id": ramadan[o], "urgent": False, "suppressed": None,
+        "situation": "off", "replied_at": now, "reply_text": "…", "language": "ar",
+        "tone": "formal", "back_at": None, "reply_by": None, "decision": {},
+        "created_at": now} for o, k in given])
+    with sessions.begin() as session:
+        session.execute(text("ANALYZE"))
+    return {"saudi": sa, "told": len(given)}

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.country_calendar.models import Confirmation
 from app.db import add, remove  # noqa: F401 - the writes every repository has
+from app.decisions.models import TOLD_DATES, EventRow
 from app.owners.models import Owner
 from app.windows.models import WindowRow
 
@@ -40,20 +41,25 @@ def page(session: Session, country: str, *, limit: int, after: int | None,
     return list(session.scalars(stmt.order_by(Confirmation.id).limit(limit + 1)))
 
 
-def _near(country: str, around: datetime, days: int) -> Any:
+def _near(country: str, around: datetime, days: int, after: str | None = None) -> Any:
     lo, hi = around - timedelta(days=days), around + timedelta(days=days)
-    ids = select(WindowRow.owner_id).distinct().where(
-        WindowRow.source != "manual", WindowRow.ends_at > lo, WindowRow.starts_at < hi)
-    return (Owner.country == country, Owner.id.in_(ids))
+    # EXISTS, narrowed to the owners after ``after`` on both sides: PostgreSQL then walks
+    # the owner and window indexes from there and stops at the batch's end, instead of
+    # gathering every owner with such a window for every batch.
+    windows = select(WindowRow.id).where(
+        WindowRow.owner_id == Owner.id, WindowRow.source != "manual",
+        WindowRow.ends_at > lo, WindowRow.starts_at < hi)
+    if after is None:
+        return (Owner.country == country, windows.exists())
+    return (Owner.country == country, Owner.id > after,
+            windows.where(WindowRow.owner_id > after).exists())
 
 
 def owners_near(session: Session, country: str, around: datetime, days: int = 45, *,
-                after: str | None = None, limit: int | None = None) -> list[Owner]:
-    """Owners of a country with computed windows within ``days`` of an instant, by id:
-    ``limit`` of them after the id ``after``."""
-    stmt = select(Owner).where(*_near(country, around, days))
-    if after is not None:
-        stmt = stmt.where(Owner.id > after)
+                after: str | None = None, limit: int | None = None) -> list[str]:
+    """The ids of a country's owners with computed windows within ``days`` of an instant,
+    in order: ``limit`` of them after the id ``after``."""
+    stmt = select(Owner.id).where(*_near(country, around, days, after))
     return list(session.scalars(stmt.order_by(Owner.id).limit(limit)))
 
 
@@ -61,6 +67,17 @@ def count_owners_near(session: Session, country: str, around: datetime,
                       days: int = 45) -> int:
     return session.scalar(select(func.count()).select_from(Owner)
                           .where(*_near(country, around, days))) or 0
+
+
+def told_counts(session: Session, owner_ids: list[str]) -> dict[str, int]:
+    """Per owner, how many answers gave a client a window's dates (any window: at most that
+    many corrections can follow a re-plan); owners with none are absent."""
+    rows = session.execute(
+        select(EventRow.owner_id, func.count()).where(
+            EventRow.owner_id.in_(owner_ids), EventRow.replied_at.is_not(None),
+            EventRow.client_key.is_not(None), EventRow.situation.in_(TOLD_DATES))
+        .group_by(EventRow.owner_id)).tuples()
+    return {owner_id: count for owner_id, count in rows}
 
 
 REPLANNING = ("applying", "withdrawing")

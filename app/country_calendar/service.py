@@ -18,6 +18,7 @@ from app.domain.model import OccasionDate
 from app.domain.occasions import NationalHoliday
 from app.errors import Invalid, NotFound
 from app.notices.service import queue_corrections
+from app.owners import repository as owners_repository
 from app.windows.computed import Moved, rematerialise_many
 
 CONFIRMABLE = ISLAMIC_OCCASIONS  # the Hijri occasions: their dates hang on the moon
@@ -222,8 +223,9 @@ def replan_batch(session: Session, confirmation_id: int, *, batch: int,
     if row is None or row.status not in FINISHED:
         return False
     today = today or clock.now().date()
-    owners = repository.owners_near(session, row.country, _around(row.date),
-                                    after=row.replan_after, limit=batch)
+    found = repository.owners_near(session, row.country, _around(row.date),
+                                   after=row.replan_after, limit=batch)
+    owners = owners_repository.many(session, _fewer_if_many_told(session, found))
     moved = rematerialise_many(session, owners, today=today,
                                confirmations=repository.active_confirmations(session, row.country))
     corrections = queue_corrections(session, moved) if moved else 0
@@ -233,12 +235,29 @@ def replan_batch(session: Session, confirmation_id: int, *, batch: int,
     row.corrections_queued += corrections
     if owners:
         row.replan_after = owners[-1].id
-    if len(owners) < batch:
+    if len(found) < batch and len(owners) == len(found):
         row.status = FINISHED[row.status]
         row.owners_total = max(row.owners_total, row.owners_done)  # owners added meanwhile
         row.replanned_at = clock.now()
     session.flush()
     return row.status in FINISHED
+
+
+# A batch stops before the owner whose clients would take it past this many corrections
+# (counted from what they were told, an upper bound): the batch is one transaction, and on
+# SQLite the intake waits for it (bench/replan.py: ~1,700 corrections took ~1 s).
+CORRECTIONS_PER_BATCH = 300
+
+
+def _fewer_if_many_told(session: Session, owner_ids: list[str]) -> list[str]:
+    """The first of ``owner_ids`` (at least one) whose told clients fit a batch."""
+    told = repository.told_counts(session, owner_ids)
+    total = 0
+    for taken, owner_id in enumerate(owner_ids):
+        total += told.get(owner_id, 0)
+        if total > CORRECTIONS_PER_BATCH and taken:
+            return owner_ids[:taken]
+    return owner_ids
 
 
 def _around(day: date) -> datetime:

@@ -8,6 +8,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, JSONType, UTCDateTime
 
+# The situations whose replies gave a client a window's dates (a correction follows when
+# the window moves).
+TOLD_DATES = ("off", "reduced", "urgent", "advance_notice", "correction")
+
 
 class EventRow(Base):
     """The audit trail: one row per inbound message and the decision taken for it."""

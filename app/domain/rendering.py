@@ -801,12 +801,11 @@ class ReplyDraft:
 
     def for_contact(self, contact_name: str | None,
                     variant_key: str | None = None) -> RenderedReply:
-        ctx = self.ctx
-        key = ctx.variant_key if variant_key is None else variant_key
-        reply = render_reply(self.situation, replace(ctx, contact_name=contact_name,
-                                                     variant_key=key),
-                             source=self.source, draft=self)
-        return reply
+        key = self.ctx.variant_key if variant_key is None else variant_key
+        # The draft's context with only the name and the phrasing changed, passed apart: a
+        # broadcast writes thousands of replies from one draft.
+        return _reply(self.situation, self.ctx, contact_name, key, source=self.source,
+                      variables=None, draft=self)
 
     def text(self, template: str, style: _Style, name: str) -> str:
         """``template`` for a client called ``name`` (cleaned): where the template uses the
@@ -879,22 +878,33 @@ def render_reply(situation: str, ctx: ReplyContext, *, source: str | None = None
     _check_key(situation, ctx.language, ctx.tone, ctx.channel)
     if draft is None:
         draft = ReplyDraft(situation, replace(ctx, contact_name=None), source=source)
-    name_of = {style: text.clean_name(ctx.contact_name, style.name_limit) for style in _TIERS}
+    return _reply(situation, ctx, ctx.contact_name, ctx.variant_key, source=source,
+                  variables=variables, draft=draft)
+
+
+def _reply(situation: str, ctx: ReplyContext, contact_name: str | None, variant_key: str, *,
+           source: str | None, variables: Variables | None,
+           draft: ReplyDraft) -> RenderedReply:
+    """``render_reply`` for ``contact_name`` in the phrasing ``variant_key`` picks (in
+    place of ``ctx``'s)."""
+    def name_of(style: _Style) -> str:  # only for the tiers tried: most replies fit the first
+        return text.clean_name(contact_name, style.name_limit) if style.names else ""
+
     subject_vars = variables or draft.variables(_PLAIN)
     body = None
     if source is not None:
         try:
             body = (_finish(_run(source, variables), ctx.language) if variables is not None
-                    else draft.text(source, _PLAIN, name_of[_PLAIN]))
+                    else draft.text(source, _PLAIN, name_of(_PLAIN)))
         except TemplateInvalid as exc:
             log.warning("custom %s/%s/%s template failed, using the default: %s",
                         situation, ctx.language, ctx.tone, exc)
     if body is None:
         template = default_template(situation, ctx.language, ctx.tone, ctx.channel,
-                                    variant_of(ctx.variant_key))
+                                    variant_of(variant_key))
         tiers = _TIERS[1:] if ctx.channel == "sms" else _TIERS
         for style in tiers if ctx.channel != "email" else (_PLAIN,):
-            body = draft.text(template, style, name_of[style])
+            body = draft.text(template, style, name_of(style))
             if fits(body, ctx.channel):
                 break
     assert body is not None

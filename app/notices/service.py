@@ -19,7 +19,7 @@ from app.connections import repository as channels
 from app.connections.models import ChannelRow
 from app.connections.service import channel_rules
 from app.contacts.models import Contact
-from app.contacts.outreach import delivery_to, first_write_channel, last_channel
+from app.contacts.outreach import delivery_to, first_write_channel
 from app.decisions.models import EventRow
 from app.domain import availability, rendering, text
 from app.domain.decision import NOTICE_LOOKAHEAD
@@ -31,7 +31,7 @@ from app.owners.models import Owner
 from app.replies import service as replies
 from app.windows.computed import Moved
 from app.windows.models import WindowRow
-from app.windows.policy import policy_of, to_domain
+from app.windows.policy import policies_of, policy_of, to_domain
 
 # Clients planned per statement (and, for advance notices, per transaction): memory and a
 # transaction's length stay bounded whatever the audience.
@@ -40,91 +40,105 @@ BATCH = 500
 
 @dataclass(frozen=True, slots=True)
 class Recipient:
-    """A client to tell, on which channel (None: recorded only, the channel is gone),
-    under which delivery key."""
+    """A client to tell (their contact: a Contact or a read-only row of one), on which
+    channel (None: recorded only, the channel is gone), under which delivery key."""
 
-    contact: Contact
+    contact: Any
     channel: ChannelRow | None
     key: str
 
 
-def _language_tone(owner: Owner, contact: Contact) -> tuple[str, str]:
+def _language_tone(owner: Owner, contact: Any) -> tuple[str, str]:
     language = contact.language or (owner.languages[0] if owner.languages else "ar")
     return language, contact.tone or owner.tone
 
 
-def _tell_many(session: Session, owner: Owner, policy: Policy, recipients: list[Recipient], *,
-               situation: str, delivery_kind: str, window: Window, back_at: datetime,
-               reply_by: datetime, now: datetime, old_back_at: datetime | None = None) -> int:
-    """Render ``situation`` for each recipient (one draft per language and tone, the name
-    put in per client), record each as an event of that kind (the audit trail, and what
-    the once-only checks look for) and queue it where there is a channel: one INSERT for
-    the events, one for the deliveries, whatever the number of recipients. Returns the
-    deliveries queued."""
-    if not recipients:
-        return 0
-    decision = {"kind": situation, "window_id": window.id}
-    events, texts = [], []
-    for r in recipients:
-        language, tone = _language_tone(owner, r.contact)
-        reply = replies.render(session, owner, policy, situation=situation, language=language,
-                               tone=tone, window=window, back_at=back_at, reply_by=reply_by,
-                               contact_name=r.contact.name, old_back_at=old_back_at,
-                               channel=replies.channel_kind(r.contact.channel, r.contact.address),
-                               variant_key=f"{r.contact.client_key}:{window.id}", at=now)
-        texts.append(reply)
-        events.append({
-            "owner_id": owner.id, "contact_id": r.contact.id, "client_key": r.contact.client_key,
-            "source": "scheduler", "dedupe_key": None, "kind": situation, "at": now,
-            "text": None, "status": "available", "window_id": window.id, "urgent": False,
-            "suppressed": None, "situation": situation, "replied_at": now,
-            "reply_text": reply.text, "language": language, "tone": tone, "back_at": None,
-            "reply_by": None, "decision": decision, "created_at": now})
-    ids = repository.add_events(session, events, owner_id=owner.id, window_id=window.id,
-                                situation=situation, at=now)
-    deliveries = [
-        delivery_to(owner, r.contact, r.channel, text=reply.text, subject=reply.subject,
-                    kind=delivery_kind, key=r.key, event_id=ids.get(r.contact.client_key),
-                    now=now)
-        for r, reply in zip(recipients, texts, strict=True) if r.channel is not None]
-    enqueue_many(session, deliveries)
-    return len(deliveries)
+class _Broadcast:
+    """Messages nobody asked for, to many clients of one or more owners, written together:
+    rendered per recipient (one draft per owner, window, language and tone, the name put in
+    per client), then recorded as events of the situation (the audit trail, and what the
+    once-only checks look for) and queued where there is a channel — one INSERT for the
+    events and one for the deliveries, whatever the number of recipients."""
+
+    def __init__(self, situation: str, delivery_kind: str, now: datetime) -> None:
+        self.situation, self.delivery_kind, self.now = situation, delivery_kind, now
+        self.events: list[dict[str, Any]] = []
+        self.deliveries: list[tuple[Owner, str, Recipient, rendering.RenderedReply]] = []
+
+    def add(self, session: Session, owner: Owner, policy: Policy, recipients: list[Recipient],
+            *, window: Window, back_at: datetime, reply_by: datetime,
+            old_back_at: datetime | None = None) -> None:
+        situation, now = self.situation, self.now
+        decision = {"kind": situation, "window_id": window.id}
+        drafts: dict[tuple[str, str, str], rendering.ReplyDraft] = {}
+        for r in recipients:
+            language, tone = _language_tone(owner, r.contact)
+            channel = replies.channel_kind(r.contact.channel, r.contact.address)
+            draft = drafts.get((language, tone, channel))
+            if draft is None:
+                draft = drafts[(language, tone, channel)] = replies.draft(
+                    session, owner, policy, situation=situation, language=language, tone=tone,
+                    window=window, back_at=back_at, reply_by=reply_by,
+                    old_back_at=old_back_at, channel=channel, at=now)
+            reply = draft.for_contact(r.contact.name, f"{r.contact.client_key}:{window.id}")
+            self.events.append({
+                "owner_id": owner.id, "contact_id": r.contact.id,
+                "client_key": r.contact.client_key, "source": "scheduler", "dedupe_key": None,
+                "kind": situation, "at": now, "text": None, "status": "available",
+                "window_id": window.id, "urgent": False, "suppressed": None,
+                "situation": situation, "replied_at": now, "reply_text": reply.text,
+                "language": language, "tone": tone, "back_at": None, "reply_by": None,
+                "decision": decision, "created_at": now})
+            if r.channel is not None:
+                self.deliveries.append((owner, window.id, r, reply))
+
+    def write(self, session: Session) -> int:
+        """Record and queue what was added; returns the deliveries queued."""
+        ids = repository.add_events(session, self.events, situation=self.situation,
+                                    at=self.now)
+        enqueue_many(session, [
+            delivery_to(owner, r.contact, r.channel, text=reply.text, subject=reply.subject,
+                        kind=self.delivery_kind, key=r.key,
+                        event_id=ids.get((owner.id, window_id, r.contact.client_key)),
+                        now=self.now)
+            for owner, window_id, r, reply in self.deliveries if r.channel is not None])
+        return len(self.deliveries)
 
 
 def queue_corrections(session: Session, moved: list[Moved]) -> int:
     """One correction to every client who was told a window's old dates (set-based: the
-    clients and their contacts are read with a statement per 500, the corrections written
-    with one per window)."""
-    count = 0
+    clients with their contacts, their channels and their owners' windows read with a
+    statement each per 500, the corrections written with one statement for the events and
+    one for the deliveries)."""
     now = clock.now()
-    told_of = repository.told(session, [item.after for item in moved])
-    pairs = [(item.after.owner_id, key) for item in moved for key in told_of.get(item.after.id, [])]
-    contacts = repository.reachable_contacts(session, pairs)
+    told_of = repository.told_contacts(session, [item.after for item in moved])
+    moved = [item for item in moved if told_of.get(item.after.id)]
+    if not moved:
+        return 0  # nobody was given the old dates (a confirmation moves many such)
+    contacts = [c for item in moved for c in told_of[item.after.id]]
+    channel_of = {c.id: c for c in channels.many(
+        session, {c.last_channel_id for c in contacts if c.last_channel_id})}
+    # the owners being re-planned are in the session already: no read
+    owner_of = {o.id: o for o in (owners.get(session, owner_id)
+                                  for owner_id in {c.owner_id for c in contacts}) if o}
+    policies = policies_of(session, list(owner_of.values()), now)
+    replies.remember_templates(session, list(owner_of), "correction")
+    broadcast = _Broadcast("correction", "correction", now)
     for item in moved:
-        told = told_of.get(item.after.id, [])
-        if not told:
-            continue  # nobody was given the old dates (a confirmation moves many such)
-        owner = owners.get(session, item.after.owner_id)
+        owner = owner_of.get(item.after.owner_id)
         if owner is None:
             continue
-        recipients = []
-        for client_key in told:
-            contact = contacts.get((owner.id, client_key))
-            if contact is None:
-                continue
-            # recorded even where the channel is gone: the audit trail says they were owed one
-            recipients.append(Recipient(contact, last_channel(session, contact), (
-                f"correction:{item.after.id}:{item.after.starts_at.isoformat()}:"
-                f"{item.after.ends_at.isoformat()}:{client_key}")))
-        if not recipients:
-            continue
-        policy = policy_of(session, owner, now)
+        # recorded even where the channel is gone: the audit trail says they were owed one
+        recipients = [Recipient(contact, channel_of.get(contact.last_channel_id or ""), (
+            f"correction:{item.after.id}:{item.after.starts_at.isoformat()}:"
+            f"{item.after.ends_at.isoformat()}:{contact.client_key}"))
+            for contact in told_of[item.after.id]]
+        policy = policies[owner.id]
         old_back = availability.back_at(policy, item.before.ends_at)
         _, back_at, reply_by = availability.timing(policy, item.after.ends_at)
-        count += _tell_many(session, owner, policy, recipients, situation="correction",
-                            delivery_kind="correction", window=to_domain(item.after),
-                            back_at=back_at, reply_by=reply_by, now=now, old_back_at=old_back)
-    return count
+        broadcast.add(session, owner, policy, recipients, window=to_domain(item.after),
+                      back_at=back_at, reply_by=reply_by, old_back_at=old_back)
+    return broadcast.write(session)
 
 
 def notice_windows(session: Session, now: datetime) -> list[str]:
@@ -157,10 +171,10 @@ def notify_audience_batch(session: Session, window_id: str, now: datetime, *,
             recipients.append(Recipient(contact, channel,
                                         f"notice:{row.id}:{contact.client_key}"))
     _, back_at, reply_by = availability.timing(policy, row.ends_at)
-    queued = _tell_many(session, owner, policy, recipients, situation="advance_notice",
-                        delivery_kind="notice", window=to_domain(row), back_at=back_at,
-                        reply_by=reply_by, now=now)
-    return queued, audience[-1].client_key if len(audience) == batch else None
+    broadcast = _Broadcast("advance_notice", "notice", now)
+    broadcast.add(session, owner, policy, recipients, window=to_domain(row), back_at=back_at,
+                  reply_by=reply_by)
+    return broadcast.write(session), audience[-1].client_key if len(audience) == batch else None
 
 
 def send_advance_notices(session: Session, now: datetime) -> int:
@@ -213,9 +227,10 @@ def tell_back(session: Session, window_id: str, now: datetime) -> int:
             channel = first_write_channel(session, contact, now) if contact else None
             if contact is not None and channel is not None:
                 recipients.append(Recipient(contact, channel, f"back:{row.id}:{client_key}"))
-        sent += _tell_many(session, owner, policy, recipients, situation="back",
-                           delivery_kind="back", window=to_domain(row), back_at=back_at,
-                           reply_by=reply_by, now=now)
+        broadcast = _Broadcast("back", "back", now)
+        broadcast.add(session, owner, policy, recipients, window=to_domain(row),
+                      back_at=back_at, reply_by=reply_by)
+        sent += broadcast.write(session)
     return sent
 
 

@@ -3,13 +3,12 @@ the relay. Enqueueing is idempotent on the delivery's key."""
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.db import core, insert_for_dialect
+from app.db import core, insert_many
 from app.errors import Conflict, NotFound
 from app.outbox import repository
 from app.outbox.models import Delivery
@@ -41,14 +40,7 @@ def pending(*, owner_id: str, channel_id: str | None, platform: str, kind: str, 
 
 def enqueue_many(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert deliveries in one statement; a key already queued is left as it is."""
-    if rows:
-        core(session).execute(_enqueue(session.get_bind().dialect.name), rows)
-
-
-@functools.cache
-def _enqueue(dialect: str) -> Any:
-    return insert_for_dialect(dialect, Delivery.__table__).on_conflict_do_nothing(
-        index_elements=["idempotency_key"])
+    insert_many(core(session), Delivery.__table__, rows, skip_key="idempotency_key")
 
 
 def retry(session: Session, owner_id: str, delivery_id: int, now: datetime) -> Delivery:

@@ -3,7 +3,7 @@ decision, with the dates in the client's language and the country's Hijri month.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +17,7 @@ from app.domain.decision import Client, Verdict, decide
 from app.domain.model import InboundMessage, Policy, Window
 from app.owners import service as owners
 from app.owners.models import Owner
-from app.templates.repository import source_of
+from app.templates.repository import sources_of
 from app.windows.policy import policy_of
 
 # How each platform's replies are written (``rendering.CHANNEL_KINDS``); anything else is chat.
@@ -57,12 +57,21 @@ def _remembered(session: Session, what: str, key: Any, load: Callable[[], Any]) 
 
 def template_source(session: Session, owner: Owner, situation: str, language: str,
                     tone: str) -> str | None:
-    def load() -> str | None:
-        return source_of(session, owner.id, situation, language, tone)
-
     # Most owners keep the defaults, and a template that is not there is not in the
     # identity map either: without the memo every reply would ask again.
-    return _remembered(session, "template_source", (owner.id, situation, language, tone), load)
+    return _remembered(session, "template_sources", (owner.id, situation),
+                       lambda: sources_of(session, [owner.id], situation).get(owner.id, {})
+                       ).get((language, tone))
+
+
+def remember_templates(session: Session, owner_ids: Sequence[str], situation: str) -> None:
+    """Read the templates of many owners for ``situation`` at once (a broadcast to their
+    clients), so that ``template_source`` asks no more for any of them in this session."""
+    memo = session.info.setdefault("template_sources", {})
+    wanted = [owner_id for owner_id in owner_ids if (owner_id, situation) not in memo]
+    found = sources_of(session, wanted, situation)
+    for owner_id in wanted:
+        memo[(owner_id, situation)] = found.get(owner_id, {})
 
 
 def render(session: Session, owner: Owner, policy: Policy, *, situation: str, language: str,
@@ -74,6 +83,21 @@ def render(session: Session, owner: Owner, policy: Policy, *, situation: str, la
            break_ahead: bool = False) -> rendering.RenderedReply:
     """The reply text; ``source`` overrides the saved or default template (previews).
     ``expected`` is what ``when.expect`` said for the message (the range of return days)."""
+    return draft(session, owner, policy, situation=situation, language=language, tone=tone,
+                 window=window, back_at=back_at, reply_by=reply_by, urgent=urgent,
+                 subject=subject, old_back_at=old_back_at, source=source, channel=channel,
+                 expected=expected, at=at, status=status, break_ahead=break_ahead,
+                 ).for_contact(contact_name, variant_key)
+
+
+def draft(session: Session, owner: Owner, policy: Policy, *, situation: str, language: str,
+          tone: str, window: Window | None, back_at: datetime, reply_by: datetime,
+          urgent: bool = False, subject: str | None = None, old_back_at: datetime | None = None,
+          source: str | None = None, channel: str = "email",
+          expected: when.When | None = None, at: datetime | None = None, status: str = "",
+          break_ahead: bool = False) -> rendering.ReplyDraft:
+    """``render``'s reply for every client (``ReplyDraft.for_contact`` writes each one's):
+    a broadcast to many clients asks once per language, tone and channel kind."""
     if source is None:
         source = template_source(session, owner, situation, language, tone)
     # Everything but the client's name and phrasing is the same for every client who writes
@@ -85,8 +109,8 @@ def render(session: Session, owner: Owner, policy: Policy, *, situation: str, la
            channel, earliest, latest, status, break_ahead,
            at.astimezone(policy.timezone).date() if at is not None else None)
     drafts = session.info.setdefault("reply_drafts", {})
-    draft = drafts.get(key)
-    if draft is None:
+    found: rendering.ReplyDraft | None = drafts.get(key)
+    if found is None:
         ctx = rendering.ReplyContext(
             language=language, tone=tone, owner_name=owner_name(owner, language),
             contact_name=None, occasion=window.occasion if window else None,
@@ -103,8 +127,8 @@ def render(session: Session, owner: Owner, policy: Policy, *, situation: str, la
             window_kind=str(window.kind) if window else "", earliest_back=earliest,
             latest_back=latest, break_ahead=break_ahead,
             signature=signature(owner, language))
-        draft = drafts[key] = rendering.ReplyDraft(situation, ctx, source=source)
-    return draft.for_contact(contact_name, variant_key)
+        found = drafts[key] = rendering.ReplyDraft(situation, ctx, source=source)
+    return found
 
 
 def _window_key(window: Window | None) -> tuple[Any, ...] | None:

@@ -48,8 +48,12 @@ def rematerialise(session: Session, owner: Owner, *, today: date | None = None,
 def rematerialise_many(session: Session, owners: Sequence[Owner], *, today: date | None = None,
                        confirmations: dict[tuple[str, int], date] | None = None) -> list[Moved]:
     """``rematerialise`` for many owners, with one read of their rules, one of their stored
-    windows and one flush. ``confirmations`` are the active ones of the owners' one country,
-    when the caller has them."""
+    windows and a statement per kind of write. ``confirmations`` are the active ones of the
+    owners' one country, when the caller has them.
+
+    Owners who keep their country's defaults (no rule of their own) get the same windows
+    as every such owner of the country in the same timezone, but for the owner's id in
+    front of each window's: those are computed once per country and timezone."""
     if not owners:
         return []
     today = today or clock.now().date()
@@ -58,13 +62,15 @@ def rematerialise_many(session: Session, owners: Sequence[Owner], *, today: date
     own_rules = for_owners(session, ids)
     # The earliest local midnight of ``start`` anywhere (UTC+14), narrowed per owner below.
     earliest = datetime.combine(start - timedelta(days=1), datetime.min.time(), tzinfo=UTC)
-    stored: dict[str, dict[str, WindowRow]] = {owner_id: {} for owner_id in ids}
+    stored: dict[str, dict[str, Any]] = {owner_id: {} for owner_id in ids}
     for row in repository.computed_of(session, ids, since=earliest):
         stored[row.owner_id][row.id] = row
     known: dict[str, dict[tuple[str, int], date]] = {}  # confirmations per country
+    defaults: dict[tuple[str, str], list[dict[str, Any]]] = {}  # by country and timezone
     moved: list[Moved] = []
     gone: list[str] = []
-    added: list[WindowRow] = []
+    added: list[dict[str, Any]] = []
+    changes: list[dict[str, Any]] = []
     now = clock.now()
     for owner in owners:
         since = datetime.combine(start, datetime.min.time(),
@@ -72,28 +78,35 @@ def rematerialise_many(session: Session, owners: Sequence[Owner], *, today: date
         existing = {wid: row for wid, row in stored[owner.id].items() if row.ends_at > since}
         if confirmations is None and owner.country not in known:
             known[owner.country] = active_confirmations(session, owner.country)
-        wanted = {m.row.id: m.row for m in rule_windows(
-            session, owner, start, end, today=today,
-            confirmations=known[owner.country] if confirmations is None else confirmations,
-            own_rules=own_rules.get(owner.id, []))}
+        confirmed = known[owner.country] if confirmations is None else confirmations
+        mine = own_rules.get(owner.id, [])
+        if mine:
+            made = _window_values(session, owner, start, end, today=today,
+                                  confirmations=confirmed, own_rules=mine, id_prefix=f"{owner.id}:")
+        else:
+            group = (owner.country, owner.timezone)
+            if group not in defaults:
+                defaults[group] = _window_values(session, owner, start, end, today=today,
+                                                 confirmations=confirmed, own_rules=[],
+                                                 id_prefix="")
+            made = [{**values, "id": f"{owner.id}:{values['id']}"} for values in defaults[group]]
+        wanted = {values["id"]: values for values in made}
         gone += [wid for wid in existing if wid not in wanted]
         for wid, new in wanted.items():
             old = existing.get(wid)
             if old is None:
-                new.created_at = new.updated_at = now
-                added.append(new)
+                added.append({**new, "owner_id": owner.id, "created_at": now, "updated_at": now})
                 continue
-            changed = [c for c in _COMPUTED if getattr(old, c) != getattr(new, c)]
-            if not changed:
+            if all(getattr(old, c) == new[c] for c in _COMPUTED):
                 continue  # an untouched window keeps its row (and its updated_at)
-            if (old.starts_at, old.ends_at) != (new.starts_at, new.ends_at):
-                snapshot = WindowRow(**{c: getattr(old, c) for c in _COLUMNS})
-                moved.append(Moved(before=snapshot, after=old))
-            for column in changed:
-                setattr(old, column, getattr(new, column))
-            old.updated_at = now
+            changes.append({**new, "updated_at": now})
+            if (old.starts_at, old.ends_at) != (new["starts_at"], new["ends_at"]):
+                before = old._asdict()
+                moved.append(Moved(before=WindowRow(**before),
+                                   after=WindowRow(**{**before, **new, "updated_at": now})))
     repository.delete_ids(session, gone)
-    repository.add_all(session, added)
+    repository.insert_rows(session, added)
+    repository.update_computed(session, changes)
     return moved
 
 
@@ -127,6 +140,17 @@ def rule_windows(session: Session, owner: Owner, start: date, end: date, *,
     """The owner's computed windows over ``[start, end]`` (days in the owner's timezone).
     ``confirmations`` and ``own_rules``: the country's active confirmations and the owner's
     rule rows, when the caller has them already."""
+    return [RuleWindow(row=WindowRow(owner_id=owner.id, **values))
+            for values in _window_values(session, owner, start, end, today=today,
+                                         confirmations=confirmations, own_rules=own_rules,
+                                         id_prefix=f"{owner.id}:")]
+
+
+def _window_values(session: Session, owner: Owner, start: date, end: date, *, today: date,
+                   confirmations: dict[tuple[str, int], date] | None,
+                   own_rules: list[Any] | None, id_prefix: str) -> list[dict[str, Any]]:
+    """``rule_windows`` as column values (without ``owner_id``), window ids after
+    ``id_prefix``."""
     in_force = owner_rules(session, owner, own_rules)
     if not in_force:
         return []
@@ -137,19 +161,20 @@ def rule_windows(session: Session, owner: Owner, start: date, end: date, *,
     tz = validation.zone(owner.timezone)
     made = rules.materialise(owner_rule_list, country=owner.country, tz=tz, start=start,
                              end=end, today=today, confirmations=confirmations,
-                             id_prefix=f"{owner.id}:")
+                             id_prefix=id_prefix)
     result = []
     for item in made:
         w = item.window
-        result.append(RuleWindow(row=WindowRow(
-            id=w.id, owner_id=owner.id, kind=str(w.kind), source=str(source_of[item.rule_id]),
-            starts_at=w.starts_at, ends_at=w.ends_at, occasion=item.occasion,
-            hijri_year=item.hijri_year, rule_id=item.rule_id, title=dict(w.title),
-            tentative=w.tentative, earliest_start=w.earliest_start,
-            latest_start=w.latest_start, earliest_end=w.earliest_end,
-            latest_end=w.latest_end, move_chance=w.move_chance,
-            reply_slots=[f"{s.start:%H:%M}-{s.end:%H:%M}" for s in w.reply_slots],
-            response_time=_iso(w.response_time), notice_days=w.notice_days)))
+        result.append({
+            "id": w.id, "kind": str(w.kind), "source": str(source_of[item.rule_id]),
+            "starts_at": w.starts_at, "ends_at": w.ends_at, "occasion": item.occasion,
+            "hijri_year": item.hijri_year, "rule_id": item.rule_id, "title": dict(w.title),
+            "tentative": w.tentative, "earliest_start": w.earliest_start,
+            "latest_start": w.latest_start, "earliest_end": w.earliest_end,
+            "latest_end": w.latest_end, "move_chance": w.move_chance,
+            "reply_slots": [f"{s.start:%H:%M}-{s.end:%H:%M}" for s in w.reply_slots],
+            "response_time": _iso(w.response_time), "notice_days": w.notice_days,
+            "note": None, "extra": None})
     return result
 
 

@@ -4,10 +4,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
-from app.db import add, core, remove  # noqa: F401 - add, remove: the writes every repository has
+from app.db import add, core, remove, update_many  # noqa: F401 - add, remove: the writes every repository has
 from app.windows.models import WindowRow
 
 # The policy's read (every batch of messages reads it): built once, and run as Core (rows,
@@ -22,6 +22,20 @@ def around(session: Session, owner_id: str, start: datetime, end: datetime) -> l
     """Like ``overlapping``, as read-only rows with the same attributes (for a policy)."""
     return list(core(session).execute(_AROUND, {"owner_id": owner_id, "start": start,
                                                 "end": end}))
+
+
+def around_many(session: Session, owner_ids: Sequence[str], start: datetime,
+                end: datetime) -> dict[str, list[Any]]:
+    """``around`` for many owners, by owner id: a statement per 500 owners."""
+    found: dict[str, list[Any]] = {}
+    for first in range(0, len(owner_ids), 500):
+        for row in core(session).execute(
+                select(WindowRow.__table__)
+                .where(WindowRow.owner_id.in_(list(owner_ids[first:first + 500])),
+                       WindowRow.ends_at > start, WindowRow.starts_at < end)
+                .order_by(WindowRow.owner_id, WindowRow.starts_at, WindowRow.id)):
+            found.setdefault(row.owner_id, []).append(row)
+    return found
 
 
 def overlapping(session: Session, owner_id: str, start: datetime | None,
@@ -56,12 +70,31 @@ def computed(session: Session, owner_id: str, *, since: datetime) -> list[Window
 
 
 def computed_of(session: Session, owner_ids: Sequence[str], *,
-                since: datetime) -> list[WindowRow]:
-    """``computed`` for many owners in one statement."""
-    return list(session.scalars(
-        select(WindowRow).where(WindowRow.owner_id.in_(list(owner_ids)),
-                                WindowRow.source != "manual",
-                                WindowRow.ends_at > since)))
+                since: datetime) -> list[Any]:
+    """``computed`` for many owners in one statement, as read-only rows with the same
+    attributes (a re-plan compares them and writes with Core)."""
+    return list(core(session).execute(
+        select(WindowRow.__table__).where(WindowRow.owner_id.in_(list(owner_ids)),
+                                          WindowRow.source != "manual",
+                                          WindowRow.ends_at > since)))
+
+
+def insert_rows(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """New windows from column values, in one statement."""
+    if rows:
+        core(session).execute(insert(WindowRow), list(rows))
+
+
+def update_computed(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Windows rewritten from column values (by ``id``), in one statement. A window of
+    these already loaded in the session is expired, so that it is read again."""
+    if not rows:
+        return
+    update_many(core(session), WindowRow.__table__, rows)
+    changed = {row["id"] for row in rows}
+    for loaded in list(session.identity_map.values()):
+        if isinstance(loaded, WindowRow) and loaded.id in changed:
+            session.expire(loaded)
 
 
 def delete_ids(session: Session, ids: Sequence[str]) -> None:
@@ -84,11 +117,3 @@ def last_off_started(session: Session, owner_id: str, before: datetime) -> Windo
     return session.scalars(select(WindowRow).where(
         WindowRow.owner_id == owner_id, WindowRow.kind == "off",
         WindowRow.starts_at <= before).order_by(WindowRow.starts_at.desc())).first()
-
-
-
-def add_all(session: Session, rows: Sequence[WindowRow]) -> None:
-    """New rows, written with one flush (with any change pending in the session)."""
-    session.add_all(rows)
-    session.flush()
-

@@ -175,3 +175,43 @@ def test_a_newer_confirmation_supersedes_one_still_applying(client, admin, sessi
     replan.apply_pending(sessions)
     assert client.get(second["status_url"]).json()["status"] == "applied"
     assert _fitr_window(client, admin, OWNERS[0])["starts_at"].startswith(day.isoformat())
+
+
+def test_each_correction_is_recorded_once_and_its_delivery_points_at_its_event(
+        client, admin, sessions, egypt, frozen) -> None:  # noqa: ANN001
+    made = client.post("/v1/calendar/EG/confirmations", headers=admin,
+                       json={"occasion": "eid_al_fitr", "date": egypt["later"]}).json()
+    # batches of two owners: each batch's corrections are written together
+    assert replan.apply_pending(sessions, batch=2) == 3
+    with sessions() as session:
+        events = {e.id: e for e in session.scalars(
+            select(EventRow).where(EventRow.kind == "correction"))}
+        deliveries = list(session.scalars(select(Delivery).where(Delivery.kind == "correction")))
+    assert len(deliveries) == len(events) == 5
+    assert {e.owner_id for e in events.values()} == set(OWNERS)
+    for delivery in deliveries:
+        event = events[delivery.event_id]
+        # the key names the window, its new dates and the client; the event is that client's
+        assert delivery.owner_id == event.owner_id
+        assert delivery.idempotency_key.startswith(f"correction:{event.window_id}:")
+        assert delivery.idempotency_key.endswith(f":{event.client_key}")
+        assert delivery.payload["text"] == event.reply_text and event.reply_text
+    assert client.get(made["status_url"]).json()["corrections_queued"] == 5
+
+
+def test_a_batch_stops_before_the_owner_whose_clients_would_make_it_too_long(
+        client, admin, sessions, egypt, frozen) -> None:  # noqa: ANN001
+    made = client.post("/v1/calendar/EG/confirmations", headers=admin,
+                       json={"occasion": "eid_al_fitr", "date": egypt["later"]}).json()
+    done = []
+    with mock.patch.object(service, "CORRECTIONS_PER_BATCH", 2):
+        more = True
+        while more:
+            # room for ten owners, but each owner's client was told: two owners a batch
+            with session_scope(sessions) as session:
+                more = service.replan_batch(session, made["id"], batch=10)
+            done.append(client.get(made["status_url"]).json()["owners_done"])
+    assert done == [2, 4, 5]
+    status = client.get(made["status_url"]).json()
+    assert (status["status"], status["corrections_queued"]) == ("applied", 5)
+    assert _corrections(sessions) == 5
