@@ -174,7 +174,8 @@ def run(args: argparse.Namespace) -> harness.Report:
         api_env = harness.bench_env(url, port, IJAZA_RUN_RELAY_IN_SERVER=str(args.api_relays).lower(),
                                     **limits)
         log = (work.path / "processes.log").open("wb")
-        api = _start(["serve", "--workers", "2", "--port", str(port)], api_env, log)
+        api = _start(["serve", "--workers", str(args.api_workers), "--port", str(port)],
+                     api_env, log)
         worker = _start(["worker"], harness.bench_env(url, port, **limits), log)
         base = f"http://127.0.0.1:{port}"
         _wait_healthy(base)
@@ -330,6 +331,8 @@ def main() -> None:
     parser.add_argument("--during", type=int, default=40, help="seconds of load after t0")
     parser.add_argument("--deliver", type=int, default=15,
                         help="seconds more for the relays to deliver corrections")
+    parser.add_argument("--api-workers", type=int, default=2,
+                        help="uvicorn workers of the API server")
     parser.add_argument("--api-relays", action=argparse.BooleanOptionalAction, default=True,
                         help="a relay in each API worker too (beside the worker's)")
     parser.add_argument("--server", default=pg.DEFAULT_SERVER)
