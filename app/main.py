@@ -111,7 +111,7 @@ def create_app(settings: Settings | None = None, *, background: bool | None = No
     app.state.calendars = {}
     app.state.shared_reads = {}  # deps.in_own_session(share=…): the reads running now
     app.state.recorder = Recorder(app.state.sessions, app.state.secret_box, app.state.db_lock,
-                                  engine.pool)
+                                  engine.pool, lanes=settings.intake_lanes)
     errors.install(app)
     docs.install(app)
     _include_routers(app)

@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     # ``ijaza worker`` runs at this niceness: where it shares cores with API processes,
     # re-plans, broadcasts and rate-limited sends yield the CPU to the intake (0: as is).
     worker_nice: int = Field(default=5, ge=0, le=19)
+    # Intake batches written at once per process on PostgreSQL (app.inbound.recorder;
+    # SQLite has one writer and keeps one).
+    intake_lanes: int = Field(default=2, ge=1, le=8)
     rate_limits: PlatformLimits = PlatformLimits()
     config_dir: Path = ROOT / "config"
     demo_admin_key: str | None = None

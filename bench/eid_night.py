@@ -171,6 +171,8 @@ def run(args: argparse.Namespace) -> harness.Report:
         port, scale_port = harness.free_port(), harness.free_port()
         limits = {"IJAZA_RATE_LIMITS__GENERIC": str(args.limit),
                   "IJAZA_LOG_LEVEL": "WARNING", "IJAZA_REPLAN_BATCH": str(args.batch)}
+        if args.intake_lanes:
+            limits["IJAZA_INTAKE_LANES"] = str(args.intake_lanes)
         api_env = harness.bench_env(url, port, IJAZA_RUN_RELAY_IN_SERVER=str(args.api_relays).lower(),
                                     **limits)
         log = (work.path / "processes.log").open("wb")
@@ -331,6 +333,9 @@ def main() -> None:
     parser.add_argument("--during", type=int, default=40, help="seconds of load after t0")
     parser.add_argument("--deliver", type=int, default=15,
                         help="seconds more for the relays to deliver corrections")
+    parser.add_argument("--intake-lanes", type=int,
+                        help="IJAZA_INTAKE_LANES: intake batches written at once per process "
+                             "(default: the app's)")
     parser.add_argument("--api-workers", type=int, default=2,
                         help="uvicorn workers of the API server")
     parser.add_argument("--api-relays", action=argparse.BooleanOptionalAction, default=True,

@@ -61,13 +61,20 @@ Work = Evaluation | Delivery
 
 class Recorder:
     def __init__(self, sessions: sessionmaker[Session], box: SecretBox,
-                 lock: anyio.Lock | None, pool: Pool | None = None) -> None:
+                 lock: anyio.Lock | None, pool: Pool | None = None, *, lanes: int = 1) -> None:
         self.sessions = sessions
         self.box = box
         self.lock = lock
         self.pool = pool
+        # Batches written at once (PostgreSQL only; SQLite has one writer). With one, the
+        # intake's pace is one batch's latency: whatever slows PostgreSQL's answers (a
+        # re-plan, a broadcast) slows it as much. A second lane fills the wait; the
+        # contacts' row locks, taken in a sorted order, keep one client's messages one at
+        # a time, as between replicas.
+        self.lanes = lanes if lock is None else 1
         self._waiting: list[tuple[Work, asyncio.Future[Any]]] = []
-        self._draining: asyncio.Task[None] | None = None
+        self._drains: set[asyncio.Task[None]] = set()
+        self._gathering = 0  # drains between two batches: they will take what arrives
         self.batches = 0  # for tests and metrics: how many transactions were written
 
     async def evaluate(self, owner_id: str, message: InboundMessage, *,
@@ -84,8 +91,8 @@ class Recorder:
         loop = asyncio.get_running_loop()
         done: asyncio.Future[Any] = loop.create_future()
         self._waiting.append((work, done))
-        if self._draining is None:
-            self._draining = loop.create_task(self._drain())
+        if not self._gathering and len(self._drains) < self.lanes:
+            self._drains.add(loop.create_task(self._drain()))
         # The work is recorded even if this request is cancelled (the client went away):
         # it is in the queue, and the drain is a task of its own. Cancelling cancels only
         # ``done``, which _resolve then leaves alone.
@@ -96,14 +103,26 @@ class Recorder:
 
     async def _drain(self) -> None:
         try:
-            while self._waiting:
-                # Let the requests already on the wire reach the queue first: a few turns
-                # of the event loop cost microseconds and make the batch (and its one
-                # commit) serve more of them.
+            await self._drain_waiting()
+        finally:
+            # In this step, not in a done-callback a turn later: a message queued
+            # meanwhile would find no drain free to take it.
+            self._drains.discard(asyncio.current_task())
+
+    async def _drain_waiting(self) -> None:
+        while self._waiting:
+            # Let the requests already on the wire reach the queue first: a few turns
+            # of the event loop cost microseconds and make the batch (and its one
+            # commit) serve more of them.
+            self._gathering += 1
+            try:
                 for _ in range(GATHER_TURNS):
                     await asyncio.sleep(0)
-                batch = self._waiting[:MAX_BATCH]
-                del self._waiting[:MAX_BATCH]
+            finally:
+                self._gathering -= 1
+            batch = self._waiting[:MAX_BATCH]
+            del self._waiting[:MAX_BATCH]
+            if batch:
                 try:
                     results = await self._run_locked([work for work, _ in batch])
                 except BaseException as exc:  # noqa: BLE001 - every waiter must hear back
@@ -112,8 +131,6 @@ class Recorder:
                         _settle(batch, results)
                         raise
                 _settle(batch, results)
-        finally:
-            self._draining = None
 
     async def _run_locked(self, works: list[Work]) -> list[Any]:
         if self.lock is None:  # PostgreSQL: the network round trips wait on a worker thread
