@@ -52,17 +52,10 @@ def due_platforms(session: Session, now: datetime) -> list[str]:
         .distinct()))
 
 
-def still_mine(session: Session, delivery_id: int, worker: str) -> Delivery | None:
-    stmt = select(Delivery).where(Delivery.id == delivery_id, Delivery.status == "sending",
-                                  Delivery.claimed_by == worker)
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    return session.scalars(stmt).first()
-
-
 def still_mine_many(session: Session, delivery_ids: list[int], worker: str
                     ) -> dict[int, Delivery]:
-    """``still_mine`` for many rows in one statement, by id."""
+    """The rows among ``delivery_ids`` this worker still holds the claim of (locked on
+    PostgreSQL), by id: one statement for the outcomes of many sends."""
     stmt = select(Delivery).where(Delivery.id.in_(delivery_ids), Delivery.status == "sending",
                                   Delivery.claimed_by == worker).order_by(Delivery.id)
     if session.get_bind().dialect.name == "postgresql":

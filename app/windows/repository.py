@@ -62,17 +62,10 @@ def get(session: Session, owner_id: str, window_id: str) -> WindowRow | None:
     return row if row is not None and row.owner_id == owner_id else None
 
 
-def computed(session: Session, owner_id: str, *, since: datetime) -> list[WindowRow]:
-    return list(session.scalars(
-        select(WindowRow).where(WindowRow.owner_id == owner_id,
-                                WindowRow.source != "manual",
-                                WindowRow.ends_at > since)))
-
-
 def computed_of(session: Session, owner_ids: Sequence[str], *,
                 since: datetime) -> list[Any]:
-    """``computed`` for many owners in one statement, as read-only rows with the same
-    attributes (a re-plan compares them and writes with Core)."""
+    """The computed (non-manual) windows of these owners that end after ``since``, in one
+    statement, as read-only rows (a re-plan compares them and writes with Core)."""
     return list(core(session).execute(
         select(WindowRow.__table__).where(WindowRow.owner_id.in_(list(owner_ids)),
                                           WindowRow.source != "manual",
