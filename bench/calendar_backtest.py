@@ -19,6 +19,12 @@ calendar read path's domain work) with the caches cleared but the precomputed ev
 place, the same cached, and 13 months of one owner's windows (``rules.materialise``) — each
 beside the same call with the ephemeris computed from scratch (the floor the table saves).
 
+``--ceiling`` prints, per country, the best that simple rules do *in-sample* (fitted on
+the very months they are scored on, so an upper bound for them, not a prediction): Umm
+al-Qura plus the best fixed offset; Saudi Arabia's own announced day, known in advance;
+the country's criterion with its all-years calibration. Where even that is under 90 %,
+the recorded days are not a function of the crescent and Saudi Arabia's announcement.
+
 ``--fit`` prints the calibration fitted on *all* years, the values in
 ``config/countries/*.toml`` (what the service uses for future months).
 
@@ -53,7 +59,7 @@ GRID = {
                 [0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0]),
 }
 # The prior's width on the centre, in the criterion's unit (minutes of lag, else degrees/q).
-PRIOR_WIDTH = {"umm_al_qura": 5.0, "default": 0.5}
+PRIOR_WIDTH = {"umm_al_qura": 3.0, "default": 0.5}
 
 
 @dataclass(frozen=True)
@@ -243,6 +249,29 @@ def _held_back_by(code: str) -> tuple[str, str] | None:
     return practice.follows, practice.criterion
 
 
+def ceiling(seen: list[Observation], run: Backtest) -> None:
+    """Print :func:`ceiling`'s table: see the module docstring (``--ceiling``)."""
+    saudi = {(o.hijri_year, o.month): o.first_day for o in seen if o.country == "SA"}
+    print("| country | n | UQ + best offset | Saudi Arabia's announced day | own criterion, "
+          "in-sample | best |\n|---|---|---|---|---|---|")
+    for code in sorted(run.rows):
+        rows = run.rows[code]
+        shifts = [(o.first_day - hijri.to_gregorian(o.hijri_year, o.month, 1)).days
+                  for o in rows]
+        by_offset = max(shifts.count(k) for k in set(shifts))
+        by_saudi = sum(saudi.get((o.hijri_year, o.month)) == o.first_day for o in rows)
+        own: int | None = None
+        practice = countries.country(code).practice
+        if practice is not None and practice.criterion is not None:
+            own = sum(pred is not None and pred.date == o.first_day for o in rows
+                      if (pred := run.predict(code, o.hijri_year, o.month, None)) or True)
+        cells = [by_offset, by_saudi] + ([own] if own is not None else [])
+        print(f"| {code} | {len(rows)} | " + " | ".join(
+            f"{k / len(rows) * 100:.0f} %" for k in (by_offset, by_saudi)) + " | "
+            + (f"{own / len(rows) * 100:.0f} %" if own is not None else "–")
+            + f" | **{max(cells) / len(rows) * 100:.0f} %** |")
+
+
 def speed(today: date) -> None:
     import statistics
     import timeit
@@ -298,6 +327,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--fit", action="store_true", help="print the all-years calibration")
     parser.add_argument("--speed", action="store_true", help="time the read path instead")
+    parser.add_argument("--ceiling", action="store_true",
+                        help="print what simple rules do at best, in-sample")
     parser.add_argument("--today", type=date.fromisoformat, default=date.today())
     args = parser.parse_args()
     if args.speed:
@@ -306,6 +337,9 @@ def main() -> None:
     started = time.perf_counter()
     seen = observations(args.today)
     run = Backtest(seen)
+    if args.ceiling:
+        ceiling(seen, run)
+        return
     if args.fit:
         for code in sorted({o.country for o in seen}):
             practice = countries.country(code).practice
