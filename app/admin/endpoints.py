@@ -182,7 +182,8 @@ async def sign_in(request: Request, session: SessionDep) -> Response:
         raise FormRefused()
     now = clock.now()
     limiter: sessions.SignInLimiter = request.app.state.sign_in_limiter
-    wait = limiter.retry_after(_client(request), now)
+    client = _client(request)
+    wait = await run_in_threadpool(limiter.retry_after, session, client, now)
     if wait:
         return _sign_in_form(request, status=429, retry_after=wait, error="slow_down")
     key = form.get("key")
@@ -190,9 +191,9 @@ async def sign_in(request: Request, session: SessionDep) -> Response:
     if isinstance(key, str) and key.strip():
         opened = await run_in_threadpool(sessions.sign_in, session, key, now)
     if opened is None:
-        limiter.failed(_client(request), now)
+        await run_in_threadpool(limiter.failed, session, client, now)
         return _sign_in_form(request, status=401, error="wrong_key")
-    limiter.succeeded(_client(request))
+    await run_in_threadpool(limiter.succeeded, session, client)
     response = redirect("/admin")
     response.set_cookie(web.SESSION_COOKIE, opened.token, httponly=True, samesite="strict",
                         secure=web.is_https(request), path="/",

@@ -4,8 +4,9 @@ The browser holds only a random session token (its SHA-256 digest is stored, lik
 key's); the key itself never leaves the sign-in request. A session ends when it expires,
 when its owner signs out, or when the key it was opened with is revoked.
 
-Failed sign-ins are counted per client address in this process (``SignInLimiter``): a
-guesser is slowed to a few tries a minute. With several replicas each counts its own.
+Failed sign-ins are counted per client address in the database (``SignInLimiter``), so
+that every replica and worker process counts the same ones: a guesser is slowed to a few
+tries a minute however many processes serve the console.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -88,28 +88,23 @@ def form_token_ok(secret: str, session_token: str, sent: str | None) -> bool:
 
 class SignInLimiter:
     """At most ``attempts`` failed sign-ins per client address per ``period``; the rest wait
-    (``retry_after`` seconds). Bounded: the oldest addresses are forgotten first."""
+    (``retry_after`` seconds). The failures are rows (``console_sign_in_failure``), shared
+    by every process on the database; none older than ``period`` is kept."""
 
-    def __init__(self, *, attempts: int = 5, period: timedelta = timedelta(minutes=5),
-                 remember: int = 10_000) -> None:
-        self.attempts, self.period, self.remember = attempts, period, remember
-        self._failures: dict[str, deque[datetime]] = {}
+    def __init__(self, *, attempts: int = 5, period: timedelta = timedelta(minutes=5)) -> None:
+        self.attempts, self.period = attempts, period
 
-    def retry_after(self, client: str, now: datetime) -> int:
+    def retry_after(self, session: Session, client: str, now: datetime) -> int:
         """Seconds until ``client`` may try again (0: now)."""
-        failures = self._failures.get(client)
-        if failures is None:
+        newest = repository.recent_failures(session, _digest(client), now - self.period,
+                                            self.attempts)
+        if len(newest) < self.attempts:
             return 0
-        while failures and failures[0] <= now - self.period:
-            failures.popleft()
-        if len(failures) < self.attempts:
-            return 0
-        return max(1, int((failures[0] + self.period - now).total_seconds()) + 1)
+        # The oldest of the newest ``attempts`` must leave the period first.
+        return max(1, int((newest[-1] + self.period - now).total_seconds()) + 1)
 
-    def failed(self, client: str, now: datetime) -> None:
-        if client not in self._failures and len(self._failures) >= self.remember:
-            self._failures.pop(next(iter(self._failures)))
-        self._failures.setdefault(client, deque()).append(now)
+    def failed(self, session: Session, client: str, now: datetime) -> None:
+        repository.record_failure(session, _digest(client), now, now - self.period)
 
-    def succeeded(self, client: str) -> None:
-        self._failures.pop(client, None)
+    def succeeded(self, session: Session, client: str) -> None:
+        repository.forget_failures(session, _digest(client))

@@ -51,19 +51,48 @@ def test_a_wrong_key_is_refused_and_repeated_failures_are_slowed(browser_client,
     assert slowed.status_code == 429 and 0 < int(slowed.headers["retry-after"]) <= 301
 
 
-def test_the_limiter_counts_per_client_and_forgets_after_its_period() -> None:
+def test_the_limiter_counts_per_client_and_forgets_after_its_period(sessions) -> None:  # noqa: ANN001
+    from app.admin.models import ConsoleSignInFailure
     from app.admin.sessions import SignInLimiter
 
     limiter = SignInLimiter(attempts=2, period=timedelta(minutes=1))
     t0 = datetime(2027, 3, 10, 12, tzinfo=UTC)
-    limiter.failed("a", t0)
-    limiter.failed("a", t0 + timedelta(seconds=10))
-    assert limiter.retry_after("a", t0 + timedelta(seconds=20)) == 41
-    assert limiter.retry_after("b", t0 + timedelta(seconds=20)) == 0
-    assert limiter.retry_after("a", t0 + timedelta(seconds=61)) == 0
-    limiter.failed("c", t0)
-    limiter.succeeded("c")
-    assert limiter.retry_after("c", t0) == 0
+    with session_scope(sessions) as session:
+        limiter.failed(session, "a", t0)
+        limiter.failed(session, "a", t0 + timedelta(seconds=10))
+    with session_scope(sessions) as session:
+        assert limiter.retry_after(session, "a", t0 + timedelta(seconds=20)) == 41
+        assert limiter.retry_after(session, "b", t0 + timedelta(seconds=20)) == 0
+        assert limiter.retry_after(session, "a", t0 + timedelta(seconds=61)) == 0
+        limiter.failed(session, "c", t0)
+        limiter.succeeded(session, "c")
+        assert limiter.retry_after(session, "c", t0) == 0
+        # A failure after the period forgets everyone's older ones: one period is kept.
+        limiter.failed(session, "203.0.113.7", t0 + timedelta(minutes=5))
+    with session_scope(sessions) as session:
+        kept = session.scalars(select(ConsoleSignInFailure)).all()
+    assert len(kept) == 1 and "203.0.113.7" not in kept[0].client  # its digest, not it
+    assert len(kept[0].client) == 64
+
+
+def test_every_replica_counts_the_same_failed_sign_ins(settings, sessions, owner,
+                                                       owner_key) -> None:  # noqa: ANN001
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    # Two applications on one database, as two replicas behind a load balancer.
+    replicas = [create_app(settings, background=False) for _ in range(2)]
+    with TestClient(replicas[0], base_url=ORIGIN, follow_redirects=False) as one, \
+            TestClient(replicas[1], base_url=ORIGIN, follow_redirects=False) as other:
+        codes = [sign_in(c, "ijz_" + "x" * 32).status_code
+                 for c in (one, other, one, other, one)]
+        assert codes == [401] * 5
+        slowed = sign_in(other, owner_key)  # even the right key waits
+        assert slowed.status_code == 429 and int(slowed.headers["retry-after"]) > 0
+        assert sign_in(one, owner_key).status_code == 429
+    for replica in replicas:
+        replica.state.engine.dispose()
 
 
 def test_sign_in_without_its_token_or_from_elsewhere_is_refused(browser_client, owner,
