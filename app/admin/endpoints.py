@@ -857,8 +857,9 @@ async def calendar_action(request: Request, session: SessionDep) -> Response:
             if form.get("action") != "confirm":
                 would = calendar.preview(session, country, form.get("occasion", ""),
                                          day_value, **args)
-                seen = {"owners": would.owners, "windows": would.windows,
-                        "corrections": would.corrections,
+                seen = {"owners": would.owners, "windows": would.estimate(would.windows),
+                        "corrections": would.estimate(would.corrections),
+                        "checked": would.owners_checked, "complete": would.complete,
                         "predicted": would.predicted_date, "hijri_year": would.hijri_year}
                 return seen, []
             calendar.confirm(session, country, form.get("occasion", ""), day_value, **args)

@@ -149,27 +149,48 @@ def confirm(session: Session, code: str, occasion: str, day: date, *, hijri_year
 
 @dataclass(frozen=True, slots=True)
 class Preview:
-    """What a confirmation would do, were it made now."""
+    """What a confirmation would do, were it made now: ``windows`` and ``corrections`` for
+    the first ``owners_checked`` of the ``owners`` it affects (all of them when
+    ``complete``)."""
     owners: int
+    owners_checked: int
     windows: int
     corrections: int
     predicted_date: date
     hijri_year: int
 
+    @property
+    def complete(self) -> bool:
+        return self.owners_checked >= self.owners
+
+    def estimate(self, counted: int) -> int:
+        """``counted`` (for the owners checked) scaled to every owner affected."""
+        if self.complete or not self.owners_checked:
+            return counted
+        return round(counted * self.owners / self.owners_checked)
+
 
 def preview(session: Session, code: str, occasion: str, day: date, *, hijri_year: int | None,
-            force: bool, note: str | None, by: str) -> Preview:
-    """The very confirmation and its whole re-plan, in a savepoint rolled back: the owners it
-    moves and the corrections it would queue. Nothing is kept."""
+            force: bool, note: str | None, by: str, owners: int | None = None) -> Preview:
+    """The very confirmation and its re-plan, in a savepoint rolled back: the windows it
+    moves and the corrections it would queue. Nothing is kept.
+
+    At most ``owners`` (``PREVIEW_OWNERS``) owners are re-planned: the preview is asked for
+    in a request, and a whole country of 10,000 owners would hold its rows for half a
+    minute on the evening intake needs them most; beyond that it counts the first ones."""
+    limit = PREVIEW_OWNERS if owners is None else owners
     savepoint = session.begin_nested()
     try:
         done = confirm(session, code, occasion, day, hijri_year=hijri_year, force=force,
                        note=note, by=by)
-        moved: list[Moved] = []
-        while replan_batch(session, done.confirmation.id, batch=PREVIEW_BATCH, moved_into=moved):
-            pass
         row = done.confirmation
-        return Preview(owners=row.owners_done, windows=len(moved),
+        moved: list[Moved] = []
+        while row.owners_done < limit and replan_batch(
+                session, row.id, batch=min(PREVIEW_BATCH, limit - row.owners_done),
+                moved_into=moved):
+            pass
+        return Preview(owners=max(row.owners_total, row.owners_done),
+                       owners_checked=row.owners_done, windows=len(moved),
                        corrections=row.corrections_queued,
                        predicted_date=row.predicted_date, hijri_year=row.hijri_year)
     finally:
@@ -177,6 +198,7 @@ def preview(session: Session, code: str, occasion: str, day: date, *, hijri_year
 
 
 PREVIEW_BATCH = 500
+PREVIEW_OWNERS = 1_000
 
 
 def withdraw(session: Session, code: str, confirmation_id: int) -> Confirmation:

@@ -191,6 +191,29 @@ def test_the_admin_previews_confirms_and_withdraws_a_sighting(browser_client, ad
     assert client.get("/v1/calendar/SA/confirmations", headers=admin).json()["items"] == []
 
 
+def test_a_large_country_s_preview_is_estimated_from_its_first_owners(
+        browser_client, admin_key, client, admin, owner) -> None:  # noqa: ANN001
+    from app.country_calendar import service as calendar_service
+    from tests.conftest import OWNER_BODY
+
+    for n in range(3):  # four SA owners in all, the preview re-plans one of them
+        body = OWNER_BODY | {"id": f"sa-extra-{n}", "name": f"Studio {n}"}
+        assert client.post("/v1/owners", json=body, headers=admin).status_code == 201
+    assert sign_in(browser_client, admin_key).status_code == 303
+    fitr = next(o for o in client.get("/v1/calendar/SA", params={"year": 2027}).json()["occasions"]
+                if o["occasion"] == "eid_al_fitr")
+    later = (date.fromisoformat(fitr["date"]) + timedelta(days=1)).isoformat()
+    with mock.patch.object(calendar_service, "PREVIEW_OWNERS", 1):
+        preview = _post(browser_client, "/admin/calendar", {
+            "country": "SA", "occasion": "eid_al_fitr", "date": later, "action": "preview"})
+    shown = re.search(r'id="confirm-preview">(.*?)</p>', preview.text, re.S).group(1)
+    windows, owners, _corrections, checked = (
+        int(n) for n in re.findall(r'<bdi dir="ltr">(\d+)</bdi>', shown))
+    assert (owners, checked) == (4, 1) and windows >= 4  # one owner's windows, times four
+    assert "نحو" in shown and "تقدير من أول من أُعيد تخطيطهم" in shown  # the console's Arabic
+    assert client.get("/v1/calendar/SA/confirmations", headers=admin).json()["items"] == []
+
+
 JUNK = ["", "x" * 3000, "<script>", "٣", "-1", "99999999999999999999", "2027-02-30", "25:61",
         "{{ 1/0 }}", "null", "ch_nope", "../../etc/passwd"]
 FIELDS = ["day_mon", "day_sun", "response_time", "timezone", "country", "language_1", "tone",

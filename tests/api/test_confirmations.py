@@ -215,3 +215,22 @@ def test_a_batch_stops_before_the_owner_whose_clients_would_make_it_too_long(
     status = client.get(made["status_url"]).json()
     assert (status["status"], status["corrections_queued"]) == ("applied", 5)
     assert _corrections(sessions) == 5
+
+
+def test_a_preview_re_plans_at_most_its_owners_and_estimates_the_rest(
+        client, admin, sessions, egypt, frozen) -> None:  # noqa: ANN001
+    day = date.fromisoformat(egypt["later"])
+    args = {"hijri_year": None, "force": False, "note": None, "by": "test"}
+    with session_scope(sessions) as session:
+        whole = service.preview(session, "EG", "eid_al_fitr", day, **args)
+        part = service.preview(session, "EG", "eid_al_fitr", day, owners=2, **args)
+    assert whole.complete and (whole.owners, whole.owners_checked) == (5, 5)
+    assert whole.windows >= 5 and whole.corrections == 5  # one told client per owner
+    assert whole.estimate(whole.corrections) == 5
+    assert not part.complete and (part.owners, part.owners_checked) == (5, 2)
+    assert part.corrections == 2 and part.estimate(part.corrections) == 5
+    assert part.estimate(part.windows) == round(part.windows * 5 / 2)
+    # Nothing is kept: no confirmation, no correction, every window where it was.
+    assert client.get("/v1/calendar/EG/confirmations", headers=admin).json()["items"] == []
+    assert _corrections(sessions) == 0
+    assert _fitr_window(client, admin, OWNERS[4])["starts_at"] == egypt["window"]["starts_at"]
