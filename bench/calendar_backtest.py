@@ -138,6 +138,23 @@ def fit_held_back(rows: list[tuple[Prediction, prediction.Evidence, date]]
     return best[1], best[2]
 
 
+# The chance that a follower begins a day after the country it follows: its grid, and a
+# prior (Beta(1, LATER_PRIOR + 1) on the chance) that a follower begins with its leader.
+LATER_GRID = [k / 100 for k in range(50)]
+LATER_PRIOR = 4.0
+
+
+def fit_later(rows: list[tuple[Prediction, date]]) -> float:
+    """The chance that a follower begins a day late, maximising its log-likelihood (the
+    leader's prediction :func:`prediction.lagged`) plus the prior."""
+    best = (math.inf, 0.0)
+    for later in LATER_GRID:
+        loss = sum(-math.log(max(chance_of(prediction.lagged(led.candidates, later), day), 1e-3))
+                   for led, day in rows)
+        best = min(best, (loss - LATER_PRIOR * math.log(1 - later), later))
+    return best[1]
+
+
 def brier(pred: Prediction, first_day: date) -> float:
     score = sum((c.probability - (c.date == first_day)) ** 2 for c in pred.candidates)
     if all(c.date != first_day for c in pred.candidates):
@@ -179,6 +196,7 @@ class Backtest:
         for obs in seen:
             self.rows[obs.country].append(obs)
         self._fits: dict[tuple[str, int | None], tuple[float, float]] = {}
+        self._later: dict[tuple[str, int | None], float] = {}
 
     def own_evidence(self, code: str, hy: int, month: int) -> prediction.Evidence | None:
         key = (code, hy, month)
@@ -219,6 +237,16 @@ class Backtest:
         self._fits[key] = found
         return found
 
+    def later(self, code: str, left_out: int | None) -> float:
+        """A pure follower's chance of beginning a day late, fitted without ``left_out``."""
+        key = (code, left_out)
+        if key not in self._later:
+            leader = countries.country(code).practice.follows  # type: ignore[union-attr]
+            rows = [(led, o.first_day) for o in self.rows[code] if o.hijri_year != left_out
+                    if (led := self.predict(leader, o.hijri_year, o.month, left_out))]
+            self._later[key] = fit_later(rows)
+        return self._later[key]
+
     def predict(self, code: str, hy: int, month: int, left_out: int | None
                 ) -> Prediction | None:
         """The prediction for the country's month with calibrations fitted without
@@ -228,8 +256,12 @@ class Backtest:
             return None
         if practice.follows is not None:
             led = self.predict(practice.follows, hy, month, left_out)
-            if led is None or practice.criterion is None:
-                return led
+            if led is None:
+                return None
+            if practice.criterion is None:
+                later = self.later(code, left_out)
+                return prediction.summarise(prediction.lagged(led.candidates, later), "") \
+                    if later else led
             own = self.own_evidence(code, hy, month)
             assert own is not None
             centre, scale = self.calibration(code, left_out)
@@ -343,7 +375,11 @@ def main() -> None:
     if args.fit:
         for code in sorted({o.country for o in seen}):
             practice = countries.country(code).practice
-            if practice is None or practice.criterion is None:
+            if practice is None:
+                continue
+            if practice.criterion is None:
+                print(f"{code}: later_chance = {run.later(code, None)}"
+                      f"  ({len(run.rows[code])} observations, follows {practice.follows})")
                 continue
             centre, scale = run.calibration(code, None)
             group = ([c for c in run.rows if _held_back_by(c) == _held_back_by(code)]

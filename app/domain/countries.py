@@ -120,8 +120,9 @@ class Practice:
     calendar's global rule). ``earlier`` lists ``(until_hijri_year, criterion)`` for a
     criterion used before the current one. ``centre``/``scale`` turn the criterion's margin
     into the probability that the month begins the next day (a logistic curve calibrated on
-    the back-test, ``bench/calendar_backtest.py --fit``). ``source`` says where the choice
-    comes from.
+    the back-test, ``bench/calendar_backtest.py --fit``). ``later`` (``later_chance``, for a
+    country that only follows) is the chance that it begins a day after the country it
+    follows, also fitted on the back-test. ``source`` says where the choice comes from.
     """
 
     source: str
@@ -132,6 +133,7 @@ class Practice:
     centre: float = 0.0
     scale: float = 0.5
     earlier: tuple[tuple[int, str], ...] = ()
+    later: float = 0.0
 
     def criterion_for(self, hijri_year: int) -> str | None:
         """The criterion in force in ``hijri_year``."""
@@ -289,7 +291,11 @@ def _parse_practice(spec: dict[str, Any],
     if follows is None and criterion is None:
         raise fail("practice", "give follows, criterion or both")
     if criterion is None:
-        return Practice(source=source, follows=_canonical(str(follows)))
+        later = spec.get("later_chance", 0.0)
+        if not isinstance(later, (int, float)) or isinstance(later, bool) \
+                or not 0 <= later < 0.5:
+            raise fail("practice.later_chance", "a number from 0 to under 0.5")
+        return Practice(source=source, follows=_canonical(str(follows)), later=float(later))
     if criterion not in MARGINS:
         raise fail("practice.criterion", f"one of {', '.join(MARGINS)}")
     places = []

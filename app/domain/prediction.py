@@ -3,7 +3,8 @@
 The country's ``[practice]`` (``countries.Practice``) says how it decides: it follows another
 country's announcement, or applies a crescent criterion (``crescent.MARGINS``) at its
 reference places, or both — the followed country's day, never before its own criterion's
-(:func:`later_of`). For a criterion the model looks at the evening of the conjunction's local
+(:func:`later_of`). A country that only follows may begin a day after the one it follows
+with a calibrated chance (``later``, :func:`lagged`). For a criterion the model looks at the evening of the conjunction's local
 day ``d0`` and the next one (``d0 + 1``) — the 29th falls on one of them — and takes the
 best margin over the places. A logistic curve of that margin (the country's calibrated
 ``centre`` and ``scale``) gives the chance that the month begins the next morning:
@@ -132,6 +133,16 @@ def later_of(first: Sequence[Candidate], second: Sequence[Candidate]) -> tuple[C
     return _rounded(raw)
 
 
+def lagged(followed: Sequence[Candidate], later: float) -> tuple[Candidate, ...]:
+    """Candidates of a country that begins on the followed country's day, or with chance
+    ``later`` a day after it: ``P(d) = (1 − later) P₁(d) + later P₁(d − 1)``. Rounded and
+    pruned as :func:`distribute`."""
+    chance = {c.date: c.probability for c in followed}
+    days = sorted({*chance, *(d + timedelta(days=1) for d in chance)})
+    return _rounded([(d, (1 - later) * chance.get(d, 0.0)
+                      + later * chance.get(d - timedelta(days=1), 0.0)) for d in days])
+
+
 def _rounded(raw: Sequence[tuple[date, float]]) -> tuple[Candidate, ...]:
     kept = [(d, p) for d, p in raw if p >= _KEEP]
     total = sum(p for _, p in kept)
@@ -226,8 +237,12 @@ def _month_start(code: str, hijri_year: int, month: int, seen: tuple[str, ...]) 
             else:
                 return hold_back(followed, found, practice.centre, practice.scale,
                                  describe(profile, hijri_year))
+        method = f"follows {practice.follows}: {followed.method}"
+        if practice.later:
+            return summarise(lagged(followed.candidates, practice.later),
+                             f"{method}; a day later at {practice.later:.0%}")
         return Prediction(followed.date, followed.earliest, followed.latest,
-                          followed.candidates, f"follows {practice.follows}: {followed.method}")
+                          followed.candidates, method)
     if practice is not None:
         try:
             found = evidence_of(profile, hijri_year, month)
