@@ -155,11 +155,11 @@ OBSERVED = {
         date(2024, 6, 17),  # holidays 0.109 observed table
         date(2025, 6, 6),  # holidays 0.109 observed table
     ],
-    # Iraq: holidays 0.109 observed table (2013-2025), the Sunni Endowment's days; 2016 Fitr and 2017 Adha corrected (iq.toml).
+    # Iraq: holidays 0.109 observed table (2013-2025), the Sunni Endowment's days; 2015-2017 Fitr and 2016-2019 Adha corrected (iq.toml).
     ('IQ', 'eid_al_fitr'): [
-        date(2015, 7, 18),  # holidays 0.109 observed table
+        date(2015, 7, 17),  # config/countries/iq.toml [observed]
         date(2016, 7, 6),  # config/countries/iq.toml [observed]
-        date(2017, 6, 26),  # holidays 0.109 observed table
+        date(2017, 6, 25),  # config/countries/iq.toml [observed]
         date(2018, 6, 15),  # holidays 0.109 observed table
         date(2019, 6, 4),  # holidays 0.109 observed table
         date(2020, 5, 24),  # holidays 0.109 observed table
@@ -171,10 +171,10 @@ OBSERVED = {
     ],
     ('IQ', 'eid_al_adha'): [
         date(2015, 9, 24),  # holidays 0.109 observed table
-        date(2016, 9, 13),  # holidays 0.109 observed table
+        date(2016, 9, 12),  # config/countries/iq.toml [observed]
         date(2017, 9, 1),  # config/countries/iq.toml [observed]
-        date(2018, 8, 22),  # holidays 0.109 observed table
-        date(2019, 8, 12),  # holidays 0.109 observed table
+        date(2018, 8, 21),  # config/countries/iq.toml [observed]
+        date(2019, 8, 11),  # config/countries/iq.toml [observed]
         date(2020, 7, 31),  # holidays 0.109 observed table
         date(2021, 7, 20),  # holidays 0.109 observed table
         date(2022, 7, 9),  # holidays 0.109 observed table
@@ -236,11 +236,11 @@ OBSERVED = {
         None,  # 1445: not verified, no observation (kw.toml)
         None,  # 1446: not verified, no observation (kw.toml)
     ],
-    # Lebanon: holidays 0.109 observed table (1978-2025), Dar al-Fatwa's 2014 Fitr and 2017 Adha corrected (lb.toml).
+    # Lebanon: holidays 0.109 observed table (1978-2025), Dar al-Fatwa's 2014 and 2017 Fitr and 2014, 2017 and 2019 Adha corrected (lb.toml).
     ('LB', 'eid_al_fitr'): [
         date(2015, 7, 17),  # holidays 0.109 observed table
         date(2016, 7, 7),  # holidays 0.109 observed table
-        date(2017, 6, 26),  # holidays 0.109 observed table
+        date(2017, 6, 25),  # config/countries/lb.toml [observed]
         date(2018, 6, 15),  # holidays 0.109 observed table
         date(2019, 6, 4),  # holidays 0.109 observed table
         date(2020, 5, 24),  # holidays 0.109 observed table
@@ -255,7 +255,7 @@ OBSERVED = {
         date(2016, 9, 13),  # holidays 0.109 observed table
         date(2017, 9, 1),  # config/countries/lb.toml [observed]
         date(2018, 8, 22),  # holidays 0.109 observed table
-        date(2019, 8, 12),  # holidays 0.109 observed table
+        date(2019, 8, 11),  # config/countries/lb.toml [observed]
         date(2020, 7, 31),  # holidays 0.109 observed table
         date(2021, 7, 20),  # holidays 0.109 observed table
         date(2022, 7, 9),  # holidays 0.109 observed table
@@ -263,17 +263,17 @@ OBSERVED = {
         date(2024, 6, 16),  # holidays 0.109 observed table
         date(2025, 6, 6),  # holidays 0.109 observed table
     ],
-    # Libya: holidays 0.109 observed table (2012-2025).
+    # Libya: holidays 0.109 observed table (2012-2025), Dar al-Ifta's (Tripoli) 2015, 2017 and 2023 Fitr corrected (ly.toml).
     ('LY', 'eid_al_fitr'): [
-        date(2015, 7, 18),  # holidays 0.109 observed table
+        date(2015, 7, 17),  # config/countries/ly.toml [observed]
         date(2016, 7, 7),  # holidays 0.109 observed table
-        date(2017, 6, 26),  # holidays 0.109 observed table
+        date(2017, 6, 25),  # config/countries/ly.toml [observed]
         date(2018, 6, 15),  # holidays 0.109 observed table
         date(2019, 6, 4),  # holidays 0.109 observed table
         date(2020, 5, 24),  # holidays 0.109 observed table
         date(2021, 5, 13),  # holidays 0.109 observed table
         date(2022, 5, 2),  # holidays 0.109 observed table
-        date(2023, 4, 21),  # holidays 0.109 observed table
+        date(2023, 4, 22),  # config/countries/ly.toml [observed]
         date(2024, 4, 10),  # holidays 0.109 observed table
         date(2025, 3, 31),  # holidays 0.109 observed table
     ],
