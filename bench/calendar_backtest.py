@@ -39,6 +39,7 @@ import math
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -106,18 +107,21 @@ def prior(criterion: str, centre: float) -> float:
     return 0.5 * (centre / width) ** 2
 
 
+def calibrated(criterion: str, loss: Callable[[float, float], float]) -> tuple[float, float]:
+    """The ``(centre, scale)`` on the criterion's grid minimising ``loss`` plus
+    :func:`prior` (ties: the smaller centre, then scale)."""
+    centres, scales = GRID.get(criterion, GRID["default"])
+    best = min((loss(centre, scale) + prior(criterion, centre), centre, scale)
+               for scale in scales for centre in centres)
+    return best[1], best[2]
+
+
 def fit(rows: list[tuple[prediction.Evidence, date]]) -> tuple[float, float]:
     """Grid-search the logistic calibration minimising log-loss plus :func:`prior`."""
     if not rows:
         return 0.0, 0.5
-    criterion = rows[0][0].criterion
-    centres, scales = GRID.get(criterion, GRID["default"])
-    best = (math.inf, 0.0, 0.5)
-    for scale in scales:
-        for centre in centres:
-            loss = sum(log_loss(ev, day, centre, scale) for ev, day in rows)
-            best = min(best, (loss + prior(criterion, centre), centre, scale))
-    return best[1], best[2]
+    return calibrated(rows[0][0].criterion, lambda centre, scale: sum(
+        log_loss(ev, day, centre, scale) for ev, day in rows))
 
 
 def fit_held_back(rows: list[tuple[Prediction, prediction.Evidence, date]]
@@ -126,16 +130,10 @@ def fit_held_back(rows: list[tuple[Prediction, prediction.Evidence, date]]
     criterion holds: log-loss of :func:`prediction.hold_back` plus :func:`prior`."""
     if not rows:
         return 0.0, 0.5
-    criterion = rows[0][1].criterion
-    centres, scales = GRID.get(criterion, GRID["default"])
-    best = (math.inf, 0.0, 0.5)
-    for scale in scales:
-        for centre in centres:
-            loss = sum(-math.log(max(chance_of(prediction.hold_back(
-                led, own, centre, scale, "").candidates, day), 1e-3))
-                for led, own, day in rows)
-            best = min(best, (loss + prior(criterion, centre), centre, scale))
-    return best[1], best[2]
+    return calibrated(rows[0][1].criterion, lambda centre, scale: sum(
+        -math.log(max(chance_of(prediction.hold_back(led, own, centre, scale, "").candidates,
+                                day), 1e-3))
+        for led, own, day in rows))
 
 
 # The chance that a follower begins a day after the country it follows: its grid, and a
