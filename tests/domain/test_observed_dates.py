@@ -236,10 +236,10 @@ OBSERVED = {
         None,  # 1445: not verified, no observation (kw.toml)
         None,  # 1446: not verified, no observation (kw.toml)
     ],
-    # Lebanon: holidays 0.109 observed table (1978-2025), Dar al-Fatwa's 2014 and 2017 Fitr and 2014, 2017 and 2019 Adha corrected (lb.toml).
+    # Lebanon: holidays 0.109 observed table (1978-2025), Dar al-Fatwa's 2014, 2016 and 2017 Fitr and 2014, 2017 and 2019 Adha corrected (lb.toml).
     ('LB', 'eid_al_fitr'): [
         date(2015, 7, 17),  # holidays 0.109 observed table
-        date(2016, 7, 7),  # holidays 0.109 observed table
+        date(2016, 7, 6),  # config/countries/lb.toml [observed]
         date(2017, 6, 25),  # config/countries/lb.toml [observed]
         date(2018, 6, 15),  # holidays 0.109 observed table
         date(2019, 6, 4),  # holidays 0.109 observed table
