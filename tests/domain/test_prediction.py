@@ -131,8 +131,8 @@ def test_a_country_that_follows_another_gets_its_prediction() -> None:
         assert practice is not None and practice.follows == "SA"
         mine, theirs = prediction.month_start(follower, 1449, 9), prediction.month_start(
             "SA", 1449, 9)
-        # A day later at the chance the back-test fitted (Iraq and Lebanon: their tables
-        # record a day after Saudi Arabia's in about one month in five), else the same.
+        # A day later at the chance the back-test fitted (Lebanon: two of its months keep a
+        # day after Saudi Arabia's), else the same.
         assert mine.candidates == prediction.lagged(theirs.candidates, practice.later)
         assert mine.method.startswith("follows SA: ")
         assert (f"a day later at {practice.later:.0%}" in mine.method) is (practice.later > 0)
