@@ -239,10 +239,13 @@ class Backtest:
         """A pure follower's chance of beginning a day late, fitted without ``left_out``."""
         key = (code, left_out)
         if key not in self._later:
-            leader = countries.country(code).practice.follows  # type: ignore[union-attr]
-            rows = [(led, o.first_day) for o in self.rows[code] if o.hijri_year != left_out
-                    if (led := self.predict(leader, o.hijri_year, o.month, left_out))]
-            self._later[key] = fit_later(rows)
+            practice = countries.country(code).practice
+            assert practice is not None and practice.follows is not None
+            kept = [o for o in self.rows[code] if o.hijri_year != left_out]
+            led = [self.predict(practice.follows, o.hijri_year, o.month, left_out)
+                   for o in kept]
+            self._later[key] = fit_later([(p, o.first_day)
+                                          for p, o in zip(led, kept, strict=True) if p])
         return self._later[key]
 
     def predict(self, code: str, hy: int, month: int, left_out: int | None
@@ -257,9 +260,8 @@ class Backtest:
             if led is None:
                 return None
             if practice.criterion is None:
-                later = self.later(code, left_out)
-                return prediction.summarise(prediction.lagged(led.candidates, later), "") \
-                    if later else led
+                return prediction.summarise(
+                    prediction.lagged(led.candidates, self.later(code, left_out)), "")
             own = self.own_evidence(code, hy, month)
             assert own is not None
             centre, scale = self.calibration(code, left_out)
@@ -288,18 +290,16 @@ def ceiling(seen: list[Observation], run: Backtest) -> None:
         rows = run.rows[code]
         shifts = [(o.first_day - hijri.to_gregorian(o.hijri_year, o.month, 1)).days
                   for o in rows]
-        by_offset = max(shifts.count(k) for k in set(shifts))
-        by_saudi = sum(saudi.get((o.hijri_year, o.month)) == o.first_day for o in rows)
-        own: int | None = None
+        hits = [max(shifts.count(k) for k in set(shifts)),  # UQ + the commonest offset
+                sum(saudi.get((o.hijri_year, o.month)) == o.first_day for o in rows)]
         practice = countries.country(code).practice
         if practice is not None and practice.criterion is not None:
-            own = sum(pred is not None and pred.date == o.first_day for o in rows
-                      if (pred := run.predict(code, o.hijri_year, o.month, None)) or True)
-        cells = [by_offset, by_saudi] + ([own] if own is not None else [])
-        print(f"| {code} | {len(rows)} | " + " | ".join(
-            f"{k / len(rows) * 100:.0f} %" for k in (by_offset, by_saudi)) + " | "
-            + (f"{own / len(rows) * 100:.0f} %" if own is not None else "–")
-            + f" | **{max(cells) / len(rows) * 100:.0f} %** |")
+            own = [run.predict(code, o.hijri_year, o.month, None) for o in rows]
+            hits.append(sum(p is not None and p.date == o.first_day
+                            for p, o in zip(own, rows, strict=True)))
+        cells = [f"{k / len(rows) * 100:.0f} %" for k in hits] + ["–"] * (3 - len(hits))
+        print(f"| {code} | {len(rows)} | " + " | ".join(cells)
+              + f" | **{max(hits) / len(rows) * 100:.0f} %** |")
 
 
 def speed(today: date) -> None:

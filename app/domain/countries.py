@@ -296,6 +296,8 @@ def _parse_practice(spec: dict[str, Any],
                 or not 0 <= later < 0.5:
             raise fail("practice.later_chance", "a number from 0 to under 0.5")
         return Practice(source=source, follows=_canonical(str(follows)), later=float(later))
+    if "later_chance" in spec:
+        raise fail("practice.later_chance", "only for a country that only follows another")
     if criterion not in MARGINS:
         raise fail("practice.criterion", f"one of {', '.join(MARGINS)}")
     places = []

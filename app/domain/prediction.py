@@ -4,10 +4,11 @@ The country's ``[practice]`` (``countries.Practice``) says how it decides: it fo
 country's announcement, or applies a crescent criterion (``crescent.MARGINS``) at its
 reference places, or both — the followed country's day, never before its own criterion's
 (:func:`later_of`). A country that only follows may begin a day after the one it follows
-with a calibrated chance (``later``, :func:`lagged`). For a criterion the model looks at the evening of the conjunction's local
-day ``d0`` and the next one (``d0 + 1``) — the 29th falls on one of them — and takes the
-best margin over the places. A logistic curve of that margin (the country's calibrated
-``centre`` and ``scale``) gives the chance that the month begins the next morning:
+with a calibrated chance (``later``, :func:`lagged`). For a criterion the model looks at
+the evening of the conjunction's local day ``d0`` and the next one (``d0 + 1``) — the 29th
+falls on one of them — and takes the best margin over the places. A logistic curve of that
+margin (the country's calibrated ``centre`` and ``scale``) gives the chance that the month
+begins the next morning:
 
     P(d0 + 1) = p0,   P(d0 + 2) = (1 − p0) p1,   P(d0 + 3) = (1 − p0)(1 − p1)
 

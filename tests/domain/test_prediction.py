@@ -94,9 +94,14 @@ def test_a_day_later_at_a_chance_is_a_distribution_shifted_by_at_most_a_day(
     assert sum(c.probability for c in mine) == pytest.approx(1, abs=1e-9)
     assert min(c.date for c in mine) >= min(c.date for c in followed)
     assert max(c.date for c in mine) <= max(c.date for c in followed) + timedelta(days=1)
-    mean = sum(c.date.toordinal() * c.probability for c in mine)
-    leader_mean = sum(c.date.toordinal() * c.probability for c in followed)
-    assert mean - leader_mean == pytest.approx(later, abs=0.02)  # rounding and pruning
+    # Each day holds the mixture's chance; only days under 0.5 % are dropped (then the rest
+    # renormalised and rounded to three decimals).
+    before = {c.date: c.probability for c in followed}
+    mixed = {d: (1 - later) * before.get(d, 0.0) + later * before.get(d - timedelta(days=1), 0.0)
+             for d in {*before, *(d + timedelta(days=1) for d in before)}}
+    kept = {c.date: c.probability for c in mine}
+    assert all(p < 0.005 + 1e-9 for d, p in mixed.items() if d not in kept)
+    assert all(kept[d] == pytest.approx(mixed[d], abs=0.02) for d in kept)
     assert prediction.lagged(followed, 0.0) == followed
 
 
@@ -217,3 +222,9 @@ def test_practice_data_is_checked(tmp_path) -> None:
         with pytest.raises(countries.CountryDataError, match="practice.later_chance"):
             countries.country("XX", tmp_path)
         countries.clear_cache()
+    (tmp_path / "countries" / "xx.toml").write_text(  # a chance beside a criterion: refused
+        base + '[practice]\nfollows = "sa"\ncriterion = "mabims"\nlater_chance = 0.1\n'
+        'source = "s"\nplaces = [{ name = "P", lat = 1, lon = 2 }]\n')
+    with pytest.raises(countries.CountryDataError, match="only for a country that only follows"):
+        countries.country("XX", tmp_path)
+    countries.clear_cache()
