@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -203,6 +204,27 @@ class WalCheckpointer:
         self.runs += 1
         _busy, logged, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         return logged, copied
+
+
+def ping(engine: Engine, *, timeout: float) -> None:
+    """Ask the database one trivial question; raise if it cannot answer.
+
+    A file-backed SQLite database is asked on a connection of its own, opened read-only:
+    the engine's one pooled connection may be a request's or a job's for seconds, and its
+    BEGIN IMMEDIATE would queue the question behind another process's write, so a busy
+    replica looked dead to /readyz. A WAL read waits for no writer."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return
+    connection = sqlite3.connect(f"{Path(database).absolute().as_uri()}?mode=ro", uri=True,
+                                 timeout=timeout,
+                                 check_same_thread=False)
+    try:
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    finally:
+        connection.close()
 
 
 def make_engine(url: str, *, echo: bool = False, connect_timeout: float = 3.0,

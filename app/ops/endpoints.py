@@ -6,8 +6,8 @@ import json
 import anyio
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 
+from app.db import ping
 from app.deps import get_caller
 from app.errors import NotFound, Unauthorized, problem
 from app.leader import current_leader, identity
@@ -27,16 +27,15 @@ def healthz() -> dict[str, str]:
 async def readyz(request: Request) -> Response:
     engine = request.app.state.engine
 
-    def ping() -> str | None:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+    def ask() -> str | None:
+        ping(engine, timeout=READY_SECONDS)
         return current_leader(engine)
 
     try:
         with anyio.fail_after(READY_SECONDS):
             # A ping stuck on a lost database is left to its own timeouts (app.db); the
             # answer does not wait for it.
-            leader = await anyio.to_thread.run_sync(ping, abandon_on_cancel=True,
+            leader = await anyio.to_thread.run_sync(ask, abandon_on_cancel=True,
                                                     limiter=request.app.state.probe_threads)
     except Exception:  # any driver error or the deadline means "not ready", never a 500
         response = problem(503, "The database is not reachable.")
