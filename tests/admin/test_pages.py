@@ -211,6 +211,7 @@ def test_a_large_country_s_preview_is_estimated_from_its_first_owners(
         int(n) for n in re.findall(r'<bdi dir="ltr">(\d+)</bdi>', shown))
     assert (owners, checked) == (4, 1) and windows >= 4  # one owner's windows, times four
     assert "نحو" in shown and "تقدير من أول من أُعيد تخطيطهم" in shown  # the console's Arabic
+    assert "، " in shown and ", " not in shown  # an Arabic sentence lists with the Arabic comma
     assert client.get("/v1/calendar/SA/confirmations", headers=admin).json()["items"] == []
 
 
