@@ -77,11 +77,18 @@ class _CurrentStderr:
         sys.stderr.flush()
 
 
+# Libraries that log routine work at INFO: httpx and httpcore every request URL,
+# APScheduler two lines for every run of every job (the 1-second jobs alone made two lines
+# a second, burying the demo's key and URL), uvicorn's access line what the app logs
+# itself, with its request id. Their warnings and errors still come through.
+QUIET = ("httpx", "httpcore", "apscheduler", "uvicorn.access")
+
+
 def configure(level: str = "INFO", *, json: bool = True) -> None:
     """Route structlog and every stdlib logger to stderr through the same processors.
 
-    The libraries' chatty loggers (httpx and httpcore log every request URL at INFO) are
-    quieted to WARNING unless ``level`` is DEBUG; their lines are redacted either way.
+    The libraries' chatty loggers (``QUIET``) are quieted to WARNING unless ``level`` is
+    DEBUG; their lines are redacted either way.
     """
     numeric = getattr(logging, level.upper(), logging.INFO)
     renderer: Processor = (structlog.processors.JSONRenderer(ensure_ascii=False) if json
@@ -126,7 +133,7 @@ def configure(level: str = "INFO", *, json: bool = True) -> None:
         library.handlers.clear()
         library.setLevel(logging.NOTSET)
         library.propagate, library.disabled = True, False
-    for name in ("httpx", "httpcore"):
+    for name in QUIET:
         logging.getLogger(name).setLevel(logging.NOTSET if numeric <= logging.DEBUG
                                          else logging.WARNING)
 

@@ -19,7 +19,7 @@ TELEGRAM = "HTTP Request: POST https://api.telegram.org/bot123456:ABC-secret/sen
 def _restore_logging() -> Iterator[None]:
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
-    quiet = {name: logging.getLogger(name).level for name in ("httpx", "httpcore")}
+    quiet = {name: logging.getLogger(name).level for name in logs.QUIET}
     config = structlog.get_config()
     yield
     root.handlers[:] = handlers
@@ -54,13 +54,36 @@ def test_httpx_is_quiet_below_debug_but_still_warns(capsys) -> None:  # noqa: AN
 
 @pytest.mark.parametrize("name", ["apscheduler.scheduler", "apscheduler.executors.default",
                                   "uvicorn.error", "uvicorn.access", "uvicorn"])
-def test_library_lines_are_json_and_redacted(capsys, name: str) -> None:  # noqa: ANN001
-    logs.configure("INFO", json=True)
-    logging.getLogger(name).info('%s - "GET /hooks/x?access_token=EAAG-secret HTTP/1.1" %d',
-                                 "127.0.0.1:5555", 200)
+@pytest.mark.parametrize("level", ["DEBUG", "INFO"])
+def test_library_lines_are_json_and_redacted(capsys, name: str, level: str) -> None:  # noqa: ANN001
+    logs.configure(level, json=True)
+    logging.getLogger(name).warning('%s - "GET /hooks/x?access_token=EAAG-secret HTTP/1.1" %d',
+                                    "127.0.0.1:5555", 200)
     [line] = _lines(capsys)
-    assert line["logger"] == name and "timestamp" in line
+    assert line["logger"] == name and "timestamp" in line and line["level"] == "warning"
     assert "EAAG-secret" not in line["event"] and "access_token=***" in line["event"]
+
+
+@pytest.mark.parametrize("name", ["apscheduler.scheduler", "apscheduler.executors.default",
+                                  "uvicorn.access"])
+def test_routine_library_lines_are_quiet_below_debug(capsys, name: str) -> None:  # noqa: ANN001
+    """APScheduler's two lines per job run and uvicorn's access line (the app logs each
+    request itself) only at DEBUG; their warnings always."""
+    logs.configure("INFO", json=True)
+    logging.getLogger(name).info('Running job "relay" (trigger: interval[0:00:01])')
+    logging.getLogger(name).warning("Run time of job was missed by 0:00:03")
+    assert [line["level"] for line in _lines(capsys)] == ["warning"]
+    logs.configure("DEBUG", json=True)
+    logging.getLogger(name).info('Running job "relay" (trigger: interval[0:00:01])')
+    [line] = _lines(capsys)
+    assert line["logger"] == name and line["level"] == "info"
+
+
+def test_uvicorn_s_own_lines_stay_at_info(capsys) -> None:  # noqa: ANN001
+    logs.configure("INFO", json=True)
+    logging.getLogger("uvicorn.error").info("Uvicorn running on http://127.0.0.1:8000")
+    [line] = _lines(capsys)
+    assert line["logger"] == "uvicorn.error" and line["level"] == "info"
 
 
 def test_a_traceback_is_redacted_too(capsys) -> None:  # noqa: ANN001
@@ -104,5 +127,5 @@ def test_text_logs_are_redacted_as_well(capsys) -> None:  # noqa: ANN001
 
 def test_a_malformed_library_call_does_not_raise(capsys) -> None:  # noqa: ANN001
     logs.configure("INFO", json=True)
-    logging.getLogger("apscheduler").info("%s and %s", "only one")  # must not raise here
+    logging.getLogger("apscheduler").warning("%s and %s", "only one")  # must not raise here
     assert "--- Logging error ---" in capsys.readouterr().err  # logging's own report
