@@ -64,6 +64,7 @@ from functools import lru_cache
 from types import MappingProxyType
 
 import holidays
+from holidays.constants import HOLIDAY_NAME_DELIMITER
 
 from app.domain import hijri, prediction
 from app.domain.countries import ISLAMIC_OCCASIONS, CountryProfile, HolidaySpan, country
@@ -462,25 +463,59 @@ def _national_raw(code: str, year: int) -> tuple[tuple[date, Mapping[str, str], 
     en = "en_US" if "en_US" in languages else default
     ar = next((lang for lang in languages if lang.startswith("ar")), default)
 
-    def build(language: str | None, *, marked: bool) -> holidays.HolidayBase:
+    def build(language: str | None, *, marked: bool,
+              years: int | list[int] = year) -> holidays.HolidayBase:
         try:
-            return holidays.country_holidays(library_code, years=year, language=language,
+            return holidays.country_holidays(library_code, years=years, language=language,
                                              islamic_show_estimated=marked)
         except TypeError:  # a country without Islamic holidays takes no such flag
-            return holidays.country_holidays(library_code, years=year, language=language)
+            return holidays.country_holidays(library_code, years=years, language=language)
 
     en_clean, ar_clean = build(en, marked=False), build(ar, marked=False)
     en_marked = build(en, marked=True)
+    # the years around: the moving Islamic dates seldom meet the same fixed one twice running
+    around = [y for y in (year - 1, year, year + 1) if 1 <= y <= 9999]
+    alone = _names_alone(build(en, marked=False, years=around),
+                         build(ar, marked=False, years=around))
     result = []
     for day in sorted(en_clean):
-        names_en, names_ar = en_clean.get_list(day), ar_clean.get_list(day)
         marked = en_marked.get_list(day)
-        if len(names_ar) != len(names_en):
-            names_ar = names_en
-        for i, name_en in enumerate(names_en):
+        for name_en, name_ar in _paired(en_clean.get_list(day), ar_clean.get_list(day), alone):
             if _is_occasion(name_en):
                 continue
-            estimated = i < len(marked) and marked[i] != name_en
-            result.append((day, MappingProxyType({"ar": names_ar[i], "en": name_en}),
-                           estimated))
+            # the library writes "(estimated)" into the marked name: a name that is not
+            # among the marked ones as it is was marked
+            result.append((day, MappingProxyType({"ar": name_ar, "en": name_en}),
+                           name_en not in marked))
     return tuple(result)
+
+
+def _paired(names_en: list[str], names_ar: list[str],
+            alone: Mapping[str, str]) -> list[tuple[str, str]]:
+    """A day's English names, each with its Arabic one. The library sorts a day's names
+    in each language on its own, so where there are several their positions do not
+    correspond (Libya's 14 August 2027: the Prophet's Birthday and National Environmental
+    Sanitation Day); they are paired by the names seen alone on other days. A name left
+    without its own translation keeps the English, never another holiday's Arabic."""
+    if len(names_en) == 1 and len(names_ar) == 1:
+        return [(names_en[0], names_ar[0])]
+    if len(names_en) != len(names_ar):
+        return [(name, name) for name in names_en]
+    pairs = {name: alone[name] for name in names_en if alone.get(name) in names_ar}
+    left_en = [name for name in names_en if name not in pairs]
+    left_ar = [name for name in names_ar if name not in pairs.values()]
+    if len(left_en) == 1 and len(left_ar) == 1:
+        pairs[left_en[0]] = left_ar[0]
+    return [(name, pairs.get(name, name)) for name in names_en]
+
+
+def _names_alone(en_days: holidays.HolidayBase,
+                 ar_days: holidays.HolidayBase) -> Mapping[str, str]:
+    """English name → Arabic name of every holiday that is the only one of its day."""
+    found: dict[str, str] = {}
+    for day, name_en in en_days.items():
+        name_ar = ar_days.get(day)
+        if name_ar is not None and HOLIDAY_NAME_DELIMITER not in name_en \
+                and HOLIDAY_NAME_DELIMITER not in name_ar:
+            found.setdefault(name_en, name_ar)
+    return found

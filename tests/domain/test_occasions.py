@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import holidays
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -124,6 +125,44 @@ def test_national_holidays_language_fallback_and_countries_without_library() -> 
     assert occasions.national_holidays("none", 2025, today=TODAY) == []
     syria = occasions.national_holidays("SY", 2025, today=TODAY)
     assert date(2025, 4, 17) in {h.date for h in syria}
+
+
+def test_a_day_with_two_holidays_keeps_each_name_with_its_own_translation() -> None:
+    """The library sorts a day's names in each language apart: on Libya's 14 August 2027
+    (the Prophet's Birthday and National Environmental Sanitation Day) the Arabic by
+    position was the Prophet's Birthday's."""
+    [sanitation] = [h for h in occasions.national_holidays("LY", 2027, today=TODAY)
+                    if h.date == date(2027, 8, 14)]
+    assert sanitation.name == {"en": "National Environmental Sanitation Day",
+                               "ar": "يوم وطني للإصحاح البيئي"}
+
+
+def _names_seen_alone(code: str, years: list[int]) -> dict[str, set[str]]:
+    """English name → the Arabic names it has on the days it is the only holiday."""
+    library = countries.country(code).holidays_code
+    kind = type(holidays.country_holidays(library))
+    languages = getattr(kind, "supported_languages", ())
+    en = "en_US" if "en_US" in languages else kind.default_language
+    ar = next((lang for lang in languages if lang.startswith("ar")), kind.default_language)
+    by_en = holidays.country_holidays(library, years=years, language=en)
+    by_ar = holidays.country_holidays(library, years=years, language=ar)
+    seen: dict[str, set[str]] = {}
+    for day, name in by_en.items():
+        if "; " not in name and "; " not in by_ar[day]:
+            seen.setdefault(name, set()).add(by_ar[day])
+    return seen
+
+
+@pytest.mark.parametrize("code", [c for c in COUNTRIES if countries.country(c).holidays_code])
+def test_every_national_holiday_has_the_arabic_name_it_has_on_a_day_alone(code: str) -> None:
+    seen = _names_seen_alone(code, list(range(2020, 2036)))
+    checked = 0
+    for year in range(2024, 2033):
+        for found in occasions.national_holidays(code, year, today=TODAY):
+            if found.name["en"] in seen:
+                assert found.name["ar"] in seen[found.name["en"]], (year, found)
+                checked += 1
+    assert checked > 0
 
 
 # ---- errors (422-worthy)
