@@ -166,6 +166,13 @@ def _parse_date(value: str) -> date:
         raise typer.BadParameter(f"'{value}' is not a date (YYYY-MM-DD)") from exc
 
 
+def _chance(probability: float) -> str:
+    """A candidate day's chance in whole percent; one under 0.5 % (the candidates keep
+    what is at least 0.5 %) reads "<1%", not "0%", which would say it cannot happen."""
+    shown = f"{probability:.0%}"
+    return "<1%" if shown == "0%" and probability > 0 else shown
+
+
 def _a_year_after(day: date) -> date:
     return date(day.year + 1, 3, 1) if (day.month, day.day) == (2, 29) else \
         day.replace(year=day.year + 1)
@@ -211,7 +218,7 @@ def calendar(
         status = f"expected ({o.earliest:%m-%d}…{o.latest:%m-%d})" if o.tentative else str(o.source)
         holiday = (f"{o.holiday_first_day:%a %m-%d} → {o.holiday_last_day:%a %m-%d}"
                    if o.holiday_first_day and o.holiday_last_day else "—")
-        chances = (" · ".join(f"{c.date:%a %m-%d} {c.probability:.0%}"
+        chances = (" · ".join(f"{c.date:%a %m-%d} {_chance(c.probability)}"
                               for c in o.predicted.candidates) if o.predicted else "—")
         typer.echo(f"{o.name['en']:<18} {day:<15} {o.hijri_date or '':<11} {status:<24} "
                    f"{holiday:<23} {chances}")

@@ -127,6 +127,12 @@ def test_calendar_keeps_what_is_under_way_and_stops_after_twelve_months(cli) -> 
     assert whole.startswith("SA 2027 — weekend:") and "1448-09-01" in whole
 
 
+def test_calendar_never_prints_a_candidate_day_at_0_percent(ijaza) -> None:  # noqa: ANN001
+    out = ijaza("calendar", "LY", "--year", "2027").stdout  # Eid al-Adha's third day: 0.5 %
+    chances = re.findall(r"\w{3} \d{2}-\d{2} (<?\d+%)", out)
+    assert chances and "0%" not in chances and "<1%" in chances
+
+
 def test_check_reads_like_a_person_would(ijaza) -> None:  # noqa: ANN001
     ijaza("demo")
     out = ijaza("check", "demo", "--at", "2030-07-05T12:00:00+03:00", "--text", "hello").stdout
