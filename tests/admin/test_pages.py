@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar
 from sqlalchemy import select
 
+from app.admin.words import OCCASIONS, WORDS
 from app.db import session_scope
 from app.domain import rendering
 from app.domain.text import sms_segments
@@ -135,8 +136,12 @@ def test_the_activity_page_shows_decisions_and_the_digest_of_the_last_break(
         assert answer.status_code == 200, answer.text
     page = signed_in.get(f"/admin/owners/{owner['id']}/activity?lang=en").text
     assert page.count("<tr><td><time") >= 2  # both messages, with their decisions
-    assert "throttled" in page  # the second one got no second reply, and says why
+    # the second one got no second reply, and says why, in words rather than codes
+    assert "answered a moment ago" in page and "throttled" not in page
     assert "Short break" in page and "Amina" in page  # the digest of that break
+    arabic = signed_in.get(f"/admin/owners/{owner['id']}/activity?lang=ar").text
+    assert "وصله رد قبل قليل" in arabic and "في إجازة" in arabic  # why, and the situation
+    assert not re.search(r">(throttled|off|rest|scheduler)<", arabic)
 
 
 def test_the_activity_page_shows_a_mail_too_complex_to_answer(signed_in, client, admin,
@@ -164,6 +169,35 @@ def test_a_channel_in_send_mode_queues_a_test_message(signed_in, sessions, clien
     with session_scope(sessions) as session:
         queued = session.scalars(select(Delivery).where(Delivery.kind == "test")).all()
     assert [(d.channel_id, d.payload["to"]) for d in queued] == [(channel_id, "client-7")]
+
+
+def test_the_console_speaks_both_languages_with_the_same_words() -> None:
+    assert set(WORDS["ar"]) == set(WORDS["en"])
+    assert set(OCCASIONS["ar"]) == set(OCCASIONS["en"])
+
+
+def test_the_admin_calendar_names_where_each_date_comes_from(browser_client, admin_key,
+                                                            owner) -> None:  # noqa: ANN001
+    assert sign_in(browser_client, admin_key).status_code == 303
+    page = browser_client.get("/admin/calendar?country=SA&lang=ar").text
+    rows = re.findall(r"<tr><td>.*?</tr>", page, re.S)
+    assert rows and all(WORDS["ar"]["date_predicted"] in r or WORDS["ar"]["date_observed"] in r
+                        or WORDS["ar"]["date_confirmed"] in r for r in rows)
+    assert not re.search(r">(predicted|observed|confirmed|published)\b", page)  # no codes
+    assert WORDS["ar"]["no_confirmations"] in page
+    # a range of one day is no range: only a date with a real second chance shows one
+    for row in rows:
+        spans = re.findall(r"<td>([^<]*?) – ([^<]*?)</td>", row)
+        assert all(a != b for a, b in spans), row
+
+
+def test_the_replies_page_names_each_situation_in_the_console_s_language(
+        signed_in, owner) -> None:  # noqa: ANN001
+    page = signed_in.get(f"/admin/owners/{owner['id']}/replies?lang=ar").text
+    for code in ("off", "reduced", "outside_hours", "advance_notice", "urgent", "correction",
+                 "back"):
+        assert f'<th scope="row">{WORDS["ar"]["sit_" + code]}</th>' in page
+        assert f'<option value="{code}"' in page
 
 
 def test_the_admin_previews_confirms_and_withdraws_a_sighting(browser_client, admin_key, client,
