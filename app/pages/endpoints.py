@@ -12,7 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from app import clock, validation
 from app.decisions.service import window_out
 from app.deps import SessionDep
-from app.domain import countries, hours
+from app.domain import countries, hours, text
 from app.errors import NotFound
 from app.owners import repository
 from app.pages import service
@@ -25,14 +25,14 @@ TEXT = {
     "ar": {"available": "متاح الآن", "outside_hours": "خارج ساعات العمل", "reduced": "ساعات عمل مخفّضة",
            "off": "في إجازة", "back": "نعود", "reply_by": "نرد على رسالتك قبل", "coming": "الإجازات القادمة",
            "none": "لا إجازات قريبة.", "expected": "متوقع — حسب رؤية الهلال", "urgent": "للأمور العاجلة",
-           "between": "بين", "and": "و", "feed": "أضف الإجازات إلى تقويمك", "hours": "ساعات العمل",
+           "between": "بين", "and": "و",  # «و» joins the next word: no space after "feed": "أضف الإجازات إلى تقويمك", "hours": "ساعات العمل",
            "other": "English", "from": "من", "to": "إلى", "ramadan": "ساعات رمضان",
            "response_time": "مدة الرد المعتادة", "day_off": "راحة", "reply_slots": "أوقات الرد"},
     "en": {"available": "Available now", "outside_hours": "Outside working hours",
            "reduced": "Reduced hours", "off": "Away", "back": "Back", "reply_by": "Expect a reply by",
            "coming": "Coming breaks", "none": "No breaks coming up.",
            "expected": "expected — subject to the moon sighting", "urgent": "If it is urgent",
-           "between": "between", "and": "and", "feed": "Add the breaks to your calendar",
+           "between": "between", "and": "and ", "feed": "Add the breaks to your calendar",
            "hours": "Working hours", "other": "العربية", "from": "from", "to": "to",
            "ramadan": "Ramadan hours", "response_time": "Usual response time",
            "day_off": "closed", "reply_slots": "Reply slots"},
@@ -118,6 +118,12 @@ def page(owner_id: str, session: SessionDep,
         title=lambda w: (w.title or {}).get(language) or (w.title or {}).get("en") or "",
         week=week, weekday=lambda d: _weekday_name(d, language),
         hours={d: (owner.working_hours or {}).get(d, []) for d in week},
+        # the return as the replies and the feed say it (app.domain.when): the day the
+        # owner is back, and the other one only when the sighting can really move it
+        backs={w.id: service.back_after(session, owner, w) for w in st.upcoming},
+        # "+966 50 000 0000" after an Arabic name read as Arabic digits, groups reversed:
+        # each run in the other direction is isolated, as in the replies
+        urgent=text.isolate(text.clean_name(owner.urgent_contact), language),
         ramadan=ramadan,
         ramadan_slots=[hours.format_daily_interval(s) for s in ramadan.reply_slots]
         if ramadan else [],

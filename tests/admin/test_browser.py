@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -287,6 +288,51 @@ def test_every_page_reads_right_passes_axe_and_is_photographed(page, live, keys,
             page.screenshot(path=str(shots / f"{name}-{language}-{device}.png"), full_page=True)
             assert (shots / f"{name}-{language}-{device}.png").stat().st_size > 5000
     assert json.dumps(page.foreign) == "[]"
+
+
+# Where each character of the first text node under ``selector`` containing ``needle`` is
+# laid out, left to right (the browser's own bidi, not ours).
+_LAYOUT = """([selector, needle]) => {
+  const walker = document.createTreeWalker(document.querySelector(selector), NodeFilter.SHOW_TEXT);
+  let node;
+  while ((node = walker.nextNode())) {
+    const at = node.textContent.indexOf(needle);
+    if (at < 0) continue;
+    return [...needle].map((_, i) => {
+      const range = document.createRange();
+      range.setStart(node, at + i); range.setEnd(node, at + i + 1);
+      return range.getBoundingClientRect().left;
+    });
+  }
+  return null;
+}"""
+
+
+def test_the_arabic_page_shows_the_urgent_number_as_it_is_dialled(page, live, keys) -> None:  # noqa: ANN001
+    """After an Arabic name the digits of "+966 50 000 0000" are Arabic numbers to the bidi
+    algorithm, and its groups come out reversed ("0000 000 50 966+") unless isolated."""
+    headers = {"Authorization": f"Bearer {keys['admin']}"}
+    changed = live["api"].patch(f"/v1/owners/{OWNER_BODY['id']}", headers=headers, json={
+        "urgent_contact": "Omar (عمر) — +966 50 000 0000", "urgent_contact_public": True})
+    assert changed.status_code == 200, changed.text
+    for language in ("ar", "en"):
+        page.goto(f"{live['origin']}/p/{OWNER_BODY['id']}?lang={language}")
+        lefts = page.evaluate(_LAYOUT, ["#urgent-contact", "+966 50 000 0000"])
+        assert lefts is not None, page.content()
+        digits = [x for x, ch in zip(lefts, "+966 50 000 0000", strict=True) if ch != " "]
+        assert digits == sorted(digits), (language, lefts)  # read left to right, as dialled
+
+
+def test_the_public_page_says_when_the_owner_is_back_from_each_break(page, live, keys) -> None:  # noqa: ANN001
+    page.goto(f"{live['origin']}/p/{OWNER_BODY['id']}?lang=en")
+    breaks = page.locator("#upcoming li")
+    assert breaks.count() >= 1  # the country's Eid, by default
+    for i in range(breaks.count()):
+        item = breaks.nth(i).inner_text()
+        assert "Back:" in item, item
+        # a range is said only when its two days differ
+        for low, high in re.findall(r"between (.+?) and (.+?)\)", item):
+            assert low != high, item
 
 
 def test_the_axe_check_does_find_a_serious_violation(page) -> None:  # noqa: ANN001
