@@ -21,11 +21,12 @@ router = APIRouter(tags=["public pages"])
 _env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                    autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
 
+# "and" runs into the next word: «و» is written joined to it, "and " with its space.
 TEXT = {
     "ar": {"available": "متاح الآن", "outside_hours": "خارج ساعات العمل", "reduced": "ساعات عمل مخفّضة",
            "off": "في إجازة", "back": "نعود", "reply_by": "نرد على رسالتك قبل", "coming": "الإجازات القادمة",
            "none": "لا إجازات قريبة.", "expected": "متوقع — حسب رؤية الهلال", "urgent": "للأمور العاجلة",
-           "between": "بين", "and": "و",  # «و» joins the next word: no space after "feed": "أضف الإجازات إلى تقويمك", "hours": "ساعات العمل",
+           "between": "بين", "and": "و", "feed": "أضف الإجازات إلى تقويمك", "hours": "ساعات العمل",
            "other": "English", "from": "من", "to": "إلى", "ramadan": "ساعات رمضان",
            "response_time": "مدة الرد المعتادة", "day_off": "راحة", "reply_slots": "أوقات الرد"},
     "en": {"available": "Available now", "outside_hours": "Outside working hours",

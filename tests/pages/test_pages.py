@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 
+from app.pages.endpoints import TEXT
 from tests.fakes import free_port
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -93,3 +94,7 @@ def test_chromium_renders_the_arabic_page(client, admin, owner, live_server, tmp
     assert shot.exists() and shot.stat().st_size > 5000
     Path("var").mkdir(exist_ok=True)
     shutil.copy(shot, "var/status-page.png")
+
+
+def test_the_page_has_every_word_in_both_languages() -> None:
+    assert set(TEXT["ar"]) == set(TEXT["en"]) and all(TEXT["ar"].values())
