@@ -134,7 +134,8 @@ def when(value: datetime | None, language: str, tz: ZoneInfo) -> Markup:
     if value is None:
         return Markup("")
     local = value.astimezone(tz)
-    text = format_datetime(local, "EEEE d MMMM y, HH:mm", locale=_babel_locale(language))
+    comma = "،" if language == "ar" else ","  # an Arabic sentence's comma
+    text = format_datetime(local, f"EEEE d MMMM y{comma} HH:mm", locale=_babel_locale(language))
     return Markup('<time datetime="{}">{}</time>').format(local.isoformat(), text)
 
 

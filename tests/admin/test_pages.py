@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar
 from sqlalchemy import select
 
+from app.admin.web import when
 from app.admin.words import OCCASIONS, WORDS
 from app.db import session_scope
 from app.domain import rendering
@@ -431,3 +432,11 @@ def test_the_console_says_likely_or_only_when_the_other_day_has_a_real_chance(
     coming = egypt.split('id="coming"')[1].split("</section>")[0]
     assert "(likely) or" in coming
     assert "(على الأرجح) أو" in egypt_ar
+
+
+def test_the_console_writes_an_instant_with_its_language_s_comma() -> None:
+    at = datetime(2027, 3, 14, 6, 0, tzinfo=UTC)
+    riyadh = ZoneInfo("Asia/Riyadh")
+    assert "2027، 09:00" in when(at, "ar", riyadh) and ", 09:00" not in when(at, "ar", riyadh)
+    assert "2027, 09:00" in when(at, "en", riyadh)
+
