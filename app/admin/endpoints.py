@@ -63,7 +63,6 @@ VARIABLES = ("contact_name", "owner_name", "occasion_title", "period_start", "pe
              "urgent_contact", "eid_greeting", "tentative", "urgent")
 PLATFORMS = tuple(p for p in CHANNELS if p != "console")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-RESPONSE_TIMES = ("PT1H", "PT2H", "PT4H", "PT8H", "P1D", "P2D")
 
 
 def install(app: FastAPI) -> None:
@@ -325,7 +324,7 @@ def _hours_page(request: Request, who: Console, owner: Owner, *, status: int = 2
         days = {d: values.get(f"day_{d}", days[d]) for d in WEEKDAYS}
     return _page(request, who, owner, "hours.html", status=status, week=week, weekend=weekend,
                  days=days, errors=errors or [], values=values or {},
-                 countries=countries.supported_countries(), response_times=RESPONSE_TIMES,
+                 countries=countries.supported_countries(),
                  channels=channels or [])
 
 

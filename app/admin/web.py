@@ -22,7 +22,8 @@ from starlette.concurrency import run_in_threadpool
 from app import clock
 from app.admin import sessions
 from app.admin.words import OCCASIONS, WORDS
-from app.domain import hijri
+from app.domain import countries, hijri, hours
+from app.domain.rendering import spoken_duration
 from app.domain.when import SPOKEN_CHANCE
 from app.keys.service import Principal
 
@@ -168,6 +169,33 @@ def weekday_name(code: str, language: str) -> str:
     return str(get_day_names("wide", locale=_babel_locale(language))[index])
 
 
+# The usual response times the console offers (ISO 8601 durations, as the API takes them).
+RESPONSE_TIMES = ("PT1H", "PT2H", "PT4H", "PT8H", "P1D", "P2D")
+# A language is offered under its own name, whichever language the console is in.
+LANGUAGE_NAMES = {"ar": "العربية", "en": "English"}
+
+
+def duration(value: str | None, language: str) -> str:
+    """An ISO 8601 duration as a person says it ("4 ساعات", "1 day"); the value itself
+    when it is not one."""
+    if not value:
+        return ""
+    try:
+        span = hours.parse_duration(value)
+    except ValueError:
+        return value
+    return spoken_duration(span, language)
+
+
+def country_name(code: str, language: str) -> str:
+    """"السعودية (SA)": the country's name in ``language`` with its code."""
+    try:
+        name = countries.country(code).name.get(language) or code
+    except countries.UnknownCountry:
+        return code
+    return name if code == "none" else f"{name} ({code})"
+
+
 def month_title(first: date, language: str) -> str:
     return format_date(first, "LLLL y", locale=_babel_locale(language))
 
@@ -180,7 +208,10 @@ def render(request: Request, who: Console | None, template: str, *, status: int 
         request=request, who=who, lang=language, dir="rtl" if language == "ar" else "ltr",
         t=words, other="en" if language == "ar" else "ar", ltr=ltr, bdi=bdi,
         occ=OCCASIONS[language], weekday=lambda d: weekday_name(d, language),
-        path=request.url.path, spoken_chance=SPOKEN_CHANCE, **context)
+        path=request.url.path, spoken_chance=SPOKEN_CHANCE,
+        duration=lambda v: duration(v, language), response_times=RESPONSE_TIMES,
+        country_name=lambda c: country_name(c, language), language_names=LANGUAGE_NAMES,
+        **context)
     response = HTMLResponse(html, status_code=status,
                             headers={"Cache-Control": "no-store",
                                      "Content-Security-Policy": CSP,

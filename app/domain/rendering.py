@@ -87,6 +87,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time, get_timezone_location
+from babel.units import format_unit
 from jinja2 import StrictUndefined, Template, TemplateError, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.filters import FILTERS
@@ -297,6 +298,17 @@ def format_date_only(day: date, language: str, hijri_shift_days: int = 0) -> str
 
 
 @lru_cache(maxsize=4096)
+def spoken_duration(span: timedelta, language: str) -> str:
+    """A duration as a person says it, exactly, in its largest whole unit: «ساعتان»,
+    «3 أيام», "90 minutes" (not babel's rounded "2 hours")."""
+    seconds = int(span.total_seconds())
+    for unit, size in (("duration-day", 86400), ("duration-hour", 3600),
+                       ("duration-minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            return format_unit(seconds // size, unit, locale=language).translate(_TO_LATIN_DIGITS)
+    return format_unit(seconds, "duration-second", locale=language).translate(_TO_LATIN_DIGITS)
+
+
 def spoken_day(day: date, language: str, *, this_year: int, with_hijri: bool = True,
                hijri_shift_days: int = 0) -> str:
     """A day as running text: «الأحد 23 مايو (16 ذي الحجة)» / "Sunday 23 May (16 Dhu

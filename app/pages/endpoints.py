@@ -4,7 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
-from babel.dates import format_timedelta, get_day_names
+from babel.dates import get_day_names
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -12,7 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from app import clock, validation
 from app.decisions.service import window_out
 from app.deps import SessionDep
-from app.domain import countries, hours, text
+from app.domain import countries, hours, rendering, text
 from app.errors import NotFound
 from app.owners import repository
 from app.pages import service
@@ -65,8 +65,7 @@ def _duration(value: str, language: str) -> str:
         span = hours.parse_duration(value)
     except ValueError:
         return value
-    return format_timedelta(span, locale="ar" if language == "ar" else "en",
-                            threshold=1.5)
+    return rendering.spoken_duration(span, language)
 
 
 @router.get("/p/{owner_id}.ics", summary="iCalendar feed of the owner's off-periods",

@@ -440,3 +440,16 @@ def test_the_console_writes_an_instant_with_its_language_s_comma() -> None:
     assert "2027، 09:00" in when(at, "ar", riyadh) and ", 09:00" not in when(at, "ar", riyadh)
     assert "2027, 09:00" in when(at, "en", riyadh)
 
+
+def test_the_console_offers_durations_languages_and_countries_by_name(signed_in,
+                                                                     owner) -> None:  # noqa: ANN001
+    hours_page = signed_in.get(f"/admin/owners/{owner['id']}/hours?lang=ar").text
+    response = re.search(r'<select id="response_time".*?</select>', hours_page, re.S).group(0)
+    assert ">4 ساعات<" in response and ">يوم<" in response and ">PT" not in response
+    assert 'value="PT4H"' in response  # what is sent stays what the API takes
+    assert '<option value="ar"' in hours_page and ">العربية<" in hours_page
+    assert ">English<" in hours_page and ">ar<" not in hours_page
+    assert ">السعودية (SA)<" in hours_page
+    occasions_page = signed_in.get(f"/admin/owners/{owner['id']}/occasions?lang=en").text
+    assert 'placeholder="PT8H"' not in occasions_page and ">8 hours<" in occasions_page
+

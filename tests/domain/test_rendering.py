@@ -494,3 +494,16 @@ def test_a_draft_runs_the_shipped_template_once_for_many_clients(monkeypatch) ->
                                     source="Hi {{ contact_name|upper }}")
     runs.clear()
     assert filtered.for_contact("amina").text == f"{LRI}Hi AMINA{PDI}" and len(runs) == 1
+
+
+@pytest.mark.parametrize(("span", "ar", "en"), [
+    (timedelta(hours=1), "ساعة", "1 hour"), (timedelta(hours=2), "ساعتان", "2 hours"),
+    (timedelta(hours=4), "4 ساعات", "4 hours"), (timedelta(hours=11), "11 ساعة", "11 hours"),
+    (timedelta(days=1), "يوم", "1 day"), (timedelta(days=2), "يومان", "2 days"),
+    (timedelta(days=3), "3 أيام", "3 days"), (timedelta(minutes=90), "90 دقيقة", "90 minutes"),
+    (timedelta(hours=36), "36 ساعة", "36 hours"), (timedelta(seconds=45), "45 ثانية", "45 seconds"),
+])
+def test_a_duration_is_said_exactly_in_its_largest_whole_unit(span, ar: str, en: str) -> None:  # noqa: ANN001
+    assert rendering.spoken_duration(span, "ar") == ar
+    assert rendering.spoken_duration(span, "en") == en
+
