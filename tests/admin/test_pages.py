@@ -199,6 +199,7 @@ def test_the_replies_page_names_each_situation_in_the_console_s_language(
                  "back"):
         assert f'<th scope="row">{WORDS["ar"]["sit_" + code]}</th>' in page
         assert f'<option value="{code}"' in page
+    assert '<option value="en" lang="en"' in page and ">English<" in page and ">en<" not in page
 
 
 def test_the_admin_previews_confirms_and_withdraws_a_sighting(browser_client, admin_key, client,
