@@ -454,3 +454,10 @@ def test_the_console_offers_durations_languages_and_countries_by_name(signed_in,
     occasions_page = signed_in.get(f"/admin/owners/{owner['id']}/occasions?lang=en").text
     assert 'placeholder="PT8H"' not in occasions_page and ">8 hours<" in occasions_page
 
+
+def test_the_channels_page_names_platforms_and_modes(signed_in, owner) -> None:  # noqa: ANN001
+    page = signed_in.get(f"/admin/owners/{owner['id']}/channels?lang=ar&platform=telegram").text
+    assert '<option value="twilio"' in page and ">SMS (Twilio)<" in page
+    assert ">البريد الإلكتروني<" in page and ">email<" not in page
+    assert '<option value="return">' + WORDS["ar"]["mode_return"] in page
+
