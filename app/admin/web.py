@@ -23,7 +23,7 @@ from app import clock
 from app.admin import sessions
 from app.admin.words import OCCASIONS, WORDS
 from app.domain import countries, hijri, hours
-from app.domain.rendering import spoken_duration
+from app.domain.rendering import spoken_duration, zone_name
 from app.domain.when import SPOKEN_CHANCE
 from app.keys.service import Principal
 
@@ -211,6 +211,7 @@ def render(request: Request, who: Console | None, template: str, *, status: int 
         path=request.url.path, spoken_chance=SPOKEN_CHANCE,
         duration=lambda v: duration(v, language), response_times=RESPONSE_TIMES,
         country_name=lambda c: country_name(c, language), language_names=LANGUAGE_NAMES,
+        zone=lambda z: zone_name(z, language, clock.now()),
         **context)
     response = HTMLResponse(html, status_code=status,
                             headers={"Cache-Control": "no-store",

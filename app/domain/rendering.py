@@ -339,6 +339,12 @@ def _clock(hour: int, minute: int, language: str) -> str:
 
 
 @lru_cache(maxsize=1024)
+def zone_name(zone: str, language: str, at: datetime) -> str:
+    """How a person names the owner's zone at ``at``: «بتوقيت الرياض», "Riyadh time"."""
+    tz = ZoneInfo(zone)
+    return _zone_label(tz.key, at.astimezone(tz).utcoffset() or timedelta(0), language)
+
+
 def _zone_label(zone: str, offset: timedelta, language: str) -> str:
     """ "Riyadh time" / «بتوقيت الرياض»; a zone with no city reads as its UTC offset."""
     if "/" not in zone or zone.startswith("Etc/"):

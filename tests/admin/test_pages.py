@@ -461,3 +461,10 @@ def test_the_channels_page_names_platforms_and_modes(signed_in, owner) -> None: 
     assert ">البريد الإلكتروني<" in page and ">email<" not in page
     assert '<option value="return">' + WORDS["ar"]["mode_return"] in page
 
+
+def test_the_owner_s_zone_is_named_as_a_person_says_it(signed_in, owner) -> None:  # noqa: ANN001
+    leave = signed_in.get(f"/admin/owners/{owner['id']}/leave?lang=ar").text
+    assert "الأوقات بتوقيت الرياض" in leave
+    replies = signed_in.get(f"/admin/owners/{owner['id']}/replies?lang=en").text
+    assert "(Riyadh time)" in replies
+
