@@ -460,6 +460,9 @@ def test_the_channels_page_names_platforms_and_modes(signed_in, owner) -> None: 
     assert '<option value="twilio"' in page and ">SMS (Twilio)<" in page
     assert ">البريد الإلكتروني<" in page and ">email<" not in page
     assert '<option value="return">' + WORDS["ar"]["mode_return"] in page
+    overview = signed_in.get(f"/admin/owners/{owner['id']}?lang=en").text
+    assert '<option value="telegram"' in overview and ">Telegram<" in overview
+    assert ">telegram<" not in overview
 
 
 def test_the_owner_s_zone_is_named_as_a_person_says_it(signed_in, owner) -> None:  # noqa: ANN001
