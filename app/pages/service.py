@@ -20,6 +20,7 @@ FEED_PAST = timedelta(days=60)
 FEED_FUTURE = timedelta(days=400)
 AWAY = {"ar": "إجازة", "en": "Away"}
 EXPECTED = {"ar": " (متوقع)", "en": " (expected)"}
+CALENDAR_NAME = {"ar": "الإجازات", "en": "time off"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +92,7 @@ def ics_feed(session: Session, owner: Owner, at: datetime, base_url: str) -> byt
     cal = Calendar()
     cal.add("prodid", "-//Ijaza//ijaza//EN")
     cal.add("version", "2.0")
-    cal.add("x-wr-calname", f"{owner.name} — time off")
+    cal.add("x-wr-calname", f"{owner.name} — {CALENDAR_NAME[language]}")
     cal.add("x-wr-timezone", owner.timezone)
     for row in windows_repository.overlapping(session, owner.id, at - FEED_PAST, at + FEED_FUTURE):
         if row.kind != "off":
@@ -117,7 +118,7 @@ def ics_feed(session: Session, owner: Owner, at: datetime, base_url: str) -> byt
         event.add("status", "TENTATIVE" if row.tentative else "CONFIRMED")
         event.add("transp", "OPAQUE")
         back = back_after(session, owner, to_domain(row))
-        event.add("description", back_text(back, owner, at))
+        event.add("description", back_text(back, owner, at, language))
         event.add("x-ijaza-back-at", back.back_at.isoformat())
         event.add("url", f"{base_url.rstrip('/')}/p/{owner.id}")
         cal.add_component(event)
@@ -129,16 +130,18 @@ def back_after(session: Session, owner: Owner, window: Window) -> when.When:
     return when.expect(policy_of(session, owner, window.starts_at), window.starts_at)
 
 
-def back_text(expected: when.When, owner: Owner, at: datetime) -> str:
-    """"Back on Sunday 31 May (14 Dhu al-Hijjah), 9:00 AM Riyadh time", with the range when
-    the moon sighting can change the day, as the English reply writes it."""
+def back_text(expected: when.When, owner: Owner, at: datetime, language: str = "en") -> str:
+    """"Back on Sunday 31 May (14 Dhu al-Hijjah), 9:00 AM Riyadh time" / «نعود يوم الأحد
+    31 مايو (14 ذو الحجة)، 9:00 ص بتوقيت الرياض», with the range when the moon sighting can
+    change the day, as the reply writes it."""
     tz = validation.zone(owner.timezone)
     year = at.astimezone(tz).year
-    text = f"Back on {rendering.spoken_instant(expected.back_at, 'en', tz, this_year=year)}"
+    back = rendering.spoken_instant(expected.back_at, language, tz, this_year=year)
+    text = f"نعود يوم {back}" if language == "ar" else f"Back on {back}"
     if expected.earliest_back is not None and expected.latest_back is not None:
-        low = rendering.spoken_day(expected.earliest_back.astimezone(tz).date(), "en",
-                                   this_year=year, with_hijri=False)
-        high = rendering.spoken_day(expected.latest_back.astimezone(tz).date(), "en",
-                                    this_year=year, with_hijri=False)
-        text += f" (subject to the moon sighting: between {low} and {high})"
+        low, high = (rendering.spoken_day(d.astimezone(tz).date(), language, this_year=year,
+                                          with_hijri=False)
+                     for d in (expected.earliest_back, expected.latest_back))
+        text += (f" (حسب رؤية الهلال: بين {low} و{high})" if language == "ar"
+                 else f" (subject to the moon sighting: between {low} and {high})")
     return text + "."

@@ -76,3 +76,5 @@ def test_the_feed_uses_all_day_events_sequence_and_the_first_language(client, ad
     client.patch(f"/v1/owners/{owner['id']}", json={"languages": ["en", "ar"]}, headers=admin)
     english = {str(e["uid"]).split("@")[0]: e for e in _feed(client, owner["id"])}
     assert str(english[whole["id"]]["summary"]) == "Private leave"
+    assert str(english[whole["id"]]["description"]).startswith("Back on ")
+    assert str(first["description"]).startswith("نعود يوم ")  # as its title, in Arabic first

@@ -51,13 +51,17 @@ def test_the_reply_the_page_and_the_feed_say_the_same_back_at(client, admin, own
     with mock.patch("app.clock.now", return_value=inside.astimezone(UTC)):
         status = client.get(f"/p/{owner['id']}/status.json").json()
         feed = Calendar.from_ical(client.get(f"/p/{owner['id']}.ics").content)
-        page = client.get(f"/p/{owner['id']}", params={"lang": "en"}).text
+        page = client.get(f"/p/{owner['id']}", params={"lang": "ar"}).text
     assert status["back_at"] == backs.pop()
     event = next(e for e in feed.walk("VEVENT") if str(e["uid"]).startswith(eid["id"]))
     assert str(event["x-ijaza-back-at"]) == datetime.fromisoformat(status["back_at"]).isoformat()
-    back_words = str(event["description"]).removeprefix("Back on ").split(" (")[0].rstrip(".")
-    assert back_words in decisions[("en", "email")]["reply"]["text"]  # the same words
+    # the feed speaks the owner's first language (Arabic here), as its titles do
+    description = str(event["description"])
+    assert description.startswith("نعود يوم "), description
+    back_words = description.removeprefix("نعود يوم ").split(" (")[0].rstrip(".")
+    assert back_words in decisions[("ar", "email")]["reply"]["text"]  # the same words
     assert html.escape(back_words) in page or back_words in page
+    assert str(feed["x-wr-calname"]).endswith("— الإجازات")
 
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><style>
