@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -122,13 +123,33 @@ def _row_id(value: str | None, field: str) -> int:
     return number
 
 
-def _errors(exc: Exception) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class FormError:
+    """What was refused, by the field it concerns: the page names the field with its own
+    label, in the console's language ("المنطقة الزمنية: …" rather than "timezone: …")."""
+
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}" if self.field else self.message
+
+
+def _errors(exc: Exception) -> list[FormError]:
     if isinstance(exc, ValidationError):
-        return [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}".lstrip(": ")
-                for e in exc.errors()]
+        found = []
+        for e in exc.errors():
+            where = [str(p) for p in e["loc"]]
+            # pydantic's "Value error, " says nothing to a person
+            message = str(e["msg"]).removeprefix("Value error, ")
+            if len(where) > 1:
+                message = f"{'.'.join(where[1:])}: {message}"
+            found.append(FormError(where[0] if where else None, message))
+        return found
     if isinstance(exc, IjazaError):
-        return [exc.detail]
-    return [str(exc)]
+        field = exc.extra.get("field")
+        return [FormError(field if isinstance(field, str) else None, exc.detail)]
+    return [FormError(None, str(exc))]
 
 
 # --- static files ---------------------------------------------------------------------------
@@ -314,7 +335,7 @@ def week_of(country: str) -> list[str]:
 
 
 def _hours_page(request: Request, who: Console, owner: Owner, *, status: int = 200,
-                errors: list[str] | None = None, values: dict[str, str] | None = None,
+                errors: list[FormError] | None = None, values: dict[str, str] | None = None,
                 session: Session | None = None, channels: list[Any] | None = None) -> HTMLResponse:
     week = week_of(owner.country)
     weekend = countries.country(owner.country).weekend
@@ -453,7 +474,7 @@ async def save_occasion(owner_id: str, request: Request, session: SessionDep) ->
     who = await _who(request, session)
     form = await web.checked_form(request, who)
 
-    def work() -> tuple[Owner, list[str], Conflict | None]:
+    def work() -> tuple[Owner, list[FormError], Conflict | None]:
         owner = _owner(session, who, owner_id)
         try:
             if form.get("delete"):
@@ -518,7 +539,7 @@ async def save_leave(owner_id: str, request: Request, session: SessionDep) -> Re
     who = await _who(request, session)
     form = await web.checked_form(request, who)
 
-    def work() -> tuple[Owner, list[str]]:
+    def work() -> tuple[Owner, list[FormError]]:
         owner = _owner(session, who, owner_id)
         tz = validation.zone(owner.timezone)
         try:
@@ -641,9 +662,9 @@ async def save_reply(owner_id: str, request: Request, session: SessionDep) -> Re
     action = form.get("action", "preview")
     source = form.get("source", "")
 
-    def work() -> tuple[Owner, dict[str, Any], list[str]]:
+    def work() -> tuple[Owner, dict[str, Any], list[FormError]]:
         owner = _owner(session, who, owner_id)
-        errors: list[str] = []
+        errors: list[FormError] = []
         if action == "save":
             try:
                 if len(source) > 4000:
@@ -654,7 +675,7 @@ async def save_reply(owner_id: str, request: Request, session: SessionDep) -> Re
                 else:
                     templates.save(session, owner.id, *choice, source)
             except rendering.TemplateInvalid as exc:
-                errors.append(str(exc))
+                errors.append(FormError(None, str(exc)))
         elif action == "reset":
             templates.reset(session, owner.id, *choice)
         data = _replies_context(session, owner, choice, form,
@@ -711,7 +732,7 @@ async def save_channel(owner_id: str, request: Request, session: SessionDep) -> 
     form = await web.checked_form(request, who)
     box = request.app.state.secret_box
 
-    def work() -> tuple[Owner, list[str], str | None]:
+    def work() -> tuple[Owner, list[FormError], str | None]:
         owner = _owner(session, who, owner_id)
         try:
             if form.get("delete"):
@@ -795,7 +816,7 @@ async def retry_delivery(owner_id: str, request: Request, session: SessionDep) -
     who = await _who(request, session)
     form = await web.checked_form(request, who)
 
-    def work() -> tuple[Owner, list[str]]:
+    def work() -> tuple[Owner, list[FormError]]:
         owner = _owner(session, who, owner_id)
         try:
             outbox.retry(session, owner.id, _row_id(form.get("retry"), "retry"), clock.now())
@@ -845,7 +866,7 @@ async def calendar_action(request: Request, session: SessionDep) -> Response:
     form = await web.checked_form(request, who)
     country = form.get("country", "SA")
 
-    def work() -> tuple[dict[str, Any] | None, list[str]]:
+    def work() -> tuple[dict[str, Any] | None, list[FormError]]:
         try:
             if form.get("withdraw"):
                 calendar.withdraw(session, country, _row_id(form["withdraw"], "withdraw"))

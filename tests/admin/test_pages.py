@@ -471,3 +471,17 @@ def test_the_owner_s_zone_is_named_as_a_person_says_it(signed_in, owner) -> None
     replies = signed_in.get(f"/admin/owners/{owner['id']}/replies?lang=en").text
     assert "(Riyadh time)" in replies
 
+
+def test_a_refused_form_names_its_fields_in_the_console_s_language(signed_in,
+                                                                   owner) -> None:  # noqa: ANN001
+    path = f"/admin/owners/{owner['id']}/hours"
+    shown = signed_in.get(f"{path}?lang=ar").text
+    refused = _post(signed_in, path, {"day_sun": "25:00-13:00", "day_mon": "09:00-13:00",
+                                      "response_time": "PT4H", "timezone": "Mars/Olympus",
+                                      "country": "SA", "language_1": "ar", "tone": "friendly",
+                                      "name": "x", "csrf": form_token(shown)})
+    assert refused.status_code == 422
+    alert = re.search(r'role="alert">(.*?)</div>', refused.text, re.S).group(1)
+    assert "<strong>المنطقة الزمنية</strong>" in alert and "<strong>ساعات العمل</strong>" in alert
+    assert "Value error" not in alert and "timezone:" not in alert
+
