@@ -22,8 +22,8 @@ from starlette.concurrency import run_in_threadpool
 from app import clock
 from app.admin import sessions
 from app.admin.words import OCCASIONS, WORDS
-from app.domain import countries, hijri, hours
-from app.domain.rendering import spoken_duration, zone_name
+from app.domain import countries, hijri
+from app.domain.rendering import spoken_iso_duration, zone_name
 from app.domain.when import SPOKEN_CHANCE
 from app.keys.service import Principal
 
@@ -175,18 +175,6 @@ RESPONSE_TIMES = ("PT1H", "PT2H", "PT4H", "PT8H", "P1D", "P2D")
 LANGUAGE_NAMES = {"ar": "العربية", "en": "English"}
 
 
-def duration(value: str | None, language: str) -> str:
-    """An ISO 8601 duration as a person says it ("4 ساعات", "1 day"); the value itself
-    when it is not one."""
-    if not value:
-        return ""
-    try:
-        span = hours.parse_duration(value)
-    except ValueError:
-        return value
-    return spoken_duration(span, language)
-
-
 def country_name(code: str, language: str) -> str:
     """"السعودية (SA)": the country's name in ``language`` with its code."""
     try:
@@ -209,7 +197,7 @@ def render(request: Request, who: Console | None, template: str, *, status: int 
         t=words, other="en" if language == "ar" else "ar", ltr=ltr, bdi=bdi,
         occ=OCCASIONS[language], weekday=lambda d: weekday_name(d, language),
         path=request.url.path, spoken_chance=SPOKEN_CHANCE,
-        duration=lambda v: duration(v, language), response_times=RESPONSE_TIMES,
+        duration=lambda v: spoken_iso_duration(v, language), response_times=RESPONSE_TIMES,
         country_name=lambda c: country_name(c, language), language_names=LANGUAGE_NAMES,
         zone=lambda z: zone_name(z, language, clock.now()),
         **context)

@@ -93,7 +93,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.filters import FILTERS
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from app.domain import hijri, text
+from app.domain import hijri, hours, text
 from app.domain.model import Occasion, Situation
 from app.domain.text import config_dir
 
@@ -307,6 +307,18 @@ def spoken_duration(span: timedelta, language: str) -> str:
         if seconds >= size and seconds % size == 0:
             return format_unit(seconds // size, unit, locale=language).translate(_TO_LATIN_DIGITS)
     return format_unit(seconds, "duration-second", locale=language).translate(_TO_LATIN_DIGITS)
+
+
+def spoken_iso_duration(value: str | None, language: str) -> str:
+    """An ISO 8601 duration ("PT4H") as :func:`spoken_duration` says it; the value itself
+    when it is not one, "" for none."""
+    if not value:
+        return ""
+    try:
+        span = hours.parse_duration(value)
+    except ValueError:
+        return value
+    return spoken_duration(span, language)
 
 
 def spoken_day(day: date, language: str, *, this_year: int, with_hijri: bool = True,

@@ -60,14 +60,6 @@ def _weekday_name(code: str, language: str) -> str:
         WEEKDAYS.index(code)])
 
 
-def _duration(value: str, language: str) -> str:
-    try:
-        span = hours.parse_duration(value)
-    except ValueError:
-        return value
-    return rendering.spoken_duration(span, language)
-
-
 @router.get("/p/{owner_id}.ics", summary="iCalendar feed of the owner's off-periods",
             response_class=Response)
 def ics(owner_id: str, request: Request, session: SessionDep) -> Response:
@@ -127,5 +119,5 @@ def page(owner_id: str, session: SessionDep,
         ramadan=ramadan,
         ramadan_slots=[hours.format_daily_interval(s) for s in ramadan.reply_slots]
         if ramadan else [],
-        response_time=_duration(owner.response_time, language))
+        response_time=rendering.spoken_iso_duration(owner.response_time, language))
     return HTMLResponse(html, headers={"Cache-Control": "no-cache"})
