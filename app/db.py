@@ -134,6 +134,15 @@ def ordered_id(prefix: str) -> str:
 AUTOCHECKPOINT_PAGES = 10_000
 
 
+def sqlite_file(engine: Engine) -> str | None:
+    """The database file of a file-backed SQLite engine; None for an in-memory one or
+    any other database."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    return database
+
+
 class WalCheckpointer:
     """Copies an SQLite database's write-ahead log back into the database on a thread of
     its own, so that the writer's commits do not.
@@ -162,10 +171,8 @@ class WalCheckpointer:
     @classmethod
     def for_engine(cls, engine: Engine) -> WalCheckpointer | None:
         """One for a file-backed SQLite engine; None for anything else."""
-        database = engine.url.database
-        if engine.dialect.name != "sqlite" or not database or database == ":memory:":
-            return None
-        return cls(database)
+        database = sqlite_file(engine)
+        return cls(database) if database is not None else None
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
@@ -213,8 +220,8 @@ def ping(engine: Engine, *, timeout: float) -> None:
     the engine's one pooled connection may be a request's or a job's for seconds, and its
     BEGIN IMMEDIATE would queue the question behind another process's write, so a busy
     replica looked dead to /readyz. A WAL read waits for no writer."""
-    database = engine.url.database
-    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+    database = sqlite_file(engine)
+    if database is None:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         return

@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.pool import NullPool
 
+from app.db import sqlite_file
 from app.logs import log
 
 # The advisory lock's two keys: "ijza" and the scheduler (pg_try_advisory_lock(int, int)).
@@ -199,7 +200,5 @@ class _FileLock(_Lock):
 
 
 def _lock_path(engine: Engine) -> str | None:
-    database: Any = engine.url.database
-    if not database or database == ":memory:":
-        return None
-    return f"{database}.leader"
+    database = sqlite_file(engine)
+    return f"{database}.leader" if database is not None else None

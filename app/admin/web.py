@@ -184,6 +184,17 @@ def country_name(code: str, language: str) -> str:
     return name if code == "none" else f"{name} ({code})"
 
 
+def named(words: dict[str, str], prefix: str, code: object, *, plain: bool = False
+          ) -> str | Markup:
+    """A code (a platform, situation, state…) by its word ``<prefix>_<code>``; a code
+    without one is shown as it is, isolated left to right (``plain``: as text, for an
+    ``<option>``, which holds no markup)."""
+    found = words.get(f"{prefix}_{code}")
+    if found:
+        return found
+    return str(code) if plain else ltr(code)
+
+
 def month_title(first: date, language: str) -> str:
     return format_date(first, "LLLL y", locale=_babel_locale(language))
 
@@ -200,6 +211,7 @@ def render(request: Request, who: Console | None, template: str, *, status: int 
         duration=lambda v: spoken_iso_duration(v, language), response_times=RESPONSE_TIMES,
         country_name=lambda c: country_name(c, language), language_names=LANGUAGE_NAMES,
         zone=lambda z: zone_name(z, language, clock.now()),
+        named=lambda prefix, code, plain=False: named(words, prefix, code, plain=plain),
         **context)
     response = HTMLResponse(html, status_code=status,
                             headers={"Cache-Control": "no-store",
