@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.domain import occasions, rules
@@ -155,6 +155,9 @@ def test_materialise_covers_overlapping_occurrences_only() -> None:
     assert [m.occasion for m in made] == ["eid_al_fitr"]
 
 
+# The first window of a year computes that year's crescent (~0.3 s, cached after): a cost
+# the calendar benchmark measures, not one for a property's deadline.
+@settings(deadline=None)
 @given(st.dates(date(1926, 1, 1), date(2075, 1, 1)), st.integers(0, 400))
 def test_windows_are_well_formed(start: date, length: int) -> None:
     made = rules.materialise(rules.default_rules("MA"), country="MA",
