@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from app.domain import countries, hours
 from app.domain.model import InboundMessage
+from app.domain.refusal import Refusal
 
 LANGUAGES = ("ar", "en")
 TONES = ("formal", "friendly")
@@ -25,7 +26,8 @@ def _zones() -> frozenset[str]:
 
 def timezone_name(value: str) -> str:
     if value not in _zones():
-        raise ValueError(f"'{value}' is not an IANA timezone (e.g. 'Asia/Riyadh').")
+        raise Refusal("not_timezone", "'{value}' is not an IANA timezone (e.g. 'Asia/Riyadh').",
+                      value=value)
     return value
 
 

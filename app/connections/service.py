@@ -18,6 +18,7 @@ from app.connections import repository
 from app.connections.models import ChannelRow
 from app.connections.schemas import ChannelCreate, ChannelRead, ChannelUpdate
 from app.crypto import SecretBox
+from app.domain.refusal import Refusal
 from app.errors import Invalid, NotFound
 from app.owners.models import Owner
 from app.targets import PrivateTarget, refuse_private_target
@@ -57,7 +58,9 @@ def _check(platform: str, mode: str, merged: dict[str, Any], *, allow_private: b
                       field=f"settings.{where}") from exc
     missing = settings.missing(mode)
     if missing:
-        raise Invalid(f"{platform} needs: {', '.join(missing)}.", field=f"settings.{missing[0]}")
+        refusal = Refusal("channel_needs", "{platform} needs: {missing}.", platform=platform,
+                          missing=", ".join(missing))
+        raise Invalid(str(refusal), field=f"settings.{missing[0]}") from refusal
     if mode not in cls.modes:
         raise Invalid(f"{platform} cannot work in mode '{mode}'; use "
                       f"{' or '.join(repr(m) for m in cls.modes)}.", field="mode")
@@ -68,8 +71,10 @@ def _check(platform: str, mode: str, merged: dict[str, Any], *, allow_private: b
                 try:
                     refuse_private_target(str(value))
                 except PrivateTarget as exc:
-                    raise Invalid(f"{platform} setting '{name}': {exc}; only public internet "
-                                  "hosts can be reached.", field=f"settings.{name}") from exc
+                    refusal = Refusal("private_target", "{platform} setting '{setting}': "
+                                      "{reason}; only public internet hosts can be reached.",
+                                      platform=platform, setting=name, reason=str(exc))
+                    raise Invalid(str(refusal), field=f"settings.{name}") from refusal
     try:
         build_channel(platform, {**merged, "mode": mode}, now=_now)
     except (ValueError, TypeError, KeyError) as exc:

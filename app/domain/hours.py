@@ -22,6 +22,7 @@ from datetime import time, timedelta
 from decimal import Decimal, InvalidOperation
 
 from app.domain.model import WEEKDAYS, DailyInterval, WorkingHours
+from app.domain.refusal import Refusal
 
 _FULL_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _CLOCK = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
@@ -42,7 +43,8 @@ def _clock(value: str, where: str) -> time | None:
     """``HH:MM`` → time; ``24:00`` → None (the end of the day)."""
     m = _CLOCK.match(value.strip())
     if not m or (m.group(1) == "24" and m.group(2) != "00"):
-        raise ValueError(f"{where}: '{value.strip()}' is not a time of day HH:MM (00:00–24:00)")
+        raise Refusal("not_time", "{where}: '{value}' is not a time of day HH:MM (00:00–24:00)",
+                      where=where, value=value.strip())
     if m.group(1) == "24":
         return None
     return time(int(m.group(1)), int(m.group(2)))
@@ -56,16 +58,19 @@ def parse_daily_interval(value: str, where: str = "interval") -> DailyInterval:
     (``"09:00-09:00"``).
     """
     if not isinstance(value, str) or value.count("-") != 1:
-        raise ValueError(f"{where}: {value!r} is not an interval like '09:00-17:00'")
+        raise Refusal("not_interval", "{where}: {value!r} is not an interval like '09:00-17:00'",
+                      where=where, value=value)
     raw_start, raw_end = value.split("-")
     start = _clock(raw_start, where)
     end = _clock(raw_end, where)
     if start is None:
-        raise ValueError(f"{where}: '{value}' cannot start at 24:00")
+        raise Refusal("starts_at_midnight", "{where}: '{value}' cannot start at 24:00",
+                      where=where, value=value)
     if end is None:
         end = time(0)
     if start == end and start != time(0):
-        raise ValueError(f"{where}: '{value}' is empty (its end equals its start)")
+        raise Refusal("empty_interval", "{where}: '{value}' is empty (its end equals its start)",
+                      where=where, value=value)
     return DailyInterval(start=start, end=end)
 
 
@@ -115,11 +120,11 @@ def parse_working_hours(spec: Mapping[str, Sequence[str]]) -> WorkingHours:
 
 def _refuse_overlaps(days: list[list[DailyInterval]]) -> None:
     """Place every interval on one week of minutes (Sunday night wraps onto Monday)."""
-    spans: list[tuple[int, int, int, str]] = []
+    spans: list[tuple[int, int, int, tuple[str, str]]] = []
     for index, intervals in enumerate(days):
         for number, interval in enumerate(intervals):
             start, end = interval_minutes(interval)
-            label = f"{WEEKDAYS[index]} {format_daily_interval(interval)}"
+            label = (WEEKDAYS[index], format_daily_interval(interval))
             offset = index * _MINUTES_PER_DAY
             ident = index * 1000 + number
             spans.append((offset + start, offset + end, ident, label))
@@ -130,7 +135,9 @@ def _refuse_overlaps(days: list[list[DailyInterval]]) -> None:
     # Sorted by start, a set of spans is disjoint iff each pair of neighbours is.
     for (_s1, e1, id1, l1), (s2, _e2, id2, l2) in zip(spans, spans[1:], strict=False):
         if s2 < e1 and id1 != id2:
-            raise ValueError(f"working hours overlap: {l1} and {l2}")
+            raise Refusal("hours_overlap", "working hours overlap: {day} {first} and "
+                          "{other_day} {second}", day=l1[0], first=l1[1], other_day=l2[0],
+                          second=l2[1])
 
 
 def working_hours_to_spec(hours: WorkingHours) -> dict[str, list[str]]:

@@ -95,6 +95,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from app.domain import hijri, hours, text
 from app.domain.model import Occasion, Situation
+from app.domain.refusal import Refusal
 from app.domain.text import config_dir
 
 log = logging.getLogger(__name__)
@@ -125,8 +126,12 @@ _TITLE_YEAR = re.compile(r"\s*\(?\b1[3-5]\d\d\b\)?\s*(?:هـ|AH)?\s*$")
 Variables = dict[str, str | bool]
 
 
-class TemplateInvalid(ValueError):
-    """A template that cannot be used; the message says what is wrong."""
+class TemplateInvalid(Refusal):
+    """A template that cannot be used; the message says what is wrong, and ``code`` names
+    the commonest reasons for the console (an unknown variable, a syntax error, …)."""
+
+    def __init__(self, reason: str, code: str = "template_invalid", **params: object) -> None:
+        super().__init__(code, "{reason}", reason=reason, **params)
 
 
 @dataclass(frozen=True, slots=True)
@@ -506,20 +511,24 @@ def _check_node(node: nodes.Node) -> None:
         raise TemplateInvalid(f"{what} not allowed in reply templates (line {node.lineno})")
     if isinstance(node, nodes.Name) and node.name not in VARIABLES:
         raise TemplateInvalid(f"unknown variable '{node.name}' on line {node.lineno}; "
-                              f"known: {', '.join(sorted(VARIABLES))}")
+                              f"known: {', '.join(sorted(VARIABLES))}", "unknown_variable",
+                              name=node.name, line=node.lineno)
 
 
 @lru_cache(maxsize=2048)
 def _compiled(source: str) -> Template:
     if len(source) > MAX_SOURCE:
-        raise TemplateInvalid(f"a template may be at most {MAX_SOURCE} characters")
+        raise TemplateInvalid(f"a template may be at most {MAX_SOURCE} characters",
+                              "template_too_long", most=MAX_SOURCE)
     env = _env()
     try:
         tree = env.parse(source)
     except TemplateError as exc:
         line = getattr(exc, "lineno", None)
         where = f" on line {line}" if line else ""
-        raise TemplateInvalid(f"syntax error{where}: {getattr(exc, 'message', exc)}") from exc
+        detail = getattr(exc, "message", None) or str(exc)
+        raise TemplateInvalid(f"syntax error{where}: {detail}", "template_syntax",
+                              line=line or 1, detail=detail) from exc
     except (RecursionError, MemoryError) as exc:
         raise TemplateInvalid("the template is nested too deeply") from exc
     _check_tree(tree)
@@ -785,7 +794,7 @@ def validate_template(source: str) -> None:
     variable or filter, a construct the sandbox does not allow, or an over-long result.
     """
     if not isinstance(source, str) or not source.strip():
-        raise TemplateInvalid("a template cannot be empty")
+        raise TemplateInvalid("a template cannot be empty", "template_empty")
     _compiled(source)
     for variables in _samples():
         _run(source, variables)

@@ -53,6 +53,7 @@ from app.domain.model import (
     WindowKind,
     WindowSource,
 )
+from app.domain.refusal import Refusal
 
 RULE_OCCASIONS = (*countries.ISLAMIC_OCCASIONS, Occasion.NATIONAL)
 MAX_SPAN_DAYS = 90
@@ -134,22 +135,24 @@ def rule_from_dict(d: Mapping[str, Any]) -> Rule:  # Any: parsed JSON, checked f
     if isinstance(span, HijriSpan) and not _touches_month(span, occasions.OCCASION_HIJRI[
             occasion][0]):
         month = occasions.OCCASION_HIJRI[occasion][0]
-        raise ValueError(f"span: a Hijri span for {occasion} must reach into its month "
-                         f"({hijri.month_name(month)}, {month:02d}-..), got "
-                         f"{span.start[0]:02d}-{span.start[1]:02d} to "
-                         f"{span.end[0]:02d}-{span.end[1]:02d}")
+        raise Refusal("span_outside_month", "span: a Hijri span for {occasion} must reach "
+                      "into its month ({month_name}, {month:02d}-..), got {start} to {end}",
+                      occasion=occasion, month=month, month_name=hijri.month_name(month),
+                      start="{:02d}-{:02d}".format(*span.start),
+                      end="{:02d}-{:02d}".format(*span.end))
     slots = d.get("reply_slots") or []
     if not isinstance(slots, list | tuple):
         raise ValueError("reply_slots: must be a list like [\"20:00-21:00\"]")
     reply_slots = tuple(_slot_from(s, f"reply_slots[{i}]") for i, s in enumerate(slots))
     if reply_slots and kind == WindowKind.OFF.value:
-        raise ValueError("reply_slots: an 'off' rule has no replies; use kind 'reduced' for "
-                         "fixed reply times")
+        raise Refusal("off_has_no_slots", "reply_slots: an 'off' rule has no replies; use "
+                      "kind 'reduced' for fixed reply times")
     response = d.get("response_time")
     response_time = None if response is None else parse_duration(response, "response_time")
     notice = d.get("notice_days", 7)
     if not isinstance(notice, int) or isinstance(notice, bool) or not 0 <= notice <= 365:
-        raise ValueError(f"notice_days: a whole number of days from 0 to 365, got {notice!r}")
+        raise Refusal("whole_days", "{where}: a whole number of days from 0 to {most}, "
+                      "got {value!r}", where="notice_days", most=365, value=notice)
     title = d.get("title")
     if title is not None and (
         not isinstance(title, Mapping) or not title
@@ -202,8 +205,9 @@ def _span_from(raw: object) -> Span:
         for name in ("before", "after"):
             v = raw.get(name, 0)
             if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= MAX_SPAN_DAYS:
-                raise ValueError(f"span.{name}: a whole number of days from 0 to "
-                                 f"{MAX_SPAN_DAYS}, got {v!r}")
+                raise Refusal("whole_days", "{where}: a whole number of days from 0 to "
+                              "{most}, got {value!r}", where=f"span.{name}",
+                              most=MAX_SPAN_DAYS, value=v)
             values.append(v)
         return DaysSpan(*values)
     if kind == "hijri":
@@ -226,8 +230,8 @@ def _touches_month(span: HijriSpan, month: int) -> bool:
 def _hijri_md(value: object, where: str) -> tuple[int, int]:
     m = re.fullmatch(r"(\d{2})-(\d{2})", value) if isinstance(value, str) else None
     if not m or not 1 <= int(m[1]) <= 12 or not 1 <= int(m[2]) <= 30:
-        raise ValueError(f"{where}: a Hijri month-day 'MM-DD' (month 01-12, day 01-30), "
-                         f"got {value!r}")
+        raise Refusal("hijri_month_day", "{where}: a Hijri month-day 'MM-DD' (month 01-12, "
+                      "day 01-30), got {value!r}", where=where, value=value)
     return int(m[1]), int(m[2])
 
 
@@ -239,9 +243,11 @@ def _slot_from(value: object, where: str) -> DailyInterval:
         start = time(int(m[1]), int(m[2]))
         end = time(0) if (m[3], m[4]) == ("24", "00") else time(int(m[3]), int(m[4]))
     except ValueError:
-        raise ValueError(f"{where}: a time range 'HH:MM-HH:MM', got {value!r}") from None
+        raise Refusal("time_range", "{where}: a time range 'HH:MM-HH:MM', got {value!r}",
+                      where=where, value=value) from None
     if start == end:
-        raise ValueError(f"{where}: start and end are the same time ({value!r})")
+        raise Refusal("same_time", "{where}: start and end are the same time ({value!r})",
+                      where=where, value=value)
     return DailyInterval(start, end)
 
 

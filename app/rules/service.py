@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.domain import rules
 from app.domain.model import WindowSource
+from app.domain.refusal import Refusal
 from app.errors import Conflict, Invalid, NotFound
 from app.owners.models import Owner
 from app.rules import repository
@@ -81,9 +82,10 @@ def _refuse_a_second(session: Session, owner: Owner, occasion: str,
                      keep: str | None = None) -> None:
     for other in repository.for_owner(session, owner.id):
         if other.occasion == occasion and other.id != keep:
-            raise Conflict(f"Owner '{owner.id}' already has rule '{other.id}' for {occasion}; "
-                           f"change that one (PATCH …/rules/{other.id}).",
-                           existing=other.id)
+            refusal = Refusal("second_rule", "Owner '{owner}' already has rule '{rule}' for "
+                              "{occasion}; change that one (PATCH …/rules/{rule}).",
+                              owner=owner.id, rule=other.id, occasion=occasion)
+            raise Conflict(str(refusal), existing=other.id) from refusal
 
 
 def _apply(row: RuleRow, data: dict[str, Any]) -> None:

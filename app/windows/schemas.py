@@ -7,6 +7,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from app import validation
 from app.domain import hours
+from app.domain.refusal import Refusal
 
 Instant = Annotated[datetime, AfterValidator(validation.aware)]
 
@@ -20,6 +21,16 @@ def _slots(value: list[str] | None) -> list[str] | None:
 Slots = Annotated[list[str] | None, AfterValidator(_slots)]
 Title = dict[Literal["ar", "en"], Annotated[str, Field(min_length=1, max_length=200)]]
 MAX_WINDOW_DAYS = 400
+
+
+def check_span(starts_at: datetime, ends_at: datetime) -> None:
+    """A window starts before it ends and lasts at most ``MAX_WINDOW_DAYS`` (a new window,
+    or one changed in part)."""
+    if starts_at >= ends_at:
+        raise Refusal("ends_before_start", "starts_at must be before ends_at")
+    if (ends_at - starts_at).days > MAX_WINDOW_DAYS:
+        raise Refusal("window_too_long", "a window may last at most {most} days",
+                      most=MAX_WINDOW_DAYS)
 
 
 class WindowCreate(BaseModel):
@@ -37,10 +48,7 @@ class WindowCreate(BaseModel):
 
     @model_validator(mode="after")
     def _ordered(self) -> WindowCreate:
-        if self.starts_at >= self.ends_at:
-            raise ValueError("starts_at must be before ends_at")
-        if (self.ends_at - self.starts_at).days > MAX_WINDOW_DAYS:
-            raise ValueError(f"a window may last at most {MAX_WINDOW_DAYS} days")
+        check_span(self.starts_at, self.ends_at)
         return self
 
 

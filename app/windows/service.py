@@ -6,12 +6,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app import clock, validation
+from app.domain.refusal import Refusal
 from app.errors import Conflict, Invalid, NotFound
 from app.owners.models import Owner
 from app.windows import repository
 from app.windows.computed import horizon, rule_windows
 from app.windows.models import WindowRow
-from app.windows.schemas import WindowCreate, WindowRead, WindowUpdate
+from app.windows.schemas import WindowCreate, WindowRead, WindowUpdate, check_span
 
 
 def read(row: WindowRow, owner: Owner) -> WindowRead:
@@ -67,8 +68,10 @@ def update_manual(session: Session, row: WindowRow, body: WindowUpdate) -> Windo
             changes.pop(field)
     starts = changes.get("starts_at", row.starts_at)
     ends = changes.get("ends_at", row.ends_at)
-    if starts >= ends:
-        raise Invalid("starts_at must be before ends_at", field="ends_at")
+    try:
+        check_span(starts, ends)
+    except Refusal as exc:
+        raise Invalid(str(exc), field="ends_at") from exc
     if "reply_slots" in changes and changes["reply_slots"] is None:
         changes["reply_slots"] = []
     for field, value in changes.items():

@@ -45,13 +45,21 @@ def test_invalid_window_is_422_and_nothing_is_stored(client, admin, owner, body)
     assert before == after
 
 
-def test_patch_that_would_reverse_a_window_is_422(client, admin, owner) -> None:
+@pytest.mark.parametrize(("ends_at", "reason"), [
+    ("2030-06-01T00:00:00+03:00", "starts_at must be before ends_at"),
+    # The 400-day limit a new window has holds for a changed one too (it did not).
+    ("2031-08-06T00:00:00+03:00", "a window may last at most 400 days"),
+])
+def test_patch_that_would_reverse_or_stretch_a_window_is_422(client, admin, owner, ends_at,
+                                                              reason) -> None:
     base = f"/v1/owners/{owner['id']}/windows"
     w = client.post(base, json=WINDOW, headers=admin).json()
-    response = client.patch(f"{base}/{w['id']}", json={"ends_at": "2030-06-01T00:00:00+03:00"},
-                            headers=admin)
-    assert response.status_code == 422
+    response = client.patch(f"{base}/{w['id']}", json={"ends_at": ends_at}, headers=admin)
+    assert response.status_code == 422 and reason in response.text
     assert client.get(f"{base}/{w['id']}", headers=admin).json()["ends_at"] == w["ends_at"]
+    # 400 days exactly is allowed
+    assert client.patch(f"{base}/{w['id']}", json={"ends_at": "2031-08-05T00:00:00+03:00"},
+                        headers=admin).status_code == 200
 
 
 def test_windows_list_pages_through_everything(client, admin, owner) -> None:
