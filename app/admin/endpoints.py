@@ -36,6 +36,7 @@ from app.deps import SessionDep
 from app.domain import countries, hijri, hours, rendering, when
 from app.domain.decision import upcoming_off
 from app.domain.model import InboundMessage
+from app.domain.refusal import Refusal, found_in
 from app.errors import Conflict, IjazaError, Invalid, NotFound
 from app.notices import service as notices
 from app.outbox import repository as deliveries
@@ -135,21 +136,29 @@ class FormError:
         return f"{self.field}: {self.message}" if self.field else self.message
 
 
-def _errors(exc: Exception) -> list[FormError]:
+def _errors(exc: Exception, language: str) -> list[FormError]:
+    words = web.WORDS[language]
     if isinstance(exc, ValidationError):
         found = []
         for e in exc.errors():
             where = [str(p) for p in e["loc"]]
-            # pydantic's "Value error, " says nothing to a person
-            message = str(e["msg"]).removeprefix("Value error, ")
-            if len(where) > 1:
-                message = f"{'.'.join(where[1:])}: {message}"
-            found.append(FormError(where[0] if where else None, message))
+            message = web.validation_text(e, language)
+            # The field by the label the form gives it: ("title", "ar") is "title_ar".
+            if "_".join(where) in words:
+                field, rest = "_".join(where), ""
+            elif where and where[0] in words:
+                field, rest = where[0], ".".join(where[1:])
+            else:
+                field, rest = None, ".".join(where)
+            found.append(FormError(field, f"{rest}: {message}" if rest else message))
         return found
+    refusal = found_in(exc)
+    message = web.refusal_text(refusal, language) if refusal else str(exc)
     if isinstance(exc, IjazaError):
-        field = exc.extra.get("field")
-        return [FormError(field if isinstance(field, str) else None, exc.detail)]
-    return [FormError(None, str(exc))]
+        named = [e.get("field") for e in exc.extra.get("errors", [])] + [exc.extra.get("field")]
+        field = next((f for f in named if isinstance(f, str) and f in words), None)
+        return [FormError(field, message if refusal else exc.detail)]
+    return [FormError(None, message)]
 
 
 # --- static files ---------------------------------------------------------------------------
@@ -409,7 +418,7 @@ async def save_hours(owner_id: str, request: Request, session: SessionDep) -> Re
         await run_in_threadpool(owners.update, session, owner, body)
     except (ValidationError, IjazaError, ValueError) as exc:
         chans = await run_in_threadpool(_channels_of, session, owner)
-        return _hours_page(request, who, owner, status=422, errors=_errors(exc), values=form,
+        return _hours_page(request, who, owner, status=422, errors=_errors(exc, who.language), values=form,
                            channels=chans)
     return redirect(f"/admin/owners/{owner.id}/hours?saved=1")
 
@@ -442,17 +451,26 @@ async def occasions_page(owner_id: str, request: Request, session: SessionDep) -
                  existing=None, **data)
 
 
+def _whole(text: str | None, empty: int) -> int | str:
+    """A whole number typed into a form, or the text itself for the rules to refuse by
+    name ("a whole number of days from 0 to 60")."""
+    text = (text or "").strip()
+    if not text:
+        return empty
+    return int(text) if text.isascii() and text.lstrip("-").isdigit() else text
+
+
 def _rule_body(form: dict[str, str]) -> dict[str, Any]:
     span_type = form.get("span_type", "holiday")
     span: dict[str, Any] = {"type": span_type}
     if span_type == "days":
-        span.update(before=int(form.get("before") or 0), after=int(form.get("after") or 0))
+        span.update(before=_whole(form.get("before"), 0), after=_whole(form.get("after"), 0))
     elif span_type == "hijri":
         span.update(start=form.get("hijri_start", ""), end=form.get("hijri_end", ""))
     body: dict[str, Any] = {"kind": form.get("kind", "off"), "span": span,
                             "reply_slots": _intervals(form.get("reply_slots", "")),
                             "response_time": form.get("response_time") or None,
-                            "notice_days": int(form.get("notice_days") or 7)}
+                            "notice_days": _whole(form.get("notice_days"), 7)}
     return body
 
 
@@ -486,7 +504,7 @@ async def save_occasion(owner_id: str, request: Request, session: SessionDep) ->
                 rules.create(session, owner, RuleCreate.model_validate(
                     {"occasion": form.get("occasion"), **_rule_body(form)}))
         except (ValidationError, IjazaError, ValueError) as exc:
-            return owner, _errors(exc), exc if isinstance(exc, Conflict) else None
+            return owner, _errors(exc, who.language), exc if isinstance(exc, Conflict) else None
         return owner, [], None
 
     owner, errors, conflict = await run_in_threadpool(work)
@@ -527,8 +545,9 @@ def _local_instant(day_text: str, time_text: str, tz: Any, field: str) -> dateti
     try:
         day_value = date.fromisoformat(day_text)
         clock_value = time.fromisoformat(time_text or "00:00") if time_text != "24:00" else None
-    except ValueError as exc:
-        raise Invalid(f"{field}: a date YYYY-MM-DD and a time HH:MM", field=field) from exc
+    except ValueError:
+        refusal = Refusal("date_and_time", "a date YYYY-MM-DD and a time HH:MM")
+        raise Invalid(str(refusal), field=field) from refusal
     if clock_value is None:
         return datetime.combine(day_value + timedelta(days=1), time(), tzinfo=tz)
     return datetime.combine(day_value, clock_value, tzinfo=tz)
@@ -561,7 +580,7 @@ async def save_leave(owner_id: str, request: Request, session: SessionDep) -> Re
             else:
                 windows.create_manual(session, owner, WindowCreate.model_validate(data))
         except (ValidationError, IjazaError, ValueError) as exc:
-            return owner, _errors(exc)
+            return owner, _errors(exc, who.language)
         return owner, []
 
     owner, errors = await run_in_threadpool(work)
@@ -667,15 +686,13 @@ async def save_reply(owner_id: str, request: Request, session: SessionDep) -> Re
         errors: list[FormError] = []
         if action == "save":
             try:
-                if len(source) > 4000:
-                    raise rendering.TemplateInvalid("at most 4000 characters")
                 rendering.validate_template(source)
                 if _is_default(source, *choice):
                     templates.reset(session, owner.id, *choice)
                 else:
                     templates.save(session, owner.id, *choice, source)
             except rendering.TemplateInvalid as exc:
-                errors.append(FormError(None, str(exc)))
+                errors.extend(_errors(exc, who.language))
         elif action == "reset":
             templates.reset(session, owner.id, *choice)
         data = _replies_context(session, owner, choice, form,
@@ -752,7 +769,7 @@ async def save_channel(owner_id: str, request: Request, session: SessionDep) -> 
                                                  "settings": settings})
             connections.create(session, owner, body, box)
         except (ValidationError, IjazaError, ValueError) as exc:
-            return owner, _errors(exc), None
+            return owner, _errors(exc, who.language), None
         return owner, [], None
 
     owner, errors, notice = await run_in_threadpool(work)
@@ -821,7 +838,7 @@ async def retry_delivery(owner_id: str, request: Request, session: SessionDep) -
         try:
             outbox.retry(session, owner.id, _row_id(form.get("retry"), "retry"), clock.now())
         except (IjazaError, ValueError) as exc:
-            return owner, _errors(exc)
+            return owner, _errors(exc, who.language)
         return owner, []
 
     owner, errors = await run_in_threadpool(work)
@@ -884,7 +901,7 @@ async def calendar_action(request: Request, session: SessionDep) -> Response:
                 return seen, []
             calendar.confirm(session, country, form.get("occasion", ""), day_value, **args)
         except (IjazaError, ValueError) as exc:
-            return None, _errors(exc)
+            return None, _errors(exc, who.language)
         return None, []
 
     seen, errors = await run_in_threadpool(work)

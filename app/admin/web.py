@@ -4,6 +4,8 @@ environment with babel's dates and bidi-isolated values."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -21,9 +23,12 @@ from starlette.concurrency import run_in_threadpool
 
 from app import clock
 from app.admin import sessions
-from app.admin.words import OCCASIONS, WORDS
+from app.admin.words import OCCASIONS, REFUSALS, WORDS
 from app.domain import countries, hijri
+from app.domain.model import WEEKDAYS
+from app.domain.refusal import Refusal, found_in
 from app.domain.rendering import spoken_iso_duration, zone_name
+from app.domain.text import FSI, PDI
 from app.domain.when import SPOKEN_CHANCE
 from app.keys.service import Principal
 
@@ -173,6 +178,55 @@ def weekday_name(code: str, language: str) -> str:
 RESPONSE_TIMES = ("PT1H", "PT2H", "PT4H", "PT8H", "P1D", "P2D")
 # A language is offered under its own name, whichever language the console is in.
 LANGUAGE_NAMES = {"ar": "العربية", "en": "English"}
+
+
+# The part of a rule or window a refusal names, by the word its form labels it with; any
+# other part is the refused field itself, which the page names already.
+_PARTS = {"span.start": "start", "span.end": "end", "span.before": "before",
+          "span.after": "after"}
+
+
+def refusal_text(refusal: Refusal, language: str) -> str:
+    """Why the domain refused a value, in the console's words: the day or part it names,
+    then the reason, with what was typed isolated (it may read the other way)."""
+    template = REFUSALS[language].get(refusal.code)
+    if template is None:
+        return str(refusal)
+    shown: dict[str, object] = {}
+    for name, value in refusal.params.items():
+        if name in ("day", "other_day") and value in WEEKDAYS:
+            shown[name] = weekday_name(str(value), language)
+        elif name == "occasion":
+            shown[name] = OCCASIONS[language].get(str(value), str(value))
+        elif isinstance(value, str) or value is None:  # typed, or a time: it may read LTR
+            shown[name] = f"{FSI}{value}{PDI}"
+        else:
+            shown[name] = value
+    if isinstance(month := refusal.params.get("month"), int):
+        shown["month_name"] = hijri.month_name(month, language)
+    said = template.format(**shown)
+    where = refusal.params.get("where")
+    part = None
+    if where in WEEKDAYS:
+        part = weekday_name(str(where), language)
+    elif isinstance(where, str) and where in _PARTS:
+        part = WORDS[language][_PARTS[where]]
+    return f"{part}: {said}" if part else said
+
+
+def validation_text(error: Mapping[str, Any], language: str) -> str:
+    """One of pydantic's errors in the console's words: the domain's refusal behind it, or
+    pydantic's own reason by its type; pydantic's English sentence only for the rest."""
+    ctx = error.get("ctx") or {}
+    cause = ctx.get("error")
+    refusal = found_in(cause) if isinstance(cause, BaseException) else None
+    if refusal is not None:
+        return refusal_text(refusal, language)
+    template = REFUSALS[language].get(f"pydantic_{error.get('type')}")
+    if template is not None:
+        with contextlib.suppress(KeyError, IndexError):
+            return template.format(**ctx)
+    return str(error.get("msg", "")).removeprefix("Value error, ")  # says nothing to a person
 
 
 def country_name(code: str, language: str) -> str:
