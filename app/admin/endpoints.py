@@ -33,7 +33,7 @@ from app.country_calendar import service as calendar
 from app.decisions import repository as events
 from app.decisions import service as decisions
 from app.deps import SessionDep
-from app.domain import countries, hijri, hours, rendering, when
+from app.domain import countries, hijri, hours, rendering, text, when
 from app.domain.decision import upcoming_off
 from app.domain.model import InboundMessage
 from app.domain.refusal import Refusal, found_in
@@ -370,8 +370,8 @@ async def hours_page(owner_id: str, request: Request, session: SessionDep) -> Re
     return _hours_page(request, who, owner, channels=chans)
 
 
-def _intervals(text: str) -> list[str]:
-    return [part.strip() for part in text.replace("،", ",").split(",") if part.strip()]
+def _intervals(typed: str) -> list[str]:
+    return [part.strip() for part in typed.replace("،", ",").split(",") if part.strip()]
 
 
 @router.post("/owners/{owner_id}/hours")
@@ -401,7 +401,7 @@ async def save_hours(owner_id: str, request: Request, session: SessionDep) -> Re
             "name": form.get("name") or None,
             "working_hours": {d: _intervals(v) for d, v in days.items() if _intervals(v)},
             "response_time": form.get("response_time") or None,
-            "urgent_contact": form.get("urgent_contact") or None,
+            "urgent_contact": text.without_isolates(form.get("urgent_contact", "")) or None,
             "urgent_contact_public": form.get("urgent_contact_public") == "on",
             "public_page": form.get("public_page") == "on",
             "delegate": delegate,
@@ -451,13 +451,13 @@ async def occasions_page(owner_id: str, request: Request, session: SessionDep) -
                  existing=None, **data)
 
 
-def _whole(text: str | None, empty: int) -> int | str:
+def _whole(typed: str | None, empty: int) -> int | str:
     """A whole number typed into a form, or the text itself for the rules to refuse by
     name ("a whole number of days from 0 to 60")."""
-    text = (text or "").strip()
-    if not text:
+    typed = (typed or "").strip()
+    if not typed:
         return empty
-    return int(text) if text.isascii() and text.lstrip("-").isdigit() else text
+    return int(typed) if typed.isascii() and typed.lstrip("-").isdigit() else typed
 
 
 def _rule_body(form: dict[str, str]) -> dict[str, Any]:

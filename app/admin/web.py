@@ -28,7 +28,7 @@ from app.domain import countries, hijri
 from app.domain.model import WEEKDAYS
 from app.domain.refusal import Refusal, found_in
 from app.domain.rendering import spoken_iso_duration, zone_name
-from app.domain.text import FSI, PDI
+from app.domain.text import FSI, PDI, isolate
 from app.domain.when import SPOKEN_CHANCE
 from app.keys.service import Principal
 
@@ -249,6 +249,14 @@ def named(words: dict[str, str], prefix: str, code: object, *, plain: bool = Fal
     return str(code) if plain else ltr(code)
 
 
+def in_box(value: object) -> str:
+    """A value the owner typed, for an ``<input>``, which holds no markup: its numbers,
+    addresses and Latin runs isolated, so «عمر — +966 50 000 0000» does not show its digit
+    groups reversed (they follow an Arabic letter). The form's answer is stored without them
+    (``text.without_isolates``)."""
+    return isolate(str(value), "ar") if value else ""
+
+
 def month_title(first: date, language: str) -> str:
     return format_date(first, "LLLL y", locale=_babel_locale(language))
 
@@ -266,7 +274,7 @@ def render(request: Request, who: Console | None, template: str, *, status: int 
         country_name=lambda c: country_name(c, language), language_names=LANGUAGE_NAMES,
         zone=lambda z: zone_name(z, language, clock.now()),
         named=lambda prefix, code, plain=False: named(words, prefix, code, plain=plain),
-        **context)
+        in_box=in_box, **context)
     response = HTMLResponse(html, status_code=status,
                             headers={"Cache-Control": "no-store",
                                      "Content-Security-Policy": CSP,

@@ -208,6 +208,15 @@ def isolate(value: str, language: str) -> str:
     return "".join(out)
 
 
+_ISOLATES = str.maketrans("", "", f"{LRI}{RLI}{FSI}{PDI}")
+
+
+def without_isolates(value: str) -> str:
+    """``value`` with the isolate characters ``isolate`` adds taken out again: what a form
+    showed isolated (so that it read right in its box) is stored as the person typed it."""
+    return value.translate(_ISOLATES)
+
+
 def _word_key(word: str) -> str:
     folded = normalize(word).strip(".,;:!?،؛()«»\"'")
     return folded[2:] if folded.startswith("ال") and len(folded) > 3 else folded

@@ -323,6 +323,44 @@ def test_the_arabic_page_shows_the_urgent_number_as_it_is_dialled(page, live, ke
         assert digits == sorted(digits), (language, lefts)  # read left to right, as dialled
 
 
+# The text of an <input>, laid out in its direction as a block of its own would be: the
+# same bidi algorithm, measurable (an input's glyphs are not in the DOM).
+_INPUT_LAYOUT = """([selector, needle]) => {
+  const input = document.querySelector(selector);
+  const block = document.createElement('div');
+  block.dir = getComputedStyle(input).direction;
+  block.style.whiteSpace = 'pre';
+  block.textContent = input.value;
+  document.body.append(block);
+  const at = input.value.indexOf(needle);
+  if (at < 0) return null;
+  return [...needle].map((_, i) => {
+    const range = document.createRange();
+    range.setStart(block.firstChild, at + i); range.setEnd(block.firstChild, at + i + 1);
+    return range.getBoundingClientRect().left;
+  });
+}"""
+
+
+def test_the_hours_page_shows_the_urgent_number_as_typed_and_stores_it_as_typed(
+        page, live, keys) -> None:  # noqa: ANN001
+    headers = {"Authorization": f"Bearer {keys['admin']}"}
+    typed = "Omar (عمر) — +966 50 000 0000"
+    assert live["api"].patch(f"/v1/owners/{OWNER_BODY['id']}", headers=headers,
+                             json={"urgent_contact": typed}).status_code == 200
+    sign_in(page, live["origin"], keys["admin"])
+    for language in ("ar", "en"):
+        page.goto(f"{live['origin']}/admin/owners/{OWNER_BODY['id']}/hours?lang={language}")
+        lefts = page.evaluate(_INPUT_LAYOUT, ["#urgent_contact", "966 50 000 0000"])
+        assert lefts is not None, page.content()
+        digits = [x for x, ch in zip(lefts, "966 50 000 0000", strict=True) if ch != " "]
+        assert digits == sorted(digits), (language, lefts)
+    with page.expect_navigation():
+        page.locator(".top-save button").click()  # saved as shown, unchanged
+    stored = live["api"].get(f"/v1/owners/{OWNER_BODY['id']}", headers=headers).json()
+    assert stored["urgent_contact"] == typed
+
+
 def test_the_public_page_says_when_the_owner_is_back_from_each_break(page, live, keys) -> None:  # noqa: ANN001
     page.goto(f"{live['origin']}/p/{OWNER_BODY['id']}?lang=en")
     breaks = page.locator("#upcoming li")

@@ -137,3 +137,14 @@ def test_keywords_with_regex_characters_are_literal() -> None:
 ])
 def test_opt_out(message: str, out: bool) -> None:
     assert text.is_opt_out(message) is out
+
+
+@given(st.one_of(st.text(max_size=80), _ARABIC_HEAVY), st.sampled_from(["ar", "en"]))
+def test_a_value_isolated_for_its_box_is_stored_as_it_was_typed(value: str, language: str) -> None:
+    typed = text.without_isolates(value)  # a person does not type isolates
+    assert text.without_isolates(text.isolate(typed, language)) == typed
+
+
+def test_the_number_after_an_arabic_name_is_isolated_for_its_box() -> None:
+    shown = text.isolate("عمر — +966 50 000 0000", "ar")
+    assert shown == f"عمر — {text.LRI}+966 50 000 0000{text.PDI}"
