@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from babel import Locale
 from sqlalchemy.orm import Session
 
 from app import clock, validation
@@ -301,56 +302,84 @@ def send_back_digests(session: Session, now: datetime, *, lookback: timedelta = 
         enqueue(session, owner_id=owner.id, channel_id=channel.id, platform=channel.platform,
                 kind="digest", key=f"digest:{row.id}:{row.ends_at.isoformat()}",
                 payload={"to": owner.digest_to["address"], "text": text,
-                         "subject": "Ijaza digest",
+                         "subject": digest_subject(owner, row),
                          "context": channel_rules(channel).context_for(
-                             owner.digest_to["address"], subject="Ijaza digest",
+                             owner.digest_to["address"], subject=digest_subject(owner, row),
                              unsolicited=True)},
                 now=now)
         count += 1
     return count
 
 
-_DIGEST: dict[str, dict[str, Any]] = {  # Any: phrases, and the four plural forms
-    "ar": {"intro": "أهلًا بعودتك! راسلك خلال {title} {count}:", "nobody": "- لم يراسلك أحد. بداية موفقة!",
-           "urgent": "عاجل — ", "messages": "رسائل", "message": "رسالة", "last": "آخر رسالة",
-           "unknown": "غير معروف", "break": "الإجازة", "clients": ("عميل واحد", "عميلان", "{n} عملاء", "{n} عميلًا")},
+_DIGEST: dict[str, dict[str, Any]] = {  # Any: phrases, and the plural forms CLDR names
+    "ar": {"intro": "أهلًا بعودتك! راسلك {count} خلال {title}:",
+           "subject": "من راسلك خلال {title}",
+           "nobody": "أهلًا بعودتك! لم يراسلك أحد خلال {title}. بداية موفقة!",
+           "urgent": "عاجل — ", "last": "آخر رسالة", "unknown": "غير معروف", "break": "الإجازة",
+           "sep": "، ", "email": "البريد الإلكتروني",
+           "clients": {"one": "عميل واحد", "two": "عميلان", "few": "{n} عملاء",
+                       "many": "{n} عميلًا", "other": "{n} عميل"},
+           "messages": {"one": "رسالة واحدة", "two": "رسالتان", "few": "{n} رسائل",
+                        "many": "{n} رسالة", "other": "{n} رسالة"}},
     "en": {"intro": "Welcome back! While you were away ({title}), {count} wrote:",
-           "nobody": "- nobody. Enjoy your first day back.", "urgent": "URGENT — ",
-           "messages": "messages", "message": "message", "last": "last",
-           "unknown": "unknown", "break": "your time off", "clients": ("1 client", "2 clients", "{n} clients", "{n} clients")},
+           "subject": "Who wrote while you were away ({title})",
+           "nobody": "Welcome back! Nobody wrote while you were away ({title}). Enjoy your "
+                     "first day back.", "urgent": "URGENT — ",
+           "last": "last", "unknown": "unknown", "break": "your time off", "sep": ", ",
+           "email": "email",
+           "clients": {"one": "1 client", "other": "{n} clients"},
+           "messages": {"one": "1 message", "other": "{n} messages"}},
 }
+# How the digest names where a client wrote (the platforms keep their own names).
+_PLATFORMS = {"whatsapp": "WhatsApp", "telegram": "Telegram", "slack": "Slack", "twilio": "SMS",
+              "sms": "SMS", "api": "API", "generic": "webhook"}
 
 
-def _clients(n: int, words: tuple[str, str, str, str]) -> str:
-    if n == 1:
-        return words[0]
-    if n == 2:
-        return words[1]
-    return (words[2] if 3 <= n <= 10 else words[3]).format(n=n)
+def _counted(n: int, language: str, forms: dict[str, str]) -> str:
+    """«رسالتان», «11 رسالة», "3 messages": the number with its noun in the plural form
+    the language gives it (Arabic has six; CLDR's rules, through babel)."""
+    form = Locale.parse(language).plural_form(n)
+    return forms.get(form, forms["other"]).format(n=n)
+
+
+def digest_subject(owner: Owner, window: WindowRow) -> str:
+    """The digest's subject, in the owner's first language."""
+    language = _digest_language(owner)
+    words = _DIGEST[language]
+    return words["subject"].format(title=rendering.title_of(window.title, language)
+                                   or words["break"])
+
+
+def _digest_language(owner: Owner) -> str:
+    return owner.languages[0] if owner.languages and owner.languages[0] in _DIGEST else "en"
 
 
 def format_digest(owner: Owner, window: WindowRow, entries: list[DigestEntry]) -> str:
     """The digest as the owner reads it: in their first language, times in their timezone,
     urgent clients first and each client's urgent message before their last one."""
-    language = owner.languages[0] if owner.languages and owner.languages[0] in _DIGEST else "en"
+    language = _digest_language(owner)
     words = _DIGEST[language]
     tz = validation.zone(owner.timezone)
     title = rendering.title_of(window.title, language) or words["break"]
-    lines = [words["intro"].format(title=title, count=_clients(len(entries), words["clients"]))]
+    if not entries:
+        return str(words["nobody"]).format(title=title)
+    lines = [words["intro"].format(title=title,
+                                   count=_counted(len(entries), language, words["clients"]))]
     for entry in entries:
         who = text.clean_name(entry.name or entry.address) or words["unknown"]
         mark = words["urgent"] if entry.urgent else ""
-        count = f"{entry.messages} {words['messages'] if entry.messages != 1 else words['message']}"
+        via = words["email"] if entry.channel == "email" else _PLATFORMS.get(
+            entry.channel or "", entry.channel or words["unknown"])
+        count = _counted(entry.messages, language, words["messages"])
         when = rendering.spoken_instant(entry.last_at, language, tz,
                                         this_year=window.ends_at.astimezone(tz).year,
                                         with_hijri=False, with_zone=False)
         shown = entry.urgent_text if entry.urgent and entry.urgent_text else entry.last_text
         snippet = (shown or "").strip().replace("\n", " ")[:140]
-        line = f"- {mark}{who} ({entry.channel}, {count}, {words['last']}: {when}): {snippet}"
+        about = words["sep"].join((via, count, f"{words['last']}: {when}"))
+        line = f"- {mark}{who} ({about}): {snippet}"
         if entry.urgent and entry.urgent_text and entry.last_text and (
                 entry.last_text != entry.urgent_text):
             line += f" — {words['last']}: {entry.last_text.strip().replace(chr(10), ' ')[:140]}"
         lines.append(text.isolate(line, language))
-    if not entries:
-        lines.append(words["nobody"])
     return "\n".join(lines)

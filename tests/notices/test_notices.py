@@ -87,6 +87,8 @@ def test_back_digest_is_sent_to_the_owner_once(client, admin, owner, sessions) -
         digests = list(session.scalars(select(Delivery).where(Delivery.kind == "digest")))
     assert len(digests) == 1 and digests[0].payload["to"] == "UOWNER"
     assert "a@example.org" in digests[0].payload["text"]
+    # the subject, like the text, in the owner's first language (it was "Ijaza digest")
+    assert digests[0].payload["subject"].startswith("من راسلك خلال ")
 
 
 def _wrote_during_leave(client, admin, owner, sessions, *, tell: bool) -> tuple[str, str]:  # noqa: ANN001

@@ -43,3 +43,46 @@ def test_an_english_owner_gets_an_english_digest(client, admin, owner) -> None: 
     assert text.startswith("Welcome back! While you were away (Summer leave), 1 client wrote:")
     assert "URGENT — \u2068أمينة\u2069" in text  # an Arabic name isolated in English text
     assert "Wednesday 3 July, 12:00 PM" in text  # 09:00 UTC is noon in Cairo (summer time)
+    assert "(API, 1 message, last: " in text
+
+
+def test_the_arabic_digest_counts_as_arabic_does_and_says_where_each_client_wrote(
+        client, admin, owner) -> None:  # noqa: ANN001
+    base = f"/v1/owners/{owner['id']}"
+    window = client.post(f"{base}/windows", json=LEAVE, headers=admin).json()
+    for n in range(11):
+        assert client.post(f"{base}/evaluate", headers=admin, json={
+            "channel": "whatsapp", "contact": {"address": "+966500000011", "name": "سارة"},
+            "text": f"مرحبا {n}", "received_at": f"2030-07-02T{10 + n:02d}:00:00+03:00",
+        }).status_code == 200
+    for address in ("+966500000012", "+966500000012"):
+        client.post(f"{base}/evaluate", headers=admin, json={
+            "channel": "telegram", "contact": {"address": address}, "text": "أهلاً",
+            "received_at": "2030-07-05T09:00:00+03:00"})
+    text = client.get(f"{base}/digest", params={"window": window["id"]},
+                      headers=admin).json()["text"]
+    first, sara, other = text.split("\n")
+    assert first == "أهلًا بعودتك! راسلك عميلان خلال إجازة الصيف:"
+    # 11 messages: the singular after eleven; 2: the dual; Arabic commas between the parts
+    assert "(\u2066WhatsApp\u2069، 11 رسالة، آخر رسالة: " in sara
+    assert "(\u2066Telegram\u2069، رسالتان، آخر رسالة: " in other
+
+
+def test_a_digest_with_nobody_in_it_says_so_in_one_line(client, admin, owner) -> None:  # noqa: ANN001
+    base = f"/v1/owners/{owner['id']}"
+    window = client.post(f"{base}/windows", json=LEAVE, headers=admin).json()
+    text = client.get(f"{base}/digest", params={"window": window["id"]},
+                      headers=admin).json()["text"]
+    assert text == "أهلًا بعودتك! لم يراسلك أحد خلال إجازة الصيف. بداية موفقة!"
+
+
+def test_the_counts_follow_each_language_s_plural_rules() -> None:
+    from app.notices.service import _DIGEST, _counted
+
+    said = {n: _counted(n, "ar", _DIGEST["ar"]["messages"]) for n in (1, 2, 3, 10, 11, 99, 100,
+                                                                        103, 111)}
+    assert said == {1: "رسالة واحدة", 2: "رسالتان", 3: "3 رسائل", 10: "10 رسائل",
+                    11: "11 رسالة", 99: "99 رسالة", 100: "100 رسالة", 103: "103 رسائل",
+                    111: "111 رسالة"}
+    assert [_counted(n, "en", _DIGEST["en"]["clients"]) for n in (1, 2, 12)] == [
+        "1 client", "2 clients", "12 clients"]
