@@ -152,6 +152,8 @@ def _errors(exc: Exception, language: str) -> list[FormError]:
                 field, rest = None, ".".join(where)
             found.append(FormError(field, f"{rest}: {message}" if rest else message))
         return found
+    if isinstance(exc, IjazaError) and isinstance(exc.__cause__, ValidationError):
+        return _errors(exc.__cause__, language)  # a service's check of a model (a channel's)
     refusal = found_in(exc)
     message = web.refusal_text(refusal, language) if refusal else str(exc)
     if isinstance(exc, IjazaError):

@@ -60,6 +60,7 @@ from app.channels.base import (
     secret,
 )
 from app.domain.model import InboundMessage
+from app.domain.refusal import Refusal
 
 WINDOW = 300
 MAX_KEY = 300
@@ -99,7 +100,7 @@ class GenericSettings(ChannelSettings):
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value and not value.startswith(("https://", "http://")):
-            raise ValueError("callback_url must be an http(s) URL")
+            raise Refusal("not_http_url", "callback_url must be an http(s) URL")
         return value
 
 
