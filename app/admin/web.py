@@ -204,7 +204,10 @@ def refusal_text(refusal: Refusal, language: str) -> str:
             shown[name] = value
     if isinstance(month := refusal.params.get("month"), int):
         shown["month_name"] = hijri.month_name(month, language)
-    said = template.format(**shown)
+    try:
+        said = template.format(**shown)
+    except (KeyError, IndexError, ValueError):  # words that name a part this refusal lacks
+        return str(refusal)
     where = refusal.params.get("where")
     part = None
     if where in WEEKDAYS:

@@ -191,3 +191,8 @@ def test_a_private_target_is_refused_in_words() -> None:
     said = refusal_text(found_in(caught.value), "ar")
     assert said == (f"{_i('callback_url')} يشير إلى عنوان داخلي، وإجازة لا تتصل إلا بمضيفات "
                     "الإنترنت العامة.")
+
+
+def test_words_that_name_a_missing_part_fall_back_to_the_api_s_sentence() -> None:
+    refusal = Refusal("whole_days", "notice_days: a whole number, got {value}", value="x")
+    assert refusal_text(refusal, "ar") == "notice_days: a whole number, got x"  # no {most}
