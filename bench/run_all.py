@@ -25,6 +25,7 @@ SCENARIOS = {
     "relay": "bench_relay.py",
     "crash": "bench_crash.py",
     "decide": "bench_decide.py",
+    "http-client": "bench_http_client.py",
 }
 RESULTS = harness.BENCH / "results"
 SCENARIO_TIMEOUT = 600  # seconds
