@@ -420,8 +420,8 @@ async def save_hours(owner_id: str, request: Request, session: SessionDep) -> Re
         await run_in_threadpool(owners.update, session, owner, body)
     except (ValidationError, IjazaError, ValueError) as exc:
         chans = await run_in_threadpool(_channels_of, session, owner)
-        return _hours_page(request, who, owner, status=422, errors=_errors(exc, who.language), values=form,
-                           channels=chans)
+        return _hours_page(request, who, owner, status=422, errors=_errors(exc, who.language),
+                           values=form, channels=chans)
     return redirect(f"/admin/owners/{owner.id}/hours?saved=1")
 
 
