@@ -48,6 +48,9 @@ class FakePlatform:
         self.plan: deque[Reply] = deque()
         self.requests: list[Recorded] = []
         self._lock = threading.Lock()
+        # answer_in_groups: the request counts at which the held requests are answered
+        self._groups: list[int] = []
+        self._arrived = threading.Condition(self._lock)
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -64,6 +67,12 @@ class FakePlatform:
                                                   {k.lower(): v for k, v in self.headers.items()},
                                                   body, time.monotonic()))
                     reply = fake.plan.popleft() if fake.plan else fake.default
+                    fake._arrived.notify_all()
+                    number = len(fake.requests)
+                    group = next((g for g in fake._groups if number <= g), None)
+                    if group is not None:  # held until its group has all arrived
+                        fake._arrived.wait_for(lambda: len(fake.requests) >= group,
+                                               timeout=10)
                 if reply.delay:
                     time.sleep(reply.delay)
                 payload = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
@@ -84,6 +93,14 @@ class FakePlatform:
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def answer_in_groups(self, *sizes: int) -> None:
+        """Hold each request until the others of its group have arrived, then answer them
+        together: ``answer_in_groups(16, 8)`` answers the first 16 at once, then the next 8."""
+        total = 0
+        for size in sizes:
+            total += size
+            self._groups.append(total)
 
     def __enter__(self) -> FakePlatform:
         self._thread.start()
