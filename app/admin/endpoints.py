@@ -373,7 +373,10 @@ async def hours_page(owner_id: str, request: Request, session: SessionDep) -> Re
 
 
 def _intervals(typed: str) -> list[str]:
-    return [part.strip() for part in typed.replace("،", ",").split(",") if part.strip()]
+    """Intervals typed into a box, separated by commas (Arabic or Latin), as the parser
+    reads them (``hours.as_typed``: Arabic-Indic digits, a phone's dash, "9:00")."""
+    return [hours.as_typed(part.strip()) for part in typed.replace("،", ",").split(",")
+            if part.strip()]
 
 
 @router.post("/owners/{owner_id}/hours")

@@ -50,6 +50,23 @@ def _clock(value: str, where: str) -> time | None:
     return time(int(m.group(1)), int(m.group(2)))
 
 
+# What a person types for a time, beside what the parser reads: Arabic-Indic and Persian
+# digits, the dashes phones and word processors put for "-", a dot (or the Arabic decimal
+# separator) between hours and minutes, an hour without its leading zero.
+_TYPED_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789" * 2)
+_TYPED_DASHES = str.maketrans({"–": "-", "—": "-", "−": "-", "‐": "-", "‑": "-"})
+_DOTTED = re.compile(r"(?<!\d)(\d{1,2})[.\u066b](\d{2})(?!\d)")
+_ONE_DIGIT_HOUR = re.compile(r"(?<!\d)(\d):(\d{2})(?!\d)")
+
+
+def as_typed(value: str) -> str:
+    """A time or an interval as a person types it, in the form the parser reads:
+    «٩:٠٠–١٧:٠٠» and "9.00 – 17.00" are "09:00-17:00". Nothing else is guessed ("9-5" stays
+    as it is, to be refused: 5 could be morning or evening)."""
+    text = value.translate(_TYPED_DIGITS).translate(_TYPED_DASHES)
+    return _ONE_DIGIT_HOUR.sub(r"0\1:\2", _DOTTED.sub(r"\1:\2", text))
+
+
 def parse_daily_interval(value: str, where: str = "interval") -> DailyInterval:
     """``"HH:MM-HH:MM"`` → DailyInterval, in local time.
 

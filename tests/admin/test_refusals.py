@@ -196,3 +196,16 @@ def test_a_private_target_is_refused_in_words() -> None:
 def test_words_that_name_a_missing_part_fall_back_to_the_api_s_sentence() -> None:
     refusal = Refusal("whole_days", "notice_days: a whole number, got {value}", value="x")
     assert refusal_text(refusal, "ar") == "notice_days: a whole number, got x"  # no {most}
+
+
+def test_hours_typed_on_an_arabic_keyboard_are_read(signed_in, client, admin, owner) -> None:  # noqa: ANN001
+    path = f"/admin/owners/{owner['id']}/hours"
+    page = signed_in.get(f"{path}?lang=ar")
+    saved = signed_in.post(path, data={"csrf": form_token(page.text), **HOURS,
+                                       "day_sun": "٩:٠٠–١٣:٠٠، ١٦:٠٠-٢٠:٠٠",
+                                       "day_mon": "9.30-17.00"},
+                           headers={"Origin": ORIGIN})
+    assert saved.status_code == 303, saved.text
+    stored = client.get(f"/v1/owners/{owner['id']}", headers=admin).json()["working_hours"]
+    assert stored["sun"] == ["09:00-13:00", "16:00-20:00"]
+    assert stored["mon"] == ["09:30-17:00"]

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.domain.hours import (
+    as_typed,
     default_working_hours,
     format_daily_interval,
     format_duration,
@@ -177,3 +178,18 @@ def test_working_hours_round_trip(spec: dict[str, list[str]]) -> None:
         return  # overlapping or empty: the refusals are covered above
     assert isinstance(hours, WorkingHours)
     assert parse_working_hours(working_hours_to_spec(hours)) == hours
+
+
+@pytest.mark.parametrize(("typed", "read"), [
+    ("٠٩:٠٠-١٧:٠٠", "09:00-17:00"),  # Arabic-Indic digits, from an Arabic keyboard
+    ("۰۹:۰۰-۱۷:۰۰", "09:00-17:00"),  # Persian digits
+    ("09:00–17:00", "09:00-17:00"),  # a phone's en dash
+    ("9:00-17:00", "09:00-17:00"),
+    ("9.30 - 13.00", "09:30 - 13:00"),
+    ("9٫30-13٫00", "09:30-13:00"),  # the Arabic decimal separator
+    ("22:00-2:00", "22:00-02:00"),
+    ("9-5", "9-5"),  # not guessed: 5 in the morning or the evening?
+    ("09:00-17:00", "09:00-17:00"),
+])
+def test_an_interval_as_a_person_types_it(typed: str, read: str) -> None:
+    assert as_typed(typed) == read
