@@ -61,7 +61,7 @@ STATIC = Path(__file__).parent / "static"
 SITUATIONS = ("off", "reduced", "outside_hours", "advance_notice", "urgent", "correction", "back")
 TONES = ("formal", "friendly")
 VARIABLES = ("contact_name", "owner_name", "occasion_title", "period_start", "period_end",
-             "back_at", "reply_by", "earliest_end", "latest_end", "old_back_at",
+             "back_at", "back_on", "reply_by", "earliest_end", "latest_end", "old_back_at",
              "urgent_contact", "eid_greeting", "tentative", "urgent")
 PLATFORMS = tuple(p for p in CHANNELS if p != "console")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

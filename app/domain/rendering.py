@@ -31,6 +31,9 @@ message, the Hijri date without its year; "empty" means ``""``:
   day it may end on, or empty
 - ``back_at`` — the instant the owner is next working, e.g.
   "Sunday 14 March (6 Shawwal), 9:00 AM Riyadh time"; ``back_at_plain`` without the Hijri date
+- ``back_on`` — ``back_at`` as a person says it after "I'm back": "today at 9:00 AM Riyadh
+  time" or "tomorrow at …" (the owner's day, from the message), else "on Sunday 14 March
+  (6 Shawwal), 9:00 AM Riyadh time"; in Arabic «اليوم الساعة …», «غدًا الساعة …», «يوم الأحد …»
 - ``back_range`` — when the moon sighting can change the day the owner is back and the other
   day has a real chance (``when.SPOKEN_CHANCE``), "likely" and the other possible days
   ("likely, or Tuesday 25 May, depending on the moon sighting"), else empty
@@ -437,7 +440,8 @@ _NODE_NAMES: dict[type[nodes.Node], str] = {
 
 VARIABLES = frozenset({
     "contact_name", "owner_name", "signature", "occasion", "occasion_title", "break_name",
-    "hours_name", "period_start", "period_end", "back_at", "back_at_plain", "back_range",
+    "hours_name", "period_start", "period_end", "back_at", "back_at_plain", "back_on",
+    "back_range",
     "reply_by", "reply_by_short", "earliest_end", "latest_end", "old_back_at",
     "old_back_at_plain", "break_from", "urgent_contact", "greeting", "eid_greeting", "status",
     "window_kind", "channel", "tentative", "urgent", "back_now", "break_ahead", "language",
@@ -627,6 +631,11 @@ _TIERS = (_PLAIN, _Style(hijri=False, zone=False, name_limit=32),
                  title=False))
 
 
+# "I'm back …": today, tomorrow (the owner's days, counted from the message), or on a day.
+_BACK_ON = {"ar": ("اليوم الساعة {time}", "غدًا الساعة {time}", "يوم {day}"),
+            "en": ("today at {time}", "tomorrow at {time}", "on {day}")}
+
+
 def _urgent_brief(value: str) -> str:
     """The phone number or address in an urgent-contact text, for a short reply."""
     found = re.search(r"\+?\d(?:[ \-]?\d){6,}|[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+", value)
@@ -681,6 +690,16 @@ def _variables(ctx: ReplyContext, style: _Style = _PLAIN) -> Variables:
     if style.name_limit < _MAX_NAME:
         signature = text.clean_name(signature, style.name_limit) if style.names else ""
     at = ctx.at.astimezone(tz) if ctx.at is not None else None
+    back_on = ""
+    if ctx.back_at is not None:
+        today, tomorrow, on_day = _BACK_ON.get(language, _BACK_ON["en"])
+        ahead = ((ctx.back_at.astimezone(tz).date() - at.date()).days
+                 if at is not None and ctx.back_at > at else -1)
+        if ahead in (0, 1):
+            clock = spoken_time(ctx.back_at, language, tz, with_zone=style.zone)
+            back_on = (today if ahead == 0 else tomorrow).format(time=clock)
+        else:
+            back_on = on_day.format(day=instant(ctx.back_at))
     break_from = ""
     if ctx.break_ahead and ctx.period_start is not None:
         first = ctx.period_start.astimezone(tz).date()
@@ -701,6 +720,7 @@ def _variables(ctx: ReplyContext, style: _Style = _PLAIN) -> Variables:
         "period_end": day_of(ctx.period_end, end=True),
         "back_at": instant(ctx.back_at),
         "back_at_plain": instant(ctx.back_at, hijri=False),
+        "back_on": back_on,
         "back_range": _back_range(ctx, language, this_year),
         "reply_by": instant(ctx.reply_by),
         "reply_by_short": reply_by_short,

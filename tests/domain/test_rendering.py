@@ -507,3 +507,44 @@ def test_a_duration_is_said_exactly_in_its_largest_whole_unit(span, ar: str, en:
     assert rendering.spoken_duration(span, "ar") == ar
     assert rendering.spoken_duration(span, "en") == en
 
+
+
+_RIYADH = ZoneInfo("Asia/Riyadh")
+
+
+@pytest.mark.parametrize(("at", "back", "language", "said"), [
+    (datetime(2027, 1, 10, 7, tzinfo=_RIYADH), datetime(2027, 1, 10, 9, tzinfo=_RIYADH), "en",
+     "today at 9:00 AM Riyadh time"),
+    (datetime(2027, 1, 10, 7, tzinfo=_RIYADH), datetime(2027, 1, 10, 9, tzinfo=_RIYADH), "ar",
+     "اليوم الساعة 9:00 ص بتوقيت الرياض"),
+    # 23:30 UTC is already the 11th in Riyadh: "today", counted in the owner's day
+    (datetime(2027, 1, 10, 23, 30, tzinfo=UTC), datetime(2027, 1, 11, 9, tzinfo=_RIYADH), "en",
+     "today at 9:00 AM Riyadh time"),
+    (datetime(2027, 1, 10, 23, 30, tzinfo=_RIYADH), datetime(2027, 1, 11, 9, tzinfo=_RIYADH),
+     "en", "tomorrow at 9:00 AM Riyadh time"),
+    (datetime(2027, 1, 10, 23, 30, tzinfo=_RIYADH), datetime(2027, 1, 11, 9, tzinfo=_RIYADH),
+     "ar", "غدًا الساعة 9:00 ص بتوقيت الرياض"),
+    (datetime(2027, 1, 14, 23, 30, tzinfo=_RIYADH), datetime(2027, 1, 17, 9, tzinfo=_RIYADH),
+     "en", "on Sunday 17 January (9 Sha'ban), 9:00 AM Riyadh time"),
+    (datetime(2027, 1, 14, 23, 30, tzinfo=_RIYADH), datetime(2027, 1, 17, 9, tzinfo=_RIYADH),
+     "ar", "يوم الأحد 17 يناير (9 شعبان)، 9:00 ص بتوقيت الرياض"),
+    # already back (earlier today): a day, never "today" for an hour gone by
+    (datetime(2027, 1, 10, 10, tzinfo=_RIYADH), datetime(2027, 1, 10, 9, tzinfo=_RIYADH), "en",
+     "on Sunday 10 January (2 Sha'ban), 9:00 AM Riyadh time"),
+])
+def test_back_on_says_today_and_tomorrow_as_a_person_does(at: datetime, back: datetime,
+                                                          language: str, said: str) -> None:
+    ctx = rendering.ReplyContext(language=language, tone="friendly", owner_name="N",
+                                 timezone=_RIYADH, back_at=back, at=at)
+    assert rendering._variables(ctx)["back_on"] == said
+
+
+def test_a_default_reply_says_back_today_rather_than_today_s_date() -> None:
+    at, back = datetime(2027, 1, 10, 7, tzinfo=_RIYADH), datetime(2027, 1, 10, 9, tzinfo=_RIYADH)
+    for language, today in (("en", "back today at 9:00 AM"), ("ar", "أعود اليوم الساعة 9:00 ص")):
+        ctx = rendering.ReplyContext(language=language, tone="friendly", owner_name="N",
+                                     timezone=_RIYADH, back_at=back, at=at,
+                                     reply_by=back + timedelta(hours=4), status="outside_hours",
+                                     channel="chat", variant_key="k")
+        text = rendering.render_reply(rendering.Situation.OUTSIDE_HOURS, ctx).text
+        assert today in text and "10 January" not in text and "10 يناير" not in text, text
