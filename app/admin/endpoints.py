@@ -159,7 +159,7 @@ def _errors(exc: Exception, language: str) -> list[FormError]:
     if isinstance(exc, IjazaError):
         named = [e.get("field") for e in exc.extra.get("errors", [])] + [exc.extra.get("field")]
         field = next((f for f in named if isinstance(f, str) and f in words), None)
-        return [FormError(field, message if refusal else exc.detail)]
+        return [FormError(field, message)]
     return [FormError(None, message)]
 
 

@@ -298,14 +298,12 @@ def send_back_digests(session: Session, now: datetime, *, lookback: timedelta = 
         if channel is None:
             continue
         entries = digest(session, owner, row)
-        text = format_digest(owner, row, entries)
+        text, subject = format_digest(owner, row, entries), digest_subject(owner, row)
         enqueue(session, owner_id=owner.id, channel_id=channel.id, platform=channel.platform,
                 kind="digest", key=f"digest:{row.id}:{row.ends_at.isoformat()}",
-                payload={"to": owner.digest_to["address"], "text": text,
-                         "subject": digest_subject(owner, row),
+                payload={"to": owner.digest_to["address"], "text": text, "subject": subject,
                          "context": channel_rules(channel).context_for(
-                             owner.digest_to["address"], subject=digest_subject(owner, row),
-                             unsolicited=True)},
+                             owner.digest_to["address"], subject=subject, unsolicited=True)},
                 now=now)
         count += 1
     return count
@@ -342,25 +340,25 @@ def _counted(n: int, language: str, forms: dict[str, str]) -> str:
     return forms.get(form, forms["other"]).format(n=n)
 
 
+def _digest_words(owner: Owner, window: WindowRow) -> tuple[str, dict[str, Any], str]:
+    """The owner's first language (if the digest has its words), those words, and the
+    break's name in it."""
+    language = owner.languages[0] if owner.languages and owner.languages[0] in _DIGEST else "en"
+    words = _DIGEST[language]
+    return language, words, rendering.title_of(window.title, language) or words["break"]
+
+
 def digest_subject(owner: Owner, window: WindowRow) -> str:
     """The digest's subject, in the owner's first language."""
-    language = _digest_language(owner)
-    words = _DIGEST[language]
-    return words["subject"].format(title=rendering.title_of(window.title, language)
-                                   or words["break"])
-
-
-def _digest_language(owner: Owner) -> str:
-    return owner.languages[0] if owner.languages and owner.languages[0] in _DIGEST else "en"
+    _language, words, title = _digest_words(owner, window)
+    return str(words["subject"]).format(title=title)
 
 
 def format_digest(owner: Owner, window: WindowRow, entries: list[DigestEntry]) -> str:
     """The digest as the owner reads it: in their first language, times in their timezone,
     urgent clients first and each client's urgent message before their last one."""
-    language = _digest_language(owner)
-    words = _DIGEST[language]
+    language, words, title = _digest_words(owner, window)
     tz = validation.zone(owner.timezone)
-    title = rendering.title_of(window.title, language) or words["break"]
     if not entries:
         return str(words["nobody"]).format(title=title)
     lines = [words["intro"].format(title=title,
